@@ -1,0 +1,58 @@
+"""The ``jumps`` command line: ``jumps COMMAND [CONFIG.yaml] [key=value ...]``."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from omegaconf import DictConfig
+
+from jumps_pl.config import ConfigError, load_config
+from jumps_pl.data.bvh import BvhError
+from jumps_pl.data.corpus import CorpusError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="jumps", description="JUMPS: 2D pose sequence upsampling and completion")
+    commands = parser.add_subparsers(dest="command", required=True)
+    stats = commands.add_parser("data-stats", help="clips, frames and windows per split")
+    _add_config_arguments(stats)
+    args = parser.parse_args(argv)
+    try:
+        cfg = _config_from(args)
+        return {"data-stats": data_stats}[args.command](cfg)
+    except (ConfigError, CorpusError, BvhError) as err:
+        print(f"jumps {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("settings", nargs="*", metavar="[CONFIG.yaml] key=value",
+                        help="an optional YAML merged over the defaults, then overrides such as data.root=DIR")
+
+
+def _config_from(args: argparse.Namespace) -> DictConfig:
+    settings = list(args.settings)
+    config_path = settings.pop(0) if settings and "=" not in settings[0] else None
+    return load_config(config_path, settings)
+
+
+def data_stats(cfg: DictConfig) -> int:
+    """Print clips, frames and windows per split and in total."""
+    from jumps_pl.data.datamodule import MocapDataModule
+
+    started = time.perf_counter()
+    datamodule = MocapDataModule(**cfg.data)
+    datamodule.setup()
+    seconds = time.perf_counter() - started
+    stats = datamodule.stats()
+    print(f"data root: {cfg.data.root}  (loaded in {seconds:.1f} s)")
+    print(f"windows: T={cfg.data.window}, train stride {cfg.data.train_stride}, eval stride {cfg.data.eval_stride}")
+    print(f"{'split':<11}{'clips':>8}{'frames':>10}{'windows':>10}")
+    for split, row in stats.items():
+        print(f"{split:<11}{row['clips']:>8}{row['frames']:>10}{row['windows']:>10}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

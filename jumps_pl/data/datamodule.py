@@ -1,0 +1,253 @@
+"""`MocapDataModule`: windows of mocap clips, seen through seeded cameras.
+
+Datasets hold 3D windows (metres); the 2D view is made on the batch in :meth:`MocapDataModule.to_2d`
+(Lightning calls it from ``on_after_batch_transfer``): validation and test windows carry fixed seeded
+cameras, training windows get a fresh random camera and a random mirror from a generator whose state
+is saved in checkpoints. A batch after ``to_2d`` holds:
+
+- ``keypoints_px`` (B, T, 21, 2): the high-resolution 2D sequence, pixels
+- ``head_size_px`` (B, T): h(t) = f * L_head / Z_neck(t)
+- ``positions_m`` (B, T, 21, 3), ``head_length_m`` (B,), ``clip_id`` (B,), ``start`` (B,)
+- ``camera``: ``R`` (B, 3, 3), ``t`` (B, 3), ``focal_px`` (B,), ``principal_px`` (B, 2)
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from jumps_pl import skeleton
+from jumps_pl.data.cameras import CameraRanges, head_size_px, project, sample_cameras
+from jumps_pl.data.corpus import SPLITS, Clip, load_corpus
+
+log = logging.getLogger(__name__)
+EVAL_SETS = ("val", "test", "test-bench")
+
+
+def mirror_motion(positions_m: torch.Tensor) -> torch.Tensor:
+    """Mirror (..., 21, 3) world positions in the vertical YZ plane and swap left and right joints."""
+    flip = positions_m.new_tensor([-1.0, 1.0, 1.0])
+    return (positions_m * flip)[..., torch.as_tensor(skeleton.MIRROR_PERMUTATION), :]
+
+
+@dataclass
+class Windows:
+    """Window starts over a concatenation of clips: ``frame`` indexes the concatenated array."""
+
+    frame: np.ndarray  # (W,) first frame in the concatenated positions
+    clip_id: np.ndarray  # (W,) index into MocapDataModule.clip_names
+    start: np.ndarray  # (W,) first frame within its clip
+
+
+class WindowDataset(Dataset):
+    """Windows (T, 21, 3) in metres, with their clip's head length and, for evaluation, a fixed camera."""
+
+    def __init__(self, positions_m: np.ndarray, head_length_m: np.ndarray, windows: Windows, window: int,
+                 cameras: dict[str, np.ndarray] | None = None):
+        self.positions_m = positions_m
+        self.head_length_m = head_length_m
+        self.windows = windows
+        self.window = window
+        self.cameras = cameras
+
+    def __len__(self) -> int:
+        return len(self.windows.frame)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        first = self.windows.frame[index]
+        clip_id = int(self.windows.clip_id[index])
+        item: dict[str, Any] = {
+            "positions_m": torch.from_numpy(self.positions_m[first:first + self.window]),
+            "head_length_m": torch.tensor(self.head_length_m[clip_id], dtype=torch.float32),
+            "clip_id": clip_id,
+            "start": int(self.windows.start[index]),
+        }
+        if self.cameras is not None:
+            item["camera"] = {k: torch.from_numpy(v[index]) for k, v in self.cameras.items()}
+        return item
+
+
+class MocapDataModule(pl.LightningDataModule):
+    """Mocap windows split by clip per the protocol; see the module docstring for the batch layout."""
+
+    def __init__(self, root: str, cache_dir: str | None, load_workers: int, max_clips: int | None, fps: float,
+                 window: int, train_stride: int, eval_stride: int, batch_size: int, num_workers: int,
+                 seed: int, mirror: bool, test_set: str, bench_windows: int, bench_seed: int,
+                 eval_camera: dict, train_camera: dict):
+        super().__init__()
+        if test_set not in ("test", "test-bench"):
+            raise ValueError(f"data.test_set must be 'test' or 'test-bench', got {test_set!r}")
+        for name, value in (("window", window), ("train_stride", train_stride), ("eval_stride", eval_stride),
+                            ("batch_size", batch_size)):
+            if int(value) < 1:
+                raise ValueError(f"data.{name} must be >= 1, got {value}")
+        self.root, self.cache_dir, self.load_workers, self.max_clips = root, cache_dir, load_workers, max_clips
+        self.fps, self.window, self.train_stride, self.eval_stride = fps, window, train_stride, eval_stride
+        self.batch_size, self.num_workers, self.seed, self.mirror = batch_size, num_workers, seed, mirror
+        self.test_set, self.bench_windows, self.bench_seed = test_set, bench_windows, bench_seed
+        self.eval_camera = _camera_ranges(eval_camera, "data.eval_camera")
+        self.train_camera = _camera_ranges(train_camera, "data.train_camera")
+        self.clips: list[Clip] | None = None
+        self.datasets: dict[str, WindowDataset] = {}
+        self._rng = np.random.default_rng(seed)
+
+    # --- loading -------------------------------------------------------------------------------
+    def prepare_data(self) -> None:
+        """Fill the parse cache once (rank 0), so every DDP process then loads from it."""
+        load_corpus(self.root, self.cache_dir, self.fps, self.load_workers, self.max_clips)
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.clips is None:
+            self.clips = load_corpus(self.root, self.cache_dir, self.fps, self.load_workers, self.max_clips)
+            self._build_datasets()
+        rank = self.trainer.global_rank if self.trainer is not None else 0
+        self._rng = np.random.default_rng([self.seed, rank])
+
+    @property
+    def clip_names(self) -> list[str]:
+        return [clip.name for clip in self._loaded_clips()]
+
+    def _loaded_clips(self) -> list[Clip]:
+        if self.clips is None:
+            raise RuntimeError("MocapDataModule.setup() has not run yet")
+        return self.clips
+
+    def _build_datasets(self) -> None:
+        clips = self._loaded_clips()
+        self.positions_m = np.ascontiguousarray(np.concatenate([c.positions_m for c in clips]), dtype=np.float32)
+        lengths = np.array([len(c.positions_m) for c in clips])
+        self._clip_first_frame = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        neck, hips = skeleton.NECK, skeleton.ROOT
+        first = self.positions_m[self._clip_first_frame]
+        self.head_length_m = 0.5 * np.linalg.norm(first[:, neck] - first[:, hips], axis=-1)
+        splits = np.array([c.split for c in clips])
+        self.datasets["train"] = self._dataset(self._windows(splits == "train", self.train_stride))
+        for offset, name in ((1, "val"), (2, "test")):
+            windows = self._windows(splits == name, self.eval_stride)
+            rng = np.random.default_rng([self.seed, offset])
+            self.datasets[name] = self._dataset(windows, sample_cameras(rng, self._targets(windows), self.eval_camera))
+        self.datasets["test-bench"] = self._bench()
+
+    def _windows(self, clip_mask: np.ndarray, stride: int) -> Windows:
+        frame, clip_id, start = [], [], []
+        for c in np.flatnonzero(clip_mask):
+            n = len(self._loaded_clips()[c].positions_m)
+            starts = np.arange(0, n - self.window + 1, stride)
+            frame.append(self._clip_first_frame[c] + starts)
+            clip_id.append(np.full(len(starts), c))
+            start.append(starts)
+        cat = (lambda parts: np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64))
+        return Windows(cat(frame), cat(clip_id), cat(start))
+
+    def _targets(self, windows: Windows) -> np.ndarray:
+        """Each window's mean Hips position, where its camera aims."""
+        offsets = np.arange(self.window)
+        hips = self.positions_m[windows.frame[:, None] + offsets, skeleton.ROOT]
+        return hips.mean(axis=1).astype(np.float64)
+
+    def _bench(self) -> WindowDataset:
+        """`test-bench`: windows drawn with ``bench_seed`` from the non-overlapping test windows."""
+        candidates = self._windows(np.array([c.split == "test" for c in self._loaded_clips()]), self.window)
+        rng = np.random.default_rng(self.bench_seed)
+        n = len(candidates.frame)
+        if n < self.bench_windows:
+            log.warning("test-bench: only %d candidate windows in the test clips, %d asked; using all",
+                        n, self.bench_windows)
+        chosen = np.sort(rng.choice(n, size=min(n, self.bench_windows), replace=False))
+        windows = Windows(candidates.frame[chosen], candidates.clip_id[chosen], candidates.start[chosen])
+        return self._dataset(windows, sample_cameras(rng, self._targets(windows), self.eval_camera))
+
+    def _dataset(self, windows: Windows, cameras: dict[str, np.ndarray] | None = None) -> WindowDataset:
+        return WindowDataset(self.positions_m, self.head_length_m, windows, self.window, cameras)
+
+    # --- loaders -------------------------------------------------------------------------------
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val")
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader(self.test_set)
+
+    def dataloader(self, name: str, shuffle: bool = False) -> DataLoader:
+        """A loader over ``train``, ``val``, ``test`` or ``test-bench``."""
+        return self._loader(name, shuffle)
+
+    def _loader(self, name: str, shuffle: bool = False) -> DataLoader:
+        if name not in self.datasets:
+            raise KeyError(f"unknown dataset {name!r}; known: {', '.join(self.datasets) or 'none (call setup())'}")
+        dataset = self.datasets[name]
+        if len(dataset) == 0:
+            raise ValueError(f"the {name} split has no windows of {self.window} frames under {self.root}")
+        return DataLoader(dataset, batch_size=self.batch_size, shuffle=shuffle, drop_last=shuffle,
+                          num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
+
+    # --- the 2D view ---------------------------------------------------------------------------
+    def on_after_batch_transfer(self, batch: dict[str, Any], dataloader_idx: int) -> dict[str, Any]:
+        training = self.trainer is not None and self.trainer.training
+        return self.to_2d(batch, augment=training)
+
+    def to_2d(self, batch: dict[str, Any], augment: bool = False) -> dict[str, Any]:
+        """Add ``keypoints_px`` and ``head_size_px``; with ``augment``, first mirror and draw cameras."""
+        positions = batch["positions_m"]
+        if augment:
+            positions = self._random_mirror(positions)
+            targets = positions[:, :, skeleton.ROOT].mean(dim=1).double().cpu().numpy()
+            cameras = sample_cameras(self._rng, targets, self.train_camera)
+            batch["camera"] = {k: torch.from_numpy(v).to(positions.device) for k, v in cameras.items()}
+            batch["positions_m"] = positions
+        elif "camera" not in batch:
+            raise KeyError("a batch without cameras needs augment=True (training windows have no fixed camera)")
+        camera = batch["camera"]
+        batch["keypoints_px"] = project(positions, camera)
+        batch["head_size_px"] = head_size_px(positions[:, :, skeleton.NECK], batch["head_length_m"], camera)
+        return batch
+
+    def _random_mirror(self, positions: torch.Tensor) -> torch.Tensor:
+        if not self.mirror:
+            return positions
+        flip = torch.from_numpy(self._rng.random(len(positions)) < 0.5).to(positions.device)
+        return torch.where(flip[:, None, None, None], mirror_motion(positions), positions)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"rng_state": self._rng.bit_generator.state}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._rng.bit_generator.state = state_dict["rng_state"]
+
+    # --- reporting -----------------------------------------------------------------------------
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Clips, frames and windows per split (train windows at ``train_stride``), plus the total."""
+        clips = self._loaded_clips()
+        out: dict[str, dict[str, int]] = {}
+        for split in SPLITS:
+            members = [c for c in clips if c.split == split]
+            out[split] = {"clips": len(members), "frames": sum(len(c.positions_m) for c in members),
+                          "windows": len(self.datasets[split])}
+        out["total"] = {key: sum(out[s][key] for s in SPLITS) for key in ("clips", "frames", "windows")}
+        out["test-bench"] = {"clips": len(set(self.datasets["test-bench"].windows.clip_id.tolist())),
+                             "frames": len(self.datasets["test-bench"]) * self.window,
+                             "windows": len(self.datasets["test-bench"])}
+        return out
+
+
+def _camera_ranges(values: dict, field: str) -> CameraRanges:
+    try:
+        ranges = CameraRanges(
+            yaw_deg=tuple(values["yaw_deg"]), pitch_deg=tuple(values["pitch_deg"]),
+            distance_m=tuple(values["distance_m"]), focal_px=float(values["focal_px"]),
+            principal_px=tuple(values["principal_px"]))
+    except (KeyError, TypeError) as err:
+        raise ValueError(f"{field} needs yaw_deg, pitch_deg, distance_m, focal_px, principal_px ({err})") from None
+    for name in ("yaw_deg", "pitch_deg", "distance_m", "principal_px"):
+        if len(getattr(ranges, name)) != 2:
+            raise ValueError(f"{field}.{name} must be two numbers, got {getattr(ranges, name)}")
+    if ranges.distance_m[0] <= 0:
+        raise ValueError(f"{field}.distance_m must be positive, got {ranges.distance_m}")
+    return ranges
