@@ -68,7 +68,7 @@ class WindowDataset(Dataset):
             "start": int(self.windows.start[index]),
         }
         if self.cameras is not None:
-            item["camera"] = {k: torch.from_numpy(v[index]) for k, v in self.cameras.items()}
+            item["camera"] = {k: torch.as_tensor(v[index]) for k, v in self.cameras.items()}
         return item
 
 

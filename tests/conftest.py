@@ -1,0 +1,58 @@
+"""Shared fixtures: small slices of the real corpus in ../shared, in both forms users have it."""
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_CORPUS = Path(os.environ.get("JUMPS_DATA_ROOT", REPO.parent / "shared" / "datasets" / "bandai-namco-motion"))
+ARCHIVE = SHARED_CORPUS / "dataset-1" / "data.zip"
+
+
+def real_clip_names(count: int, archive: Path = ARCHIVE) -> list[str]:
+    """The first ``count`` BVH members of a real archive, by name."""
+    with zipfile.ZipFile(archive) as z:
+        return sorted(m for m in z.namelist() if m.endswith(".bvh"))[:count]
+
+
+def read_member(name: str, archive: Path = ARCHIVE) -> bytes:
+    with zipfile.ZipFile(archive) as z:
+        return z.read(name)
+
+
+@pytest.fixture(scope="session")
+def real_clip_bytes() -> bytes:
+    """One real clip (dataset-1, ~100 frames)."""
+    return read_member(real_clip_names(1)[0])
+
+
+@pytest.fixture(scope="session")
+def clip_folder(tmp_path_factory) -> Path:
+    """A plain folder of 40 real clips from dataset-1 (every split is represented)."""
+    folder = tmp_path_factory.mktemp("clips")
+    for name in real_clip_names(40):
+        (folder / Path(name).name).write_bytes(read_member(name))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def clip_archive(tmp_path_factory, clip_folder) -> Path:
+    """The same 40 clips as a zip archive under data/, as the source distributes them."""
+    folder = tmp_path_factory.mktemp("archive")
+    path = folder / "data.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for bvh in sorted(clip_folder.glob("*.bvh")):
+            z.write(bvh, f"data/{bvh.name}")
+    return folder
+
+
+def data_config(root: Path, cache_dir: Path | None, **overrides) -> dict:
+    """The default data section, pointed at ``root``, with overrides (as the CLI would build it)."""
+    from jumps_pl.config import load_config, to_container
+
+    cfg = to_container(load_config(overrides=[f"data.root={root}", f"data.cache_dir={cache_dir}"]))["data"]
+    cfg.update(overrides)
+    return cfg
