@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -46,7 +47,7 @@ def _load_yaml(path: Path) -> DictConfig:
         raise ConfigError(f"config file {path} does not exist")
     try:
         cfg = OmegaConf.load(path)
-    except Exception as err:  # yaml's errors carry the line; keep them, name the file
+    except (yaml.YAMLError, OmegaConfBaseException) as err:  # their text carries the line
         raise ConfigError(f"{path}: not valid YAML ({err})") from None
     if not isinstance(cfg, DictConfig):
         raise ConfigError(f"{path}: the top level must be a mapping")
