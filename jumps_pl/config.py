@@ -34,7 +34,8 @@ def load_config(config_path: str | Path | None = None, overrides: list[str] | tu
             cfg = OmegaConf.merge(cfg, layer)
         except OmegaConfBaseException as err:
             key = getattr(err, "full_key", None) or "?"
-            raise ConfigError(f"{origin}: unknown or invalid config key {key!r} ({err.msg if hasattr(err, 'msg') else err})") from None
+            reason = getattr(err, "msg", err)
+            raise ConfigError(f"{origin}: unknown or invalid config key {key!r} ({reason})") from None
     try:
         OmegaConf.resolve(cfg)
     except OmegaConfBaseException as err:

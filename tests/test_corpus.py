@@ -18,7 +18,7 @@ def test_zip_archives_and_plain_folders_give_the_same_clips(clip_folder, clip_ar
     from_folder = load_corpus(clip_folder, tmp_path / "c1", fps=30.0)
     from_zip = load_corpus(clip_archive, tmp_path / "c2", fps=30.0, workers=2)
     assert [c.name for c in from_folder] == [c.name for c in from_zip] and len(from_zip) == 40
-    for a, b in zip(from_folder, from_zip):
+    for a, b in zip(from_folder, from_zip, strict=True):
         assert a.positions_m.shape[1:] == (21, 3) and np.array_equal(a.positions_m, b.positions_m)
     assert {c.split for c in from_zip} == {"train", "val", "test"}
 
@@ -35,7 +35,7 @@ def test_cache_is_reused_and_keyed_by_content(clip_folder, tmp_path):
     victim.write_bytes(victim.read_bytes() + b"\n")
     second = load_corpus(folder, cache, fps=30.0)
     assert len(sorted(cache.rglob("*.npy"))) == 41
-    assert all(np.array_equal(a.positions_m, b.positions_m) for a, b in zip(first[1:], second[1:]))
+    assert all(np.array_equal(a.positions_m, b.positions_m) for a, b in zip(first[1:], second[1:], strict=True))
     # A changed setting that alters the arrays is a different key too.
     load_corpus(folder, cache, fps=15.0, max_clips=2)
     assert len(sorted(cache.rglob("*.npy"))) == 43

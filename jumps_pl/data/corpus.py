@@ -119,7 +119,7 @@ def load_corpus(root: str | Path, cache_dir: str | Path | None, fps: float, work
     jobs = [(chunk, settings, str(cache) if cache else None) for chunk in chunks]
     if workers > 1 and len(chunks) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = [r for chunk in pool.map(_load_chunk, *zip(*jobs)) for r in chunk]
+            results = [r for chunk in pool.map(_load_chunk, *zip(*jobs, strict=True)) for r in chunk]
     else:
         results = [r for job in jobs for r in _load_chunk(*job)]
     clips, skipped = [], []

@@ -141,8 +141,7 @@ class MocapDataModule(pl.LightningDataModule):
             frame.append(self._clip_first_frame[c] + starts)
             clip_id.append(np.full(len(starts), c))
             start.append(starts)
-        cat = (lambda parts: np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64))
-        return Windows(cat(frame), cat(clip_id), cat(start))
+        return Windows(_int_concat(frame), _int_concat(clip_id), _int_concat(start))
 
     def _targets(self, windows: Windows) -> np.ndarray:
         """Each window's mean Hips position, where its camera aims."""
@@ -235,6 +234,10 @@ class MocapDataModule(pl.LightningDataModule):
                              "frames": len(self.datasets["test-bench"]) * self.window,
                              "windows": len(self.datasets["test-bench"])}
         return out
+
+
+def _int_concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
 
 def _camera_ranges(values: dict, field: str) -> CameraRanges:
