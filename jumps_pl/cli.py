@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -10,6 +11,7 @@ from omegaconf import DictConfig
 from jumps_pl.config import ConfigError, load_config
 from jumps_pl.data.bvh import BvhError
 from jumps_pl.data.corpus import CorpusError
+from jumps_pl.models.jumps_gan import DivergenceError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,11 +19,13 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     stats = commands.add_parser("data-stats", help="clips, frames and windows per split")
     _add_config_arguments(stats)
+    train_parser = commands.add_parser("train", help="train the AE-WGAN (checkpoints and logs under train.run_dir)")
+    _add_config_arguments(train_parser)
     args = parser.parse_args(argv)
     try:
         cfg = _config_from(args)
-        return {"data-stats": data_stats}[args.command](cfg)
-    except (ConfigError, CorpusError, BvhError) as err:
+        return {"data-stats": data_stats, "train": train}[args.command](cfg)
+    except (ConfigError, CorpusError, BvhError, DivergenceError) as err:
         print(f"jumps {args.command}: error: {err}", file=sys.stderr)
         return 2
 
@@ -51,6 +55,21 @@ def data_stats(cfg: DictConfig) -> int:
     print(f"{'split':<11}{'clips':>8}{'frames':>10}{'windows':>10}")
     for split, row in stats.items():
         print(f"{split:<11}{row['clips']:>8}{row['frames']:>10}{row['windows']:>10}")
+    return 0
+
+
+def train(cfg: DictConfig) -> int:
+    """Train; the run folder gets config.yaml, checkpoints/ (each with the config) and images/."""
+    from jumps_pl.config import to_container
+    from jumps_pl.train import run_training, wandb_logged_in
+
+    config = to_container(cfg)
+    # DDP starts the other ranks by running this command again: they must use rank 0's run folder,
+    # whose name holds a timestamp.
+    config["train"]["run_dir"] = os.environ.setdefault("JUMPS_RUN_DIR", config["train"]["run_dir"])
+    config["logging"]["name"] = os.environ.setdefault("JUMPS_RUN_NAME", config["logging"]["name"])
+    run_dir = run_training(config, wandb_online=wandb_logged_in())
+    print(f"run folder: {run_dir}")
     return 0
 
 

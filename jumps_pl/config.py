@@ -1,6 +1,7 @@
 """Configs: ``experiments/configs/default.yaml``, an optional YAML merged over it, then ``key=value``."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -11,6 +12,10 @@ CONFIG_DIR = Path(__file__).resolve().parents[1] / "experiments" / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
 
 
+if not OmegaConf.has_resolver("now"):
+    OmegaConf.register_new_resolver("now", lambda pattern: datetime.now().strftime(pattern), use_cache=True)
+
+
 class ConfigError(ValueError):
     """A config file or override that cannot be used; the message names the file or key."""
 
@@ -19,6 +24,8 @@ def load_config(config_path: str | Path | None = None, overrides: list[str] | tu
     """Defaults, merged with ``config_path`` and the overrides; resolved, with unknown keys refused."""
     cfg = _load_yaml(DEFAULT_CONFIG)
     OmegaConf.set_struct(cfg, True)
+    if "trainer" in cfg:
+        OmegaConf.set_struct(cfg.trainer, False)  # any Lightning Trainer argument passes through
     layers: list[tuple[str, DictConfig]] = []
     if config_path is not None:
         layers.append((str(config_path), _load_yaml(Path(config_path))))

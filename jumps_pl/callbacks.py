@@ -1,0 +1,76 @@
+"""Callbacks: the resolved config beside the run and inside checkpoints, and skeleton images."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+import yaml
+from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
+
+from jumps_pl.models.normalization import fit_normalization
+from jumps_pl.render import draw_sequences
+
+CONFIG_KEY = "jumps_config"
+
+
+class SaveConfig(pl.Callback):
+    """Writes ``config.yaml`` into the run folder and stores the resolved config in every checkpoint."""
+
+    def __init__(self, config: dict, run_dir: str | Path):
+        self.config = config
+        self.run_dir = Path(run_dir)
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        if trainer.is_global_zero:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            (self.run_dir / "config.yaml").write_text(yaml.safe_dump(self.config, sort_keys=False))
+
+    def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule,
+                           checkpoint: dict[str, Any]) -> None:
+        checkpoint[CONFIG_KEY] = self.config
+
+
+class SkeletonImages(pl.Callback):
+    """Every N epochs: real, reconstructed (full and input-only) and generated windows, as skeletons.
+
+    Saved as PNG under ``RUN/images/`` and sent to wandb or TensorBoard when that is the logger.
+    """
+
+    def __init__(self, run_dir: str | Path, every_n_epochs: int, samples: int):
+        self.image_dir = Path(run_dir) / "images"
+        self.every_n_epochs = every_n_epochs
+        self.samples = samples
+
+    def on_validation_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any,
+                                batch: dict[str, Any], batch_idx: int, dataloader_idx: int = 0) -> None:
+        if (batch_idx != 0 or not trainer.is_global_zero or trainer.sanity_checking or self.every_n_epochs < 1
+                or trainer.current_epoch % self.every_n_epochs):
+            return
+        image = self.draw(pl_module, batch["keypoints_px"][: self.samples])
+        self.image_dir.mkdir(parents=True, exist_ok=True)
+        path = self.image_dir / f"epoch{trainer.current_epoch:04d}.png"
+        import matplotlib.pyplot as plt
+
+        plt.imsave(path, image)
+        for logger in trainer.loggers:
+            if isinstance(logger, WandbLogger):
+                logger.log_image(key="val/skeletons", images=[image], step=trainer.global_step)
+            elif isinstance(logger, TensorBoardLogger):
+                logger.experiment.add_image("val/skeletons", image, trainer.global_step, dataformats="HWC")
+
+    @torch.no_grad()
+    def draw(self, pl_module: pl.LightningModule, keypoints_px: torch.Tensor) -> np.ndarray:
+        """Rows per sample: ground truth, reconstructions, then as many generated windows."""
+        norm = fit_normalization(keypoints_px)
+        x = norm.apply(keypoints_px)
+        rows: dict[str, np.ndarray] = {}
+        fakes = norm.invert(pl_module.generator(pl_module.sample_prior(len(x))))
+        for i in range(len(x)):
+            rows[f"real {i}"] = keypoints_px[i].cpu().numpy()
+            if pl_module.encoder is not None:
+                rows[f"G(E(x)) {i}"] = norm.invert(pl_module.reconstruct(x))[i].cpu().numpy()
+            rows[f"G(z) {i}"] = fakes[i].cpu().numpy()
+        return draw_sequences(rows)

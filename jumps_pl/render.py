@@ -1,0 +1,46 @@
+"""Skeleton drawings: a few frames of 2D pose sequences side by side, as an RGB image."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from jumps_pl import skeleton  # noqa: E402
+
+_LEFT = {j for j, name in enumerate(skeleton.HIGH_RES_JOINTS) if name.endswith("_L")}
+_RIGHT = {j for j, name in enumerate(skeleton.HIGH_RES_JOINTS) if name.endswith("_R")}
+
+
+def _bone_colour(child: int) -> str:
+    return "tab:blue" if child in _LEFT else "tab:red" if child in _RIGHT else "0.25"
+
+
+def draw_sequences(rows: dict[str, np.ndarray], frames: int = 6) -> np.ndarray:
+    """One row per named sequence (T, 21, 2) in pixels (image y down), ``frames`` evenly spaced frames
+    per row; left limbs blue, right limbs red. Returns (H, W, 3) uint8."""
+    names = list(rows)
+    fig, axes = plt.subplots(len(names), frames, figsize=(1.6 * frames, 2.0 * len(names)), squeeze=False)
+    for r, name in enumerate(names):
+        seq = np.asarray(rows[name], dtype=np.float32)
+        picks = np.linspace(0, len(seq) - 1, frames).round().astype(int)
+        lo, hi = seq.reshape(-1, 2).min(0), seq.reshape(-1, 2).max(0)
+        pad = 0.05 * float((hi - lo).max() + 1e-6)
+        for c, t in enumerate(picks):
+            ax = axes[r, c]
+            for parent, child in skeleton.BONES:
+                ax.plot(seq[t, [parent, child], 0], seq[t, [parent, child], 1], color=_bone_colour(child), lw=1.5)
+            ax.set_xlim(lo[0] - pad, hi[0] + pad)
+            ax.set_ylim(hi[1] + pad, lo[1] - pad)
+            ax.set_aspect("equal")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                ax.set_ylabel(name, fontsize=8)
+            ax.set_title(f"t={t}", fontsize=7)
+    fig.tight_layout()
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    plt.close(fig)
+    return image

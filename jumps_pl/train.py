@@ -1,0 +1,70 @@
+"""`jumps train`: the DataModule, the model and the Trainer, built from one resolved config."""
+from __future__ import annotations
+
+import netrc
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytorch_lightning as pl
+from pytorch_lightning.callbacks import ModelCheckpoint, TQDMProgressBar
+from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger, WandbLogger
+
+from jumps_pl.callbacks import SaveConfig, SkeletonImages
+from jumps_pl.config import ConfigError
+from jumps_pl.data.datamodule import MocapDataModule
+from jumps_pl.models.jumps_gan import JumpsGAN
+
+LOGGERS = ("wandb", "csv", "tensorboard")
+
+
+def wandb_logged_in() -> bool:
+    """True when wandb has an API key (environment or ~/.netrc), so runs can sync online."""
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    try:
+        return netrc.netrc().authenticators("api.wandb.ai") is not None
+    except (FileNotFoundError, netrc.NetrcParseError):
+        return False
+
+
+def build_logger(logging_cfg: dict, run_dir: Path, config: dict, online: bool) -> Logger:
+    kind = logging_cfg["logger"]
+    if kind == "csv":
+        return CSVLogger(save_dir=str(run_dir), name="", version="")
+    if kind == "tensorboard":
+        try:
+            return TensorBoardLogger(save_dir=str(run_dir), name="", version="")
+        except ModuleNotFoundError:
+            raise ConfigError("logging.logger=tensorboard needs `pip install tensorboard`") from None
+    if kind == "wandb":
+        logger = WandbLogger(project=logging_cfg["project"], name=logging_cfg["name"], save_dir=str(run_dir),
+                             offline=not online)
+        logger.experiment.config.update(config, allow_val_change=True)
+        return logger
+    raise ConfigError(f"logging.logger must be one of {', '.join(LOGGERS)}, got {kind!r}")
+
+
+def build_trainer(config: dict, run_dir: Path, wandb_online: bool) -> pl.Trainer:
+    train = config["train"]
+    every_steps = train["checkpoint_every_n_steps"]
+    checkpoints = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints", filename="step{step}", auto_insert_metric_name=False,
+        save_last=True, save_top_k=-1, save_on_train_epoch_end=True,
+        every_n_train_steps=every_steps,
+        train_time_interval=None if every_steps else timedelta(minutes=train["checkpoint_every_minutes"]))
+    callbacks = [checkpoints, SaveConfig(config, run_dir), TQDMProgressBar(refresh_rate=10),
+                 SkeletonImages(run_dir, train["image_every_n_epochs"], train["image_samples"])]
+    logger = build_logger(config["logging"], run_dir, config, wandb_online)
+    return pl.Trainer(**config["trainer"], logger=logger, callbacks=callbacks, default_root_dir=str(run_dir))
+
+
+def run_training(config: dict, wandb_online: bool) -> Path:
+    """Train from a resolved config dict; returns the run folder (checkpoints, config.yaml, images)."""
+    pl.seed_everything(config["seed"], workers=True)
+    run_dir = Path(config["train"]["run_dir"])
+    datamodule = MocapDataModule(**config["data"])
+    model = JumpsGAN(**config["model"])
+    trainer = build_trainer(config, run_dir, wandb_online)
+    trainer.fit(model, datamodule=datamodule, ckpt_path=config["train"]["resume"])
+    return run_dir
