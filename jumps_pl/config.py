@@ -12,8 +12,13 @@ CONFIG_DIR = Path(__file__).resolve().parents[1] / "experiments" / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
 
 
-if not OmegaConf.has_resolver("now"):
-    OmegaConf.register_new_resolver("now", lambda pattern: datetime.now().strftime(pattern), use_cache=True)
+def _now(pattern: str) -> str:
+    return datetime.now().strftime(pattern)
+
+
+if not OmegaConf.has_resolver("now"):  # omegaconf 2.4 renamed register_new_resolver
+    _register = getattr(OmegaConf, "register_resolver", None) or OmegaConf.register_new_resolver
+    _register("now", _now, use_cache=True)
 
 
 class ConfigError(ValueError):

@@ -53,10 +53,16 @@ def build_trainer(config: dict, run_dir: Path, wandb_online: bool) -> pl.Trainer
         save_last=True, save_top_k=-1, save_on_train_epoch_end=True,
         every_n_train_steps=every_steps,
         train_time_interval=None if every_steps else timedelta(minutes=train["checkpoint_every_minutes"]))
-    callbacks = [checkpoints, SaveConfig(config, run_dir), TQDMProgressBar(refresh_rate=10),
+    callbacks = [checkpoints, SaveConfig(config, run_dir),
                  SkeletonImages(run_dir, train["image_every_n_epochs"], train["image_samples"])]
+    if config["trainer"].get("enable_progress_bar", True):
+        callbacks.append(TQDMProgressBar(refresh_rate=10))
     logger = build_logger(config["logging"], run_dir, config, wandb_online)
-    return pl.Trainer(**config["trainer"], logger=logger, callbacks=callbacks, default_root_dir=str(run_dir))
+    trainer_args = dict(config["trainer"])
+    if trainer_args.get("strategy") == "ddp":
+        # Critic and generator steps alternate, so each backward leaves the other nets' weights unused.
+        trainer_args["strategy"] = "ddp_find_unused_parameters_true"
+    return pl.Trainer(**trainer_args, logger=logger, callbacks=callbacks, default_root_dir=str(run_dir))
 
 
 def run_training(config: dict, wandb_online: bool) -> Path:

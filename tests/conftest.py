@@ -56,3 +56,18 @@ def data_config(root: Path, cache_dir: Path | None, **overrides) -> dict:
     cfg = to_container(load_config(overrides=[f"data.root={root}", f"data.cache_dir={cache_dir}"]))["data"]
     cfg.update(overrides)
     return cfg
+
+
+TINY_MODEL = ("model.width=16", "model.latent_channels=4", "model.n_critic=2", "model.lr_critic=1e-3",
+              "model.lr_generator=1e-3", "data.batch_size=16", "data.train_stride=16", "data.bench_windows=4",
+              "trainer.accelerator=cpu", "trainer.log_every_n_steps=1", "trainer.enable_progress_bar=false",
+              "logging.logger=csv", "train.image_every_n_epochs=1", "train.image_samples=1")
+
+
+def tiny_config(root: Path, tmp_path: Path, *overrides: str) -> dict:
+    """A resolved config for a tiny model on ``root``, running under ``tmp_path/run``."""
+    from jumps_pl.config import load_config, to_container
+
+    return to_container(load_config(overrides=[
+        f"data.root={root}", f"data.cache_dir={tmp_path / 'cache'}", f"train.run_dir={tmp_path / 'run'}",
+        *TINY_MODEL, *overrides]))
