@@ -1,8 +1,8 @@
 """JumpsGAN with a real Trainer on real clips, at a tiny size."""
 from __future__ import annotations
 
-import pytorch_lightning as pl
 import pytest
+import pytorch_lightning as pl
 import torch
 
 from conftest import tiny_config

@@ -7,9 +7,11 @@ Each training step, on a batch x of normalized windows:
    interpolates between x and G(z).
 2. One generator + encoder iteration:
    L = w_adv * L_G + w_mix * L_Mix + lp * L_pos + lv * L_vel + lz * L_z with
-   L_G = -D(G(z)), L_Mix = -D(G(E(x'))), L_pos = MSE(x, G(E(x'))), L_vel = MSE(v(x), v(G(E(x')))),
-   L_z = MSE(z, E(G(z))); x' is x with a random joint mask (see ``encoder_masking``), so that E also
-   encodes incomplete low-resolution windows. ``use_encoder=False`` leaves E out (the pure WGAN).
+   L_G = -D(G(z)), L_Mix = -D(G(E(x'))), L_pos = ||x - G(E(x'))||^2, L_vel = ||v(x) - v(G(E(x')))||^2
+   (squared norms over the 21 x 2 coordinates of a frame, averaged over frames and windows; v the
+   frame-to-frame velocity), L_z = MSE(z, E(G(z))); x' is x with a random joint mask (see
+   ``encoder_masking``), so that E also encodes incomplete low-resolution windows.
+   ``use_encoder=False`` leaves E out (the pure WGAN).
 
 ``trainer.global_step`` counts optimizer steps: n_critic + 1 per batch.
 """
@@ -103,7 +105,7 @@ class JumpsGAN(pl.LightningModule):
         return logs
 
     def _generator_iteration(self, x: torch.Tensor, opt_g) -> dict[str, torch.Tensor]:
-        hp, w = self.hparams, self.hparams.loss_weights
+        w = self.hparams.loss_weights
         self.toggle_optimizer(opt_g)
         z = self.sample_prior(len(x))
         loss_g = -self.critic(self.generator(z)).mean()
@@ -112,8 +114,8 @@ class JumpsGAN(pl.LightningModule):
         if self.encoder is not None:
             x_hat = self.reconstruct(x, self._encoder_mask(x))
             terms["loss_mix"] = -self.critic(x_hat).mean()
-            terms["loss_rec_pos"] = F.mse_loss(x_hat, x)
-            terms["loss_rec_vel"] = F.mse_loss(_velocity(x_hat), _velocity(x))
+            terms["loss_rec_pos"] = _squared_error(x_hat, x)
+            terms["loss_rec_vel"] = _squared_error(_velocity(x_hat), _velocity(x))
             terms["loss_rec_backward"] = F.mse_loss(self.encoder(self.generator(z)), z)
             total = (total + w["mix"] * terms["loss_mix"] + w["position"] * terms["loss_rec_pos"]
                      + w["velocity"] * terms["loss_rec_vel"] + w["latent"] * terms["loss_rec_backward"])
@@ -171,7 +173,7 @@ class JumpsGAN(pl.LightningModule):
             for name, mask in (("full", None), ("input_only", low_res)):
                 error_px = torch.linalg.vector_norm(norm.invert(self.reconstruct(x, mask)) - keypoints, dim=-1)
                 logs[f"rec_error_head_{name}"] = (error_px / head[..., None]).mean()
-            logs["loss_rec_pos"] = F.mse_loss(self.reconstruct(x), x)
+            logs["loss_rec_pos"] = _squared_error(self.reconstruct(x), x)
         self.log_dict({f"val/{k}": v for k, v in logs.items()}, batch_size=len(x), sync_dist=True)
 
     # --- checkpoints ------------------------------------------------------------------------------
@@ -181,6 +183,11 @@ class JumpsGAN(pl.LightningModule):
         if bad:
             raise DivergenceError(f"refusing to write a checkpoint with non-finite weights in {', '.join(bad[:5])}"
                                   f" at global step {self.global_step}")
+
+
+def _squared_error(poses: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """||x - y||^2 per frame (summed over joints and coordinates), averaged over windows and frames."""
+    return (poses - target).pow(2).sum(dim=(-2, -1)).mean()
 
 
 def _velocity(poses: torch.Tensor) -> torch.Tensor:
