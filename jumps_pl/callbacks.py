@@ -1,4 +1,5 @@
-"""Callbacks: the resolved config beside the run and inside checkpoints, and skeleton images."""
+"""Callbacks: the resolved config beside the run and inside checkpoints, skeleton images, and
+upsampling quality by latent optimization during training."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +11,7 @@ import torch
 import yaml
 from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 
+from jumps_pl import skeleton
 from jumps_pl.models.normalization import fit_normalization
 from jumps_pl.render import draw_sequences
 
@@ -74,3 +76,41 @@ class SkeletonImages(pl.Callback):
                 rows[f"G(E(x)) {i}"] = norm.invert(pl_module.reconstruct(x))[i].cpu().numpy()
             rows[f"G(z) {i}"] = fakes[i].cpu().numpy()
         return draw_sequences(rows)
+
+
+class LatentOptimizationCallback(pl.Callback):
+    """Every N validation epochs: upsample a fixed validation subset by latent optimization and log
+    PCKh@0.1/0.5/1.0 and AUC on the added joints (``val/pckh@0.1_added``, ..., ``val/auc_added``)."""
+
+    def __init__(self, every_n_epochs: int, windows: int, infer: dict):
+        self.every_n_epochs = every_n_epochs
+        self.windows = windows
+        self.infer = infer
+
+    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if (self.every_n_epochs < 1 or trainer.sanity_checking
+                or (trainer.current_epoch + 1) % self.every_n_epochs):
+            return
+        from jumps_pl.evaluation.tasks import make_task
+        from jumps_pl.inference.latent_opt import LatentOptimizer
+        from jumps_pl.metrics import pckh, pckh_auc
+
+        target, head = self._subset(trainer)
+        given = make_task("upsampling", target.cpu().numpy(), head.cpu().numpy(), seed=0)
+        optimizer = LatentOptimizer(pl_module, **self.infer)
+        pred, _ = optimizer.optimize_windows(torch.as_tensor(given.keypoints_px), torch.as_tensor(given.mask))
+        mask = torch.zeros(target.shape[:3], dtype=torch.bool)
+        mask[..., torch.as_tensor(skeleton.ADDED_INDICES)] = True
+        target, head = target.cpu(), head.cpu()
+        values = pckh(pred, target, head, mask, (0.1, 0.5, 1.0)).tolist()
+        logs = {f"val/pckh@{a}_added": v for a, v in zip((0.1, 0.5, 1.0), values, strict=True)}
+        logs["val/auc_added"] = pckh_auc(pred, target, head, mask).item()
+        pl_module.log_dict(logs, sync_dist=False, rank_zero_only=True)
+
+    def _subset(self, trainer: pl.Trainer) -> tuple[torch.Tensor, torch.Tensor]:
+        """The first ``windows`` validation windows, with their fixed cameras."""
+        datamodule = trainer.datamodule
+        dataset = datamodule.datasets["val"]
+        items = [dataset[i] for i in range(min(self.windows, len(dataset)))]
+        batch = datamodule.to_2d(torch.utils.data.default_collate(items))
+        return batch["keypoints_px"], batch["head_size_px"]

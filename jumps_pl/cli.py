@@ -21,11 +21,20 @@ def main(argv: list[str] | None = None) -> int:
     _add_config_arguments(stats)
     train_parser = commands.add_parser("train", help="train the AE-WGAN (checkpoints and logs under train.run_dir)")
     _add_config_arguments(train_parser)
+    evaluate_parser = commands.add_parser("evaluate", help="the protocol's three tasks: Markdown table and JSON")
+    evaluate_parser.add_argument("--ckpt", required=True, help="checkpoint of the JUMPS model")
+    evaluate_parser.add_argument("--ckpt-no-encoder", help="checkpoint trained with model.use_encoder=false")
+    evaluate_parser.add_argument("--out", default="evaluation.json", help="JSON results (default: %(default)s)")
+    evaluate_parser.add_argument("--save-predictions", metavar="FILE.npz",
+                                 help="predictions, ground truth, head sizes and masks per task and row")
+    _add_config_arguments(evaluate_parser)
     args = parser.parse_args(argv)
     try:
         cfg = _config_from(args)
+        if args.command == "evaluate":
+            return evaluate(cfg, args)
         return {"data-stats": data_stats, "train": train}[args.command](cfg)
-    except (ConfigError, CorpusError, BvhError, DivergenceError) as err:
+    except (ConfigError, CorpusError, BvhError, DivergenceError, FileNotFoundError, ValueError) as err:
         print(f"jumps {args.command}: error: {err}", file=sys.stderr)
         return 2
 
@@ -70,6 +79,51 @@ def train(cfg: DictConfig) -> int:
     config["logging"]["name"] = os.environ.setdefault("JUMPS_RUN_NAME", config["logging"]["name"])
     run_dir = run_training(config, wandb_online=wandb_logged_in())
     print(f"run folder: {run_dir}")
+    return 0
+
+
+def evaluate(cfg: DictConfig, args: argparse.Namespace) -> int:
+    """Rows JUMPS, JUMPS without alignment (and without encoder, given its checkpoint) on ``data.split``."""
+    import torch
+
+    from jumps_pl.config import to_container
+    from jumps_pl.data.datamodule import MocapDataModule
+    from jumps_pl.evaluation.evaluate import markdown_table, run_evaluation, save_json, save_npz
+    from jumps_pl.inference.latent_opt import LatentOptimizer
+    from jumps_pl.inference.loading import load_model
+
+    config = to_container(cfg)
+    infer = config["infer"]
+    model, _ = load_model(args.ckpt)
+    optimizers = {"JUMPS": LatentOptimizer(model, **infer),
+                  "JUMPS w/o alignment": LatentOptimizer(model, **{**infer, "align": False})}
+    if args.ckpt_no_encoder:
+        no_encoder, _ = load_model(args.ckpt_no_encoder)
+        if no_encoder.encoder is not None:
+            raise ValueError(f"{args.ckpt_no_encoder} has an encoder; train it with model.use_encoder=false")
+        optimizers["JUMPS w/o encoder"] = LatentOptimizer(no_encoder, **infer)
+    datamodule = MocapDataModule(**config["data"])
+    datamodule.setup()
+    batches = [datamodule.to_2d(b) for b in datamodule.dataloader(config["data"]["split"])]
+    target = torch.cat([b["keypoints_px"] for b in batches]).numpy()
+    head = torch.cat([b["head_size_px"] for b in batches]).numpy()
+
+    def method(optimizer: LatentOptimizer):
+        def run(given):
+            as_tensor = (torch.as_tensor(a) for a in (given.keypoints_px, given.mask, given.confidence))
+            return optimizer.optimize_windows(*as_tensor)[0].numpy()
+        return run
+
+    print(f"evaluating {len(target)} windows of {config['data']['split']} under {config['data']['root']}",
+          file=sys.stderr)
+    results, arrays = run_evaluation({name: method(opt) for name, opt in optimizers.items()}, target, head,
+                                     seed=config["seed"], progress=lambda s: print(f"  {s}", file=sys.stderr))
+    print(markdown_table(results))
+    save_json(args.out, results)
+    print(f"results: {args.out}", file=sys.stderr)
+    if args.save_predictions:
+        save_npz(args.save_predictions, arrays)
+        print(f"predictions: {args.save_predictions}", file=sys.stderr)
     return 0
 
 

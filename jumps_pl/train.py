@@ -10,7 +10,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint, TQDMProgressBar
 from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger, WandbLogger
 
-from jumps_pl.callbacks import SaveConfig, SkeletonImages
+from jumps_pl.callbacks import LatentOptimizationCallback, SaveConfig, SkeletonImages
 from jumps_pl.config import ConfigError
 from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.models.jumps_gan import JumpsGAN
@@ -55,6 +55,10 @@ def build_trainer(config: dict, run_dir: Path, wandb_online: bool) -> pl.Trainer
         train_time_interval=None if every_steps else timedelta(minutes=train["checkpoint_every_minutes"]))
     callbacks = [checkpoints, SaveConfig(config, run_dir),
                  SkeletonImages(run_dir, train["image_every_n_epochs"], train["image_samples"])]
+    latent_eval = train["latent_eval"]
+    if latent_eval["every_n_epochs"] > 0:
+        infer = {**config["infer"], **{k: latent_eval[k] for k in ("iterations", "starts")}}
+        callbacks.append(LatentOptimizationCallback(latent_eval["every_n_epochs"], latent_eval["windows"], infer))
     if config["trainer"].get("enable_progress_bar", True):
         callbacks.append(TQDMProgressBar(refresh_rate=10))
     logger = build_logger(config["logging"], run_dir, config, wandb_online)

@@ -61,7 +61,8 @@ def data_config(root: Path, cache_dir: Path | None, **overrides) -> dict:
 TINY_MODEL = ("model.width=16", "model.latent_channels=4", "model.n_critic=2", "model.lr_critic=1e-3",
               "model.lr_generator=1e-3", "data.batch_size=16", "data.train_stride=16", "data.bench_windows=4",
               "trainer.accelerator=cpu", "trainer.log_every_n_steps=1", "trainer.enable_progress_bar=false",
-              "logging.logger=csv", "train.image_every_n_epochs=1", "train.image_samples=1")
+              "logging.logger=csv", "train.image_every_n_epochs=1", "train.image_samples=1",
+              "train.latent_eval.every_n_epochs=0")
 
 
 def tiny_config(root: Path, tmp_path: Path, *overrides: str) -> dict:
@@ -71,3 +72,14 @@ def tiny_config(root: Path, tmp_path: Path, *overrides: str) -> dict:
     return to_container(load_config(overrides=[
         f"data.root={root}", f"data.cache_dir={tmp_path / 'cache'}", f"train.run_dir={tmp_path / 'run'}",
         *TINY_MODEL, *overrides]))
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(clip_archive, tmp_path_factory) -> Path:
+    """A tiny JUMPS model trained for a few batches on real clips (seconds)."""
+    from jumps_pl.train import run_training
+
+    tmp = tmp_path_factory.mktemp("tiny-model")
+    config = tiny_config(clip_archive, tmp, "trainer.max_epochs=2", "trainer.limit_train_batches=10",
+                         "train.image_every_n_epochs=0")
+    return run_training(config, wandb_online=False) / "checkpoints" / "last.ckpt"

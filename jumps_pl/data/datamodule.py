@@ -26,7 +26,7 @@ from jumps_pl.data.cameras import CameraRanges, head_size_px, project, sample_ca
 from jumps_pl.data.corpus import SPLITS, Clip, load_corpus
 
 log = logging.getLogger(__name__)
-EVAL_SETS = ("val", "test", "test-bench")
+EVAL_SETS = ("val", "test", "test-bench", "all")
 
 
 def mirror_motion(positions_m: torch.Tensor) -> torch.Tensor:
@@ -77,11 +77,11 @@ class MocapDataModule(pl.LightningDataModule):
 
     def __init__(self, root: str, cache_dir: str | None, load_workers: int, max_clips: int | None, fps: float,
                  window: int, train_stride: int, eval_stride: int, batch_size: int, num_workers: int,
-                 seed: int, mirror: bool, test_set: str, bench_windows: int, bench_seed: int,
+                 seed: int, mirror: bool, split: str, bench_windows: int, bench_seed: int,
                  eval_camera: dict, train_camera: dict):
         super().__init__()
-        if test_set not in ("test", "test-bench"):
-            raise ValueError(f"data.test_set must be 'test' or 'test-bench', got {test_set!r}")
+        if split not in EVAL_SETS:
+            raise ValueError(f"data.split must be one of {', '.join(EVAL_SETS)}, got {split!r}")
         for name, value in (("window", window), ("train_stride", train_stride), ("eval_stride", eval_stride),
                             ("batch_size", batch_size)):
             if int(value) < 1:
@@ -89,7 +89,7 @@ class MocapDataModule(pl.LightningDataModule):
         self.root, self.cache_dir, self.load_workers, self.max_clips = root, cache_dir, load_workers, max_clips
         self.fps, self.window, self.train_stride, self.eval_stride = fps, window, train_stride, eval_stride
         self.batch_size, self.num_workers, self.seed, self.mirror = batch_size, num_workers, seed, mirror
-        self.test_set, self.bench_windows, self.bench_seed = test_set, bench_windows, bench_seed
+        self.split, self.bench_windows, self.bench_seed = split, bench_windows, bench_seed
         self.eval_camera = _camera_ranges(eval_camera, "data.eval_camera")
         self.train_camera = _camera_ranges(train_camera, "data.train_camera")
         self.clips: list[Clip] | None = None
@@ -127,8 +127,8 @@ class MocapDataModule(pl.LightningDataModule):
         self.head_length_m = 0.5 * np.linalg.norm(first[:, neck] - first[:, hips], axis=-1)
         splits = np.array([c.split for c in clips])
         self.datasets["train"] = self._dataset(self._windows(splits == "train", self.train_stride))
-        for offset, name in ((1, "val"), (2, "test")):
-            windows = self._windows(splits == name, self.eval_stride)
+        for offset, name in ((1, "val"), (2, "test"), (3, "all")):
+            windows = self._windows(splits == name if name != "all" else np.ones(len(clips), bool), self.eval_stride)
             rng = np.random.default_rng([self.seed, offset])
             self.datasets[name] = self._dataset(windows, sample_cameras(rng, self._targets(windows), self.eval_camera))
         self.datasets["test-bench"] = self._bench()
@@ -172,10 +172,10 @@ class MocapDataModule(pl.LightningDataModule):
         return self._loader("val")
 
     def test_dataloader(self) -> DataLoader:
-        return self._loader(self.test_set)
+        return self._loader(self.split)
 
     def dataloader(self, name: str, shuffle: bool = False) -> DataLoader:
-        """A loader over ``train``, ``val``, ``test`` or ``test-bench``."""
+        """A loader over ``train``, ``val``, ``test``, ``test-bench`` or ``all`` (every clip)."""
         return self._loader(name, shuffle)
 
     def _loader(self, name: str, shuffle: bool = False) -> DataLoader:

@@ -1,0 +1,104 @@
+"""`jumps evaluate`: the protocol's tasks on a set of windows, a row per method, Markdown and JSON."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from jumps_pl import skeleton
+from jumps_pl.evaluation.tasks import TASKS, TaskInput, make_task
+from jumps_pl.metrics import pckh, pckh_auc
+
+THRESHOLDS = (0.1, 0.5, 1.0)
+# A method maps a task input to predictions (N, T, 21, 2) px.
+Method = Callable[[TaskInput], np.ndarray]
+
+
+def score(pred_px: np.ndarray, target_px: np.ndarray, head_size_px: np.ndarray, task: TaskInput) -> dict:
+    """PCKh@0.1/0.5/1.0 and AUC per joint set (added, input, all; missing where the task hides any),
+    and per added joint."""
+    pred, target, head = (torch.as_tensor(a, dtype=torch.float64) for a in (pred_px, target_px, head_size_px))
+    n, t, j = pred.shape[:3]
+    sets: dict[str, torch.Tensor] = {}
+    for name in ("added", "input", "all"):
+        mask = torch.zeros(n, t, j, dtype=torch.bool)
+        mask[..., torch.as_tensor(skeleton.joint_set_indices(name))] = True
+        sets[name] = mask
+    if task.missing.any():
+        sets["missing"] = torch.as_tensor(task.missing)
+    out: dict = {}
+    for name, mask in sets.items():
+        values = pckh(pred, target, head, mask, THRESHOLDS).tolist()
+        out[name] = {f"pckh@{a}": v for a, v in zip(THRESHOLDS, values, strict=True)}
+        out[name]["auc"] = pckh_auc(pred, target, head, mask).item()
+    out["per_joint"] = {}
+    for joint in skeleton.ADDED_INDICES.tolist():
+        mask = torch.zeros(n, t, j, dtype=torch.bool)
+        mask[..., joint] = True
+        out["per_joint"][skeleton.HIGH_RES_JOINTS[joint]] = {
+            "pckh@0.1": pckh(pred, target, head, mask, (0.1,)).item(), "auc": pckh_auc(pred, target, head, mask).item()}
+    return out
+
+
+def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_px: np.ndarray, seed: int,
+                   tasks: tuple[str, ...] = TASKS, progress: Callable[[str], None] | None = None
+                   ) -> tuple[dict, dict[str, np.ndarray]]:
+    """Results ``{task: {method: scores}}`` and arrays to save (predictions, ground truth, masks)."""
+    results: dict = {}
+    arrays: dict[str, np.ndarray] = {"target_px": target_px, "head_size_px": head_size_px}
+    for task in tasks:
+        given = make_task(task, target_px, head_size_px, seed)
+        arrays[f"{task}/input_px"] = given.keypoints_px
+        arrays[f"{task}/mask"] = given.mask
+        arrays[f"{task}/missing"] = given.missing
+        results[task] = {}
+        for name, method in methods.items():
+            if progress:
+                progress(f"{task}: {name}")
+            predictions = method(given)
+            arrays[f"{task}/{name}/pred_px"] = predictions.astype(np.float32)
+            results[task][name] = score(predictions, target_px, head_size_px, given)
+    return results, arrays
+
+
+def markdown_table(results: dict) -> str:
+    """One table per task: rows are methods, columns PCKh@0.1/0.5/1.0 and AUC per joint set."""
+    lines: list[str] = []
+    for task, rows in results.items():
+        sets = [s for s in ("added", "input", "all", "missing") if any(s in r for r in rows.values())]
+        header = [f"{s} {m}" for s in sets for m in ("@0.1", "@0.5", "@1.0", "AUC")]
+        lines += [f"### {task}", "", "| method | " + " | ".join(header) + " |",
+                  "|---|" + "---:|" * len(header)]
+        for method, scores in rows.items():
+            cells = [f"{scores[s][k]:.4f}" if s in scores else "" for s in sets
+                     for k in ("pckh@0.1", "pckh@0.5", "pckh@1.0", "auc")]
+            lines.append(f"| {method} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
+    """Write via a temporary file in the same folder, then rename: a crash never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(handle)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def save_json(path: str | Path, results: dict) -> None:
+    write_atomically(path, lambda tmp: tmp.write_text(json.dumps(results, indent=2)))
+
+
+def save_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
+    write_atomically(path, lambda tmp: np.savez_compressed(tmp, **arrays))

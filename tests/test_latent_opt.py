@@ -1,0 +1,119 @@
+"""Latent optimization on a tiny trained model and real clips."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import jumps_pl
+import jumps_pl.data.bvh
+from conftest import REPO, data_config
+from jumps_pl import skeleton
+from jumps_pl.data.datamodule import MocapDataModule
+from jumps_pl.inference.latent_opt import LatentOptimizer, blend_weights, window_starts
+from jumps_pl.inference.loading import load_model
+from jumps_pl.models.normalization import Normalization
+
+SETTINGS = dict(starts=4, iterations=40, lr=0.05, prior_weight=0.0, align=True, encoder_start=True, overlap=16,
+                batch_windows=8, seed=0)
+
+
+@pytest.fixture(scope="module")
+def model(tiny_checkpoint):
+    return load_model(tiny_checkpoint)[0]
+
+
+@pytest.fixture(scope="module")
+def real_windows(clip_archive, tmp_path_factory):
+    dm = MocapDataModule(**data_config(clip_archive, tmp_path_factory.mktemp("c"), batch_size=4, bench_windows=4))
+    dm.setup()
+    return dm.to_2d(next(iter(dm.val_dataloader())))
+
+
+def test_a_generated_input_is_reached_with_near_zero_contextual_loss(model):
+    torch.manual_seed(3)
+    with torch.no_grad():
+        generated = model.generator(model.sample_prior(2))
+    norm = Normalization(torch.tensor([[900.0, 500.0], [400.0, 600.0]]), torch.tensor([60.0, 90.0]))
+    target = norm.invert(generated)
+    mask = torch.ones(target.shape[:3], dtype=torch.bool)
+    start = LatentOptimizer(model, **{**SETTINGS, "iterations": 0}).optimize_windows(target, mask)[1]
+    final = LatentOptimizer(model, **{**SETTINGS, "iterations": 300}).optimize_windows(target, mask)[1]
+    assert (final < 1e-3).all() and (final < 0.05 * start).all(), (start, final)
+
+
+def test_missing_joints_never_reach_the_result(model, real_windows):
+    keypoints = real_windows["keypoints_px"]
+    mask = torch.zeros(keypoints.shape[:3], dtype=torch.bool)
+    mask[..., torch.as_tensor(skeleton.INPUT_INDICES)] = True
+    mask[:, 10:20, 3] = False
+    altered = keypoints.clone()
+    altered[~mask] = torch.randn_like(altered[~mask]) * 1000
+    optimizer = LatentOptimizer(model, **SETTINGS)
+    assert torch.equal(optimizer.optimize_windows(keypoints, mask)[0], optimizer.optimize_windows(altered, mask)[0])
+
+
+def test_alignment_off_is_a_different_method(model, real_windows):
+    keypoints = real_windows["keypoints_px"][:2]
+    mask = torch.ones(keypoints.shape[:3], dtype=torch.bool)
+    aligned = LatentOptimizer(model, **SETTINGS).optimize_windows(keypoints, mask)[0]
+    plain = LatentOptimizer(model, **{**SETTINGS, "align": False}).optimize_windows(keypoints, mask)[0]
+    assert not torch.allclose(aligned, plain)
+
+
+def test_windows_cover_any_length_and_blend_without_seams(model, clip_folder):
+    starts = window_starts(200, 64, 16)
+    assert starts[0] == 0 and starts[-1] == 200 - 64 and np.all(np.diff(starts) <= 48)
+    assert window_starts(20, 64, 16).tolist() == [0]
+    weights = blend_weights(64, 16)
+    assert weights.min() > 0 and np.all(np.diff(weights[:17]) > 0)
+
+    clip = jumps_pl.data.bvh.load_bvh(sorted(clip_folder.glob("*.bvh"))[5])
+    order = [clip.names.index(n) for n in skeleton.HIGH_RES_JOINTS]
+    positions = clip.positions[:, order]
+    frames = min(len(positions), 180)
+    keypoints = (positions[:frames, :, [0, 1]] * np.array([300.0, -300.0]) + np.array([960.0, 900.0]))
+    mask = np.zeros((frames, 21), dtype=bool)
+    mask[:, skeleton.INPUT_INDICES] = True
+    out = LatentOptimizer(model, **SETTINGS).upsample_sequence(keypoints.astype(np.float32), mask)
+    assert out.shape == (frames, 21, 2) and np.isfinite(out).all()
+    jumps = np.linalg.norm(np.diff(out, axis=0), axis=-1).max(axis=1)  # (frames - 1,)
+    borders = [s - 1 for s in window_starts(frames, 64, 16)[1:]] + [s + 63 for s in window_starts(frames, 64, 16)[:-1]]
+    inside = np.delete(jumps, borders)
+    assert jumps[borders].max() <= 2.0 * np.percentile(inside, 99), (jumps[borders], np.percentile(inside, 99))
+    short = LatentOptimizer(model, **SETTINGS).upsample_sequence(keypoints[:20].astype(np.float32), mask[:20])
+    assert short.shape == (20, 21, 2) and np.isfinite(short).all()
+
+
+def test_library_upsample_takes_twelve_coco_joints(tiny_checkpoint, real_windows):
+    low_res = real_windows["keypoints_px"][0][:, torch.as_tensor(skeleton.INPUT_INDICES)].numpy()
+    out = jumps_pl.upsample(low_res, ckpt=tiny_checkpoint, iterations=5, starts=2)
+    assert isinstance(out, np.ndarray) and out.shape == (64, 21, 2) and np.isfinite(out).all()
+    with pytest.raises(ValueError, match="keypoints must be"):
+        jumps_pl.upsample(np.zeros((5, 13, 2)), ckpt=tiny_checkpoint)
+
+
+def test_evaluate_end_to_end_writes_table_json_and_predictions(tiny_checkpoint, clip_archive, tmp_path):
+    out, npz = tmp_path / "results.json", tmp_path / "pred.npz"
+    result = subprocess.run(
+        [sys.executable, "-m", "jumps_pl.cli", "evaluate", "--ckpt", str(tiny_checkpoint), "--out", str(out),
+         "--save-predictions", str(npz), f"data.root={clip_archive}", f"data.cache_dir={tmp_path / 'c'}",
+         "data.bench_windows=4", "infer.iterations=3", "infer.starts=2"],
+        cwd=REPO, capture_output=True, text=True, timeout=600, env=os.environ.copy())
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = json.loads(out.read_text())
+    assert set(results) == {"upsampling", "completion", "hpe"}
+    assert set(results["upsampling"]) == {"JUMPS", "JUMPS w/o alignment"}
+    assert set(results["completion"]["JUMPS"]) == {"added", "input", "all", "missing", "per_joint"}
+    assert 0.0 <= results["hpe"]["JUMPS"]["added"]["auc"] <= 1.0
+    assert "| JUMPS w/o alignment |" in result.stdout
+    arrays = np.load(npz)
+    assert arrays["upsampling/JUMPS/pred_px"].shape == arrays["target_px"].shape == (4, 64, 21, 2)
+    assert arrays["completion/missing"].any() and arrays["head_size_px"].shape == (4, 64)
+
+
