@@ -74,12 +74,21 @@ def tiny_config(root: Path, tmp_path: Path, *overrides: str) -> dict:
         *TINY_MODEL, *overrides]))
 
 
+def _train_tiny(root: Path, tmp: Path, *overrides: str) -> Path:
+    from jumps_pl.train import run_training
+
+    config = tiny_config(root, tmp, "trainer.max_epochs=2", "trainer.limit_train_batches=10",
+                         "train.image_every_n_epochs=0", *overrides)
+    return run_training(config, wandb_online=False) / "checkpoints" / "last.ckpt"
+
+
 @pytest.fixture(scope="session")
 def tiny_checkpoint(clip_archive, tmp_path_factory) -> Path:
     """A tiny JUMPS model trained for a few batches on real clips (seconds)."""
-    from jumps_pl.train import run_training
+    return _train_tiny(clip_archive, tmp_path_factory.mktemp("tiny-model"))
 
-    tmp = tmp_path_factory.mktemp("tiny-model")
-    config = tiny_config(clip_archive, tmp, "trainer.max_epochs=2", "trainer.limit_train_batches=10",
-                         "train.image_every_n_epochs=0")
-    return run_training(config, wandb_online=False) / "checkpoints" / "last.ckpt"
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint_no_encoder(clip_archive, tmp_path_factory) -> Path:
+    """The same without encoder (the ablation's model)."""
+    return _train_tiny(clip_archive, tmp_path_factory.mktemp("tiny-noenc"), "model.use_encoder=false")

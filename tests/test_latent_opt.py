@@ -98,22 +98,31 @@ def test_library_upsample_takes_twelve_coco_joints(tiny_checkpoint, real_windows
         jumps_pl.upsample(np.zeros((5, 13, 2)), ckpt=tiny_checkpoint)
 
 
-def test_evaluate_end_to_end_writes_table_json_and_predictions(tiny_checkpoint, clip_archive, tmp_path):
+def test_evaluate_end_to_end_writes_table_json_and_predictions(tiny_checkpoint, tiny_checkpoint_no_encoder,
+                                                               clip_archive, tmp_path):
     out, npz = tmp_path / "results.json", tmp_path / "pred.npz"
     result = subprocess.run(
         [sys.executable, "-m", "jumps_pl.cli", "evaluate", "--ckpt", str(tiny_checkpoint), "--out", str(out),
+         "--ckpt-no-encoder", str(tiny_checkpoint_no_encoder),
          "--save-predictions", str(npz), f"data.root={clip_archive}", f"data.cache_dir={tmp_path / 'c'}",
          "data.bench_windows=4", "infer.iterations=3", "infer.starts=2"],
         cwd=REPO, capture_output=True, text=True, timeout=600, env=os.environ.copy())
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads(out.read_text())
     assert set(results) == {"upsampling", "completion", "hpe"}
-    assert set(results["upsampling"]) == {"JUMPS", "JUMPS w/o alignment"}
+    assert set(results["upsampling"]) == {"JUMPS", "JUMPS w/o alignment", "JUMPS w/o encoder"}
     assert set(results["completion"]["JUMPS"]) == {"added", "input", "all", "missing", "per_joint"}
     assert 0.0 <= results["hpe"]["JUMPS"]["added"]["auc"] <= 1.0
     assert "| JUMPS w/o alignment |" in result.stdout
     arrays = np.load(npz)
     assert arrays["upsampling/JUMPS/pred_px"].shape == arrays["target_px"].shape == (4, 64, 21, 2)
     assert arrays["completion/missing"].any() and arrays["head_size_px"].shape == (4, 64)
+    assert arrays["hpe/JUMPS w/o encoder/pred_px"].shape == (4, 64, 21, 2)
+
+
+def test_evaluate_refuses_a_missing_checkpoint_with_a_clear_error(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "jumps_pl.cli", "evaluate", "--ckpt", str(tmp_path / "no.ckpt")],
+                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "no.ckpt does not exist" in result.stderr and "Traceback" not in result.stderr
 
 

@@ -99,6 +99,8 @@ class MocapDataModule(pl.LightningDataModule):
     # --- loading -------------------------------------------------------------------------------
     def prepare_data(self) -> None:
         """Fill the parse cache once (rank 0), so every DDP process then loads from it."""
+        if self.cache_dir is None:
+            return  # nothing to share: each process parses for itself in setup()
         load_corpus(self.root, self.cache_dir, self.fps, self.load_workers, self.max_clips)
 
     def setup(self, stage: str | None = None) -> None:
