@@ -13,7 +13,7 @@ from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 
 from jumps_pl import skeleton
 from jumps_pl.models.normalization import fit_normalization
-from jumps_pl.render import draw_sequences
+from jumps_pl.render import draw_sequences, save_png
 
 CONFIG_KEY = "jumps_config"
 
@@ -53,10 +53,7 @@ class SkeletonImages(pl.Callback):
             return
         image = self.draw(pl_module, batch["keypoints_px"][: self.samples])
         self.image_dir.mkdir(parents=True, exist_ok=True)
-        path = self.image_dir / f"epoch{trainer.current_epoch:04d}.png"
-        import matplotlib.pyplot as plt
-
-        plt.imsave(path, image)
+        save_png(self.image_dir / f"epoch{trainer.current_epoch:04d}.png", image)
         for logger in trainer.loggers:
             if isinstance(logger, WandbLogger):
                 logger.log_image(key="val/skeletons", images=[image], step=trainer.global_step)

@@ -17,6 +17,11 @@ def _bone_colour(child: int) -> str:
     return "tab:blue" if child in _LEFT else "tab:red" if child in _RIGHT else "0.25"
 
 
+def save_png(path, image: np.ndarray) -> None:
+    """Write an (H, W, 3) uint8 image as PNG."""
+    plt.imsave(path, image)
+
+
 def draw_sequences(rows: dict[str, np.ndarray], frames: int = 6) -> np.ndarray:
     """One row per named sequence (T, 21, 2) in pixels (image y down), ``frames`` evenly spaced frames
     per row; left limbs blue, right limbs red. Returns (H, W, 3) uint8."""
