@@ -21,20 +21,38 @@ def main(argv: list[str] | None = None) -> int:
     _add_config_arguments(stats)
     train_parser = commands.add_parser("train", help="train the AE-WGAN (checkpoints and logs under train.run_dir)")
     _add_config_arguments(train_parser)
-    evaluate_parser = commands.add_parser("evaluate", help="the protocol's three tasks: Markdown table and JSON")
-    evaluate_parser.add_argument("--ckpt", required=True, help="checkpoint of the JUMPS model")
-    evaluate_parser.add_argument("--ckpt-no-encoder", help="checkpoint trained with model.use_encoder=false")
+    baseline_parser = commands.add_parser("train-baseline", help="fit a baseline on the training split "
+                                          "(model folder under train.run_dir)")
+    baseline_parser.add_argument("name", choices=("ridge", "masked-conv-ae"))
+    _add_config_arguments(baseline_parser)
+    export_parser = commands.add_parser("export", help="a JUMPS checkpoint as a model folder (weights.pt + config)")
+    export_parser.add_argument("ckpt", help="Lightning checkpoint (e.g. runs/NAME/checkpoints/last.ckpt)")
+    export_parser.add_argument("--out", required=True, help="model folder to write (e.g. models/my-model)")
+    evaluate_parser = commands.add_parser("evaluate", help="the protocol's three tasks, a row per method: "
+                                          "Markdown table and JSON")
+    evaluate_parser.add_argument("--ckpt", help="JUMPS model folder or checkpoint (evaluate.model; default: the "
+                                 "shipped models/jumps-default)")
+    evaluate_parser.add_argument("--ckpt-no-encoder", help="model trained with model.use_encoder=false "
+                                 "(evaluate.model_no_encoder; default: models/jumps-no-encoder)")
     evaluate_parser.add_argument("--out", default="evaluation.json", help="JSON results (default: %(default)s)")
+    evaluate_parser.add_argument("--table", metavar="FILE.md", help="also write the Markdown tables here")
+    evaluate_parser.add_argument("--plot", metavar="FILE.png", help="PCKh against threshold, upsampling, added joints")
+    evaluate_parser.add_argument("--render", metavar="FILE.png",
+                                 help="one example window (evaluate.example): input, JUMPS, ground truth")
     evaluate_parser.add_argument("--save-predictions", metavar="FILE.npz",
                                  help="predictions, ground truth, head sizes and masks per task and row")
     _add_config_arguments(evaluate_parser)
     args = parser.parse_args(argv)
     try:
+        if args.command == "export":
+            return export(args)
         cfg = _config_from(args)
         if args.command == "evaluate":
             return evaluate(cfg, args)
+        if args.command == "train-baseline":
+            return train_baseline(cfg, args)
         return {"data-stats": data_stats, "train": train}[args.command](cfg)
-    except (ConfigError, CorpusError, BvhError, DivergenceError, FileNotFoundError, ValueError) as err:
+    except (ConfigError, CorpusError, BvhError, DivergenceError, FileNotFoundError, FileExistsError, ValueError) as err:
         print(f"jumps {args.command}: error: {err}", file=sys.stderr)
         return 2
 
@@ -82,48 +100,41 @@ def train(cfg: DictConfig) -> int:
     return 0
 
 
-def evaluate(cfg: DictConfig, args: argparse.Namespace) -> int:
-    """Rows JUMPS, JUMPS without alignment (and without encoder, given its checkpoint) on ``data.split``."""
-    import torch
-
+def train_baseline(cfg: DictConfig, args: argparse.Namespace) -> int:
+    from jumps_pl.baselines.train import train_baseline as fit
     from jumps_pl.config import to_container
-    from jumps_pl.data.datamodule import MocapDataModule
-    from jumps_pl.evaluation.evaluate import markdown_table, run_evaluation, save_json, save_npz
-    from jumps_pl.inference.latent_opt import LatentOptimizer
-    from jumps_pl.inference.loading import load_model
+    from jumps_pl.train import wandb_logged_in
+
+    folder = fit(args.name, to_container(cfg), wandb_online=wandb_logged_in())
+    print(f"model folder: {folder}")
+    return 0
+
+
+def export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from jumps_pl.inference.loading import export_model, load_model
+
+    if Path(args.out).exists() and any(Path(args.out).iterdir()):
+        raise FileExistsError(f"{args.out} exists and is not empty; choose another --out")
+    model, config = load_model(args.ckpt)
+    export_model(model, config, "jumps", args.out)
+    print(f"model folder: {args.out}")
+    return 0
+
+
+def evaluate(cfg: DictConfig, args: argparse.Namespace) -> int:
+    """The rows of ``evaluate.rows`` on ``data.split`` (see jumps_pl/evaluation/rows.py)."""
+    from jumps_pl.config import to_container
+    from jumps_pl.evaluation.evaluate import evaluate_config
 
     config = to_container(cfg)
-    infer = config["infer"]
-    model, _ = load_model(args.ckpt)
-    optimizers = {"JUMPS": LatentOptimizer(model, **infer),
-                  "JUMPS w/o alignment": LatentOptimizer(model, **{**infer, "align": False})}
+    if args.ckpt:
+        config["evaluate"]["model"] = args.ckpt
     if args.ckpt_no_encoder:
-        no_encoder, _ = load_model(args.ckpt_no_encoder)
-        if no_encoder.encoder is not None:
-            raise ValueError(f"{args.ckpt_no_encoder} has an encoder; train it with model.use_encoder=false")
-        optimizers["JUMPS w/o encoder"] = LatentOptimizer(no_encoder, **infer)
-    datamodule = MocapDataModule(**config["data"])
-    datamodule.setup()
-    batches = [datamodule.to_2d(b) for b in datamodule.dataloader(config["data"]["split"])]
-    target = torch.cat([b["keypoints_px"] for b in batches]).numpy()
-    head = torch.cat([b["head_size_px"] for b in batches]).numpy()
-
-    def method(optimizer: LatentOptimizer):
-        def run(given):
-            as_tensor = (torch.as_tensor(a) for a in (given.keypoints_px, given.mask, given.confidence))
-            return optimizer.optimize_windows(*as_tensor)[0].numpy()
-        return run
-
-    print(f"evaluating {len(target)} windows of {config['data']['split']} under {config['data']['root']}",
-          file=sys.stderr)
-    results, arrays = run_evaluation({name: method(opt) for name, opt in optimizers.items()}, target, head,
-                                     seed=config["seed"], progress=lambda s: print(f"  {s}", file=sys.stderr))
-    print(markdown_table(results))
-    save_json(args.out, results)
-    print(f"results: {args.out}", file=sys.stderr)
-    if args.save_predictions:
-        save_npz(args.save_predictions, arrays)
-        print(f"predictions: {args.save_predictions}", file=sys.stderr)
+        config["evaluate"]["model_no_encoder"] = args.ckpt_no_encoder
+    evaluate_config(config, out=args.out, table=args.table, plot=args.plot, render=args.render,
+                    predictions=args.save_predictions)
     return 0
 
 

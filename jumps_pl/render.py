@@ -30,7 +30,7 @@ def draw_sequences(rows: dict[str, np.ndarray], frames: int = 6) -> np.ndarray:
     for r, name in enumerate(names):
         seq = np.asarray(rows[name], dtype=np.float32)
         picks = np.linspace(0, len(seq) - 1, frames).round().astype(int)
-        lo, hi = seq.reshape(-1, 2).min(0), seq.reshape(-1, 2).max(0)
+        lo, hi = np.nanmin(seq.reshape(-1, 2), 0), np.nanmax(seq.reshape(-1, 2), 0)
         pad = 0.05 * float((hi - lo).max() + 1e-6)
         for c, t in enumerate(picks):
             ax = axes[r, c]
@@ -44,6 +44,26 @@ def draw_sequences(rows: dict[str, np.ndarray], frames: int = 6) -> np.ndarray:
             if c == 0:
                 ax.set_ylabel(name, fontsize=8)
             ax.set_title(f"t={t}", fontsize=7)
+    fig.tight_layout()
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    plt.close(fig)
+    return image
+
+
+def plot_pckh_curves(curves: dict[str, list[float]], title: str) -> np.ndarray:
+    """PCKh against threshold a = 0, 0.01, ..., 1, one line per method; (H, W, 3) uint8."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    thresholds = np.linspace(0.0, 1.0, 101)
+    for name, curve in curves.items():
+        ax.plot(thresholds, curve, label=name, lw=1.6, ls="--" if "ridge" in name or "conv" in name else "-")
+    ax.set_xlabel("threshold a (head sizes)")
+    ax.set_ylabel("PCKh@a")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.grid(alpha=0.3)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     fig.canvas.draw()
     image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()

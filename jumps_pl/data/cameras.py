@@ -42,10 +42,14 @@ def look_at(yaw_deg: np.ndarray, pitch_deg: np.ndarray, distance_m: np.ndarray,
     return rotation, translation
 
 
-def sample_cameras(rng: np.random.Generator, target_m: np.ndarray, ranges: CameraRanges) -> dict[str, np.ndarray]:
+def sample_cameras(rng: np.random.Generator, target_m: np.ndarray, ranges: CameraRanges,
+                   points_m: np.ndarray | None = None, min_depth_m: float = 0.0) -> dict[str, np.ndarray]:
     """One seeded camera per target (B, 3), as the arrays a batch carries under ``camera``.
 
-    Draws yaw, pitch and distance per camera in that order, so a seed fixes every camera.
+    Draws yaw, pitch and distance per camera in that order, so a seed fixes every camera. Given the
+    window's ``points_m`` (B, ..., 3), a camera closer than ``min_depth_m`` to any of them (a subject
+    walking towards it) is moved back along its axis until it is not: without that, a point near the
+    camera plane projects thousands of pixels away.
     """
     n = len(target_m)
     draws = rng.uniform(size=(n, 3))
@@ -53,6 +57,10 @@ def sample_cameras(rng: np.random.Generator, target_m: np.ndarray, ranges: Camer
     pitch = ranges.pitch_deg[0] + draws[:, 1] * (ranges.pitch_deg[1] - ranges.pitch_deg[0])
     distance = ranges.distance_m[0] + draws[:, 2] * (ranges.distance_m[1] - ranges.distance_m[0])
     rotation, translation = look_at(yaw, pitch, distance, target_m)
+    if points_m is not None and min_depth_m > 0:
+        flat = np.asarray(points_m, dtype=np.float64).reshape(n, -1, 3)
+        depth = np.einsum("bj,bpj->bp", rotation[:, 2], flat) + translation[:, 2:3]
+        translation[:, 2] += np.maximum(0.0, min_depth_m - depth.min(axis=1))
     return {
         "R": rotation.astype(np.float32),
         "t": translation.astype(np.float32),

@@ -27,6 +27,9 @@ from jumps_pl.data.corpus import SPLITS, Clip, load_corpus
 
 log = logging.getLogger(__name__)
 EVAL_SETS = ("val", "test", "test-bench", "all")
+# Training cameras keep every joint of the window at least this far in front of them (the protocol's
+# test-bench cameras come no closer than 1.39 m).
+TRAIN_MIN_DEPTH_M = 1.0
 
 
 def mirror_motion(positions_m: torch.Tensor) -> torch.Tensor:
@@ -200,7 +203,8 @@ class MocapDataModule(pl.LightningDataModule):
         if augment:
             positions = self._random_mirror(positions)
             targets = positions[:, :, skeleton.ROOT].mean(dim=1).double().cpu().numpy()
-            cameras = sample_cameras(self._rng, targets, self.train_camera)
+            cameras = sample_cameras(self._rng, targets, self.train_camera,
+                                     points_m=positions.double().cpu().numpy(), min_depth_m=TRAIN_MIN_DEPTH_M)
             batch["camera"] = {k: torch.from_numpy(v).to(positions.device) for k, v in cameras.items()}
             batch["positions_m"] = positions
         elif "camera" not in batch:

@@ -13,6 +13,7 @@ import torch
 from jumps_pl import skeleton
 from jumps_pl.evaluation.tasks import TASKS, TaskInput, make_task
 from jumps_pl.metrics import pckh, pckh_auc
+from jumps_pl.metrics.pckh import AUC_THRESHOLDS
 
 THRESHOLDS = (0.1, 0.5, 1.0)
 # A method maps a task input to predictions (N, T, 21, 2) px.
@@ -36,6 +37,8 @@ def score(pred_px: np.ndarray, target_px: np.ndarray, head_size_px: np.ndarray, 
         values = pckh(pred, target, head, mask, THRESHOLDS).tolist()
         out[name] = {f"pckh@{a}": v for a, v in zip(THRESHOLDS, values, strict=True)}
         out[name]["auc"] = pckh_auc(pred, target, head, mask).item()
+        if name == "added":  # PCKh at a = 0, 0.01, ..., 1, for plots
+            out[name]["curve"] = [round(v, 5) for v in pckh(pred, target, head, mask, AUC_THRESHOLDS).tolist()]
     out["per_joint"] = {}
     for joint in skeleton.ADDED_INDICES.tolist():
         mask = torch.zeros(n, t, j, dtype=torch.bool)
@@ -90,6 +93,9 @@ def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
     os.close(handle)
     try:
         write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -102,3 +108,68 @@ def save_json(path: str | Path, results: dict) -> None:
 
 def save_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
     write_atomically(path, lambda tmp: np.savez_compressed(tmp, **arrays))
+
+
+def evaluate_config(config: dict, out: str | Path | None = None, table: str | Path | None = None,
+                    plot: str | Path | None = None, render: str | Path | None = None,
+                    predictions: str | Path | None = None, rows: list[str] | None = None,
+                    log: Callable[[str], None] | None = None) -> dict:
+    """Run the rows of a resolved config on ``data.split``; write what is asked; return the results."""
+    import sys
+    import time
+
+    from jumps_pl.data.datamodule import MocapDataModule
+    from jumps_pl.evaluation.rows import build_rows
+
+    log = log or (lambda message: print(message, file=sys.stderr))
+    evaluate = config["evaluate"]
+    unknown = [t for t in evaluate["tasks"] if t not in TASKS]
+    if unknown:
+        raise ValueError(f"evaluate.tasks: unknown task {unknown[0]!r}; known: {', '.join(TASKS)}")
+    methods = build_rows(config, rows, log)
+    datamodule = MocapDataModule(**config["data"])
+    datamodule.setup()
+    batches = [datamodule.to_2d(b) for b in datamodule.dataloader(config["data"]["split"])]
+    target = torch.cat([b["keypoints_px"] for b in batches]).numpy()
+    head = torch.cat([b["head_size_px"] for b in batches]).numpy()
+    if evaluate["windows"]:
+        target, head = target[: evaluate["windows"]], head[: evaluate["windows"]]
+    log(f"evaluating {len(target)} windows of {config['data']['split']} under {config['data']['root']}: "
+        f"{', '.join(methods)}")
+    started = time.perf_counter()
+    results, arrays = run_evaluation(methods, target, head, seed=config["data"]["bench_seed"],
+                                     tasks=tuple(evaluate["tasks"]), progress=lambda s: log(f"  {s}"))
+    seconds = time.perf_counter() - started
+    text = markdown_table(results)
+    print(text)
+    log(f"evaluated in {seconds:.0f} s")
+    if out:
+        save_json(out, {"windows": len(target), "split": config["data"]["split"], "seconds": round(seconds, 1),
+                        "results": results})
+        log(f"results: {out}")
+    if table:
+        write_atomically(table, lambda tmp: tmp.write_text(text))
+    if plot and "upsampling" in results:
+        from jumps_pl.render import plot_pckh_curves, save_png
+
+        curves = {name: scores["added"]["curve"] for name, scores in results["upsampling"].items()}
+        image = plot_pckh_curves(curves, f"upsampling, added joints ({len(target)} windows, "
+                                         f"{config['data']['split']})")
+        write_atomically(plot, lambda tmp: save_png(tmp, image))
+        log(f"plot: {plot}")
+    if render:
+        from jumps_pl.render import draw_sequences, save_png
+
+        task = evaluate["tasks"][0]
+        k = min(evaluate["example"], len(target) - 1)
+        shown = {f"{task} input": np.where(arrays[f"{task}/mask"][k][..., None], arrays[f"{task}/input_px"][k],
+                                           np.nan)}
+        shown.update({name: arrays[f"{task}/{name}/pred_px"][k] for name in methods if name.startswith("JUMPS")})
+        shown["ground truth"] = target[k]
+        image = draw_sequences(shown)
+        write_atomically(render, lambda tmp: save_png(tmp, image))
+        log(f"example: {render}")
+    if predictions:
+        save_npz(predictions, arrays)
+        log(f"predictions: {predictions}")
+    return results
