@@ -113,7 +113,7 @@ def save_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
 def evaluate_config(config: dict, out: str | Path | None = None, table: str | Path | None = None,
                     plot: str | Path | None = None, render: str | Path | None = None,
                     predictions: str | Path | None = None, rows: list[str] | None = None,
-                    log: Callable[[str], None] | None = None) -> dict:
+                    log: Callable[[str], None] | None = None, quiet: bool = False, wandb_run=None) -> dict:
     """Run the rows of a resolved config on ``data.split``; write what is asked; return the results."""
     import sys
     import time
@@ -141,7 +141,10 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
                                      tasks=tuple(evaluate["tasks"]), progress=lambda s: log(f"  {s}"))
     seconds = time.perf_counter() - started
     text = markdown_table(results)
-    print(text)
+    if not quiet:
+        print(text)
+    if wandb_run is not None:
+        wandb_run.log(flatten_results(results))
     log(f"evaluated in {seconds:.0f} s")
     if out:
         save_json(out, {"windows": len(target), "split": config["data"]["split"], "seconds": round(seconds, 1),
@@ -173,3 +176,19 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
         save_npz(predictions, arrays)
         log(f"predictions: {predictions}")
     return results
+
+
+def flatten_results(results: dict) -> dict[str, float]:
+    """``{task/row/set/metric: value}`` for loggers (per-joint scores as ``task/row/joint/metric``)."""
+    flat: dict[str, float] = {}
+    for task, rows in results.items():
+        for row, scores in rows.items():
+            for subset, values in scores.items():
+                source = values if subset != "per_joint" else {}
+                for metric, value in source.items():
+                    if metric != "curve":
+                        flat[f"{task}/{row}/{subset}/{metric}"] = value
+                for joint, joint_scores in (values.items() if subset == "per_joint" else ()):
+                    for metric, value in joint_scores.items():
+                        flat[f"{task}/{row}/{joint}/{metric}"] = value
+    return flat

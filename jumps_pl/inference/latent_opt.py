@@ -15,7 +15,7 @@ the end of a short sequence are padded as missing.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -102,24 +102,33 @@ class LatentOptimizer:
         return contextual + self.prior_weight * prior, poses
 
     # --- sequences --------------------------------------------------------------------------------
-    def upsample_sequence(self, keypoints_px: np.ndarray, mask: np.ndarray,
-                          confidence: np.ndarray | None = None) -> np.ndarray:
-        """A whole sequence (F, 21, 2) px with ``mask`` (F, 21) -> (F, 21, 2) px, any F >= 1."""
+    def upsample_sequence(self, keypoints_px: np.ndarray, mask: np.ndarray, confidence: np.ndarray | None = None,
+                          progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """A whole sequence (F, 21, 2) px with ``mask`` (F, 21) -> (F, 21, 2) px, any F >= 1.
+
+        Windows are built and optimized ``batch_windows`` at a time and blended into the output as
+        they come, so memory is bounded by the batch, not by F. ``progress(n)`` hears of every n windows.
+        """
         frames = len(keypoints_px)
         starts = window_starts(frames, self.window, self.overlap)
-        index = np.minimum(starts[:, None] + np.arange(self.window), frames - 1)
-        valid = (starts[:, None] + np.arange(self.window)) < frames
-        windows = torch.as_tensor(keypoints_px[index], dtype=torch.float32)
-        window_mask = torch.as_tensor(mask[index] & valid[..., None])
-        conf = None if confidence is None else torch.as_tensor(confidence[index], dtype=torch.float32)
-        predictions = self.optimize_windows(windows, window_mask, conf)[0].numpy()
         ramp = blend_weights(self.window, self.overlap)
         total = np.zeros((frames, skeleton.NUM_JOINTS, 2))
         weight = np.zeros(frames)
-        for k, start in enumerate(starts):
-            stop = min(start + self.window, frames)
-            total[start:stop] += ramp[: stop - start, None, None] * predictions[k, : stop - start]
-            weight[start:stop] += ramp[: stop - start]
+        for first in range(0, len(starts), self.batch_windows):
+            chunk = starts[first:first + self.batch_windows]
+            index = np.minimum(chunk[:, None] + np.arange(self.window), frames - 1)
+            valid = (chunk[:, None] + np.arange(self.window)) < frames
+            windows = torch.as_tensor(keypoints_px[index], dtype=torch.float32)
+            window_mask = torch.as_tensor(mask[index] & valid[..., None])
+            conf = None if confidence is None else torch.as_tensor(confidence[index], dtype=torch.float32)
+            with _frozen(self.model):
+                predictions = self._optimize_batch(windows, window_mask, conf, first)[0].numpy()
+            for k, start in enumerate(chunk):
+                stop = min(start + self.window, frames)
+                total[start:stop] += ramp[: stop - start, None, None] * predictions[k, : stop - start]
+                weight[start:stop] += ramp[: stop - start]
+            if progress:
+                progress(len(chunk))
         return (total / weight[:, None, None]).astype(np.float32)
 
 

@@ -1,0 +1,179 @@
+"""`jumps render`: input and upsampled skeletons over the source video's frames, or on a blank canvas,
+to a GIF (Pillow) or an MP4 (PyAV, H.264)."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from jumps_pl import skeleton
+from jumps_pl.evaluation.evaluate import write_atomically
+from jumps_pl.io.formats import PoseFormatError
+
+_INPUT_BONES = ((0, 1), (0, 2), (2, 4), (1, 3), (3, 5), (0, 6), (1, 7), (6, 7), (6, 8), (8, 10), (7, 9), (9, 11))
+_LEFT = {j for j, n in enumerate(skeleton.HIGH_RES_JOINTS) if n.endswith("_L")}
+_RIGHT = {j for j, n in enumerate(skeleton.HIGH_RES_JOINTS) if n.endswith("_R")}
+
+
+@dataclass
+class Upsampled:
+    """What `jumps upsample` wrote: ``keypoints`` (P, F, 21, 2) px (NaN outside a track), ``inputs``
+    (P, F, 12, 2) (NaN where not detected), ``frames`` (F,) frame numbers, ``fps``."""
+
+    keypoints: np.ndarray
+    inputs: np.ndarray
+    frames: np.ndarray
+    fps: float | None
+    track_ids: list[str]
+
+
+def read_upsampled(path: str | Path) -> Upsampled:
+    """An output of `jumps upsample` (.npz, or AlphaPose/COCO/MediaPipe JSON with the jumps_* fields)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist")
+    if path.suffix.lower() == ".npz":
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return Upsampled(data["keypoints"], data["input_keypoints"], data["frames"], float(data["fps"]),
+                                 [str(t) for t in data["track_ids"]])
+        except (KeyError, ValueError, OSError) as err:
+            raise PoseFormatError(f"{path}: not an output of `jumps upsample` ({err})") from None
+    if path.suffix.lower() != ".json":
+        raise PoseFormatError(f"{path}: render reads the .npz or .json that `jumps upsample` wrote")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise PoseFormatError(f"{path}: malformed JSON at line {err.lineno}: {err.msg}") from None
+    rows: list[tuple[int, str, list, list]] = []
+    fps = None
+    if isinstance(data, dict) and "detections" in data:
+        fps = data.get("fps")
+        for d in data["detections"]:
+            if "jumps_landmarks" in d:
+                marks = d.get("landmarks") or []
+                names = data.get("landmark_names") or []
+                given = [marks[names.index(n)][:2] for n in skeleton.LOW_RES_JOINTS] if marks and names else []
+                rows.append((int(d["frame"]), "0", [v[:2] for v in d["jumps_landmarks"]], given))
+    elif isinstance(data, list):
+        from jumps_pl.io.formats import _frame_number
+
+        for i, e in enumerate(data):
+            if isinstance(e, dict) and "jumps_keypoints" in e:
+                flat = np.asarray(e["jumps_keypoints"], dtype=np.float64).reshape(-1, 3)[:, :2].tolist()
+                kp = e.get("keypoints") or []
+                given = np.asarray(kp, dtype=np.float64).reshape(-1, 3)[5:17, :2].tolist() if len(kp) >= 51 else []
+                rows.append((_frame_number(path, f"entry {i}", e["image_id"]), str(e.get("jumps_track", 0)),
+                             flat, given))
+    if not rows:
+        raise PoseFormatError(f"{path}: no jumps_keypoints / jumps_landmarks: not an output of `jumps upsample`")
+    frames = np.arange(min(r[0] for r in rows), max(r[0] for r in rows) + 1)
+    tracks = sorted({r[1] for r in rows})
+    keypoints = np.full((len(tracks), len(frames), skeleton.NUM_JOINTS, 2), np.nan, dtype=np.float32)
+    inputs = np.full((len(tracks), len(frames), 12, 2), np.nan, dtype=np.float32)
+    for frame, track, flat, given in rows:
+        keypoints[tracks.index(track), frame - frames[0]] = flat
+        if given:
+            inputs[tracks.index(track), frame - frames[0]] = given
+    return Upsampled(keypoints, inputs, frames, fps, tracks)
+
+
+def _video_frames(video: Path | None) -> tuple[Iterator[np.ndarray] | None, float | None, tuple[int, int] | None]:
+    if video is None:
+        return None, None, None
+    import av
+
+    if not video.is_file():
+        raise FileNotFoundError(f"video {video} does not exist")
+    try:
+        container = av.open(str(video))
+        stream = container.streams.video[0]
+    except (av.error.FFmpegError, IndexError) as err:
+        raise ValueError(f"{video}: not a readable video ({err})") from None
+
+    def frames() -> Iterator[np.ndarray]:
+        with container:
+            for frame in container.decode(stream):
+                yield frame.to_ndarray(format="rgb24")
+    return frames(), float(stream.average_rate) if stream.average_rate else None, (stream.width, stream.height)
+
+
+def _draw(image: Image.Image, upsampled: Upsampled, k: int, scale: float) -> None:
+    draw = ImageDraw.Draw(image)
+    width = max(2, round(3 * scale * image.width / 640))
+    for p in range(len(upsampled.keypoints)):
+        given = upsampled.inputs[p, k] * scale
+        for a, b in _INPUT_BONES:
+            if np.isfinite(given[[a, b]]).all():
+                draw.line([tuple(given[a]), tuple(given[b])], fill=(235, 235, 235), width=max(1, width // 2))
+        pose = upsampled.keypoints[p, k] * scale
+        if not np.isfinite(pose).all():
+            continue
+        for parent, child in skeleton.BONES:
+            colour = (40, 110, 230) if child in _LEFT else (230, 50, 40) if child in _RIGHT else (250, 200, 0)
+            draw.line([tuple(pose[parent]), tuple(pose[child])], fill=colour, width=width)
+        for j in skeleton.ADDED_INDICES:
+            x, y = pose[j]
+            r = width + 1
+            draw.ellipse([x - r, y - r, x + r, y + r], fill=(250, 200, 0), outline=(0, 0, 0))
+
+
+def render(source: str | Path, out: str | Path, video: str | Path | None = None, fps: float | None = None,
+           width: int | None = None, overwrite: bool = False) -> Path:
+    """Draw every frame of an upsampled file: light grey = the detector's input joints, colours = the 21
+    joints (left blue, right red, centre and added joints yellow)."""
+    out = Path(out)
+    if out.suffix.lower() not in (".gif", ".mp4"):
+        raise ValueError(f"--out {out}: render writes .gif or .mp4")
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
+    upsampled = read_upsampled(source)
+    frames_iter, video_fps, size = _video_frames(Path(video) if video else None)
+    fps = fps or upsampled.fps or video_fps or 30.0
+    if size is None:
+        finite = np.concatenate([upsampled.keypoints.reshape(-1, 2), upsampled.inputs.reshape(-1, 2)])
+        finite = finite[np.isfinite(finite).all(1)]
+        size = (int(finite[:, 0].max() + 40), int(finite[:, 1].max() + 40))
+    native_width = size[0]
+    if width is None:
+        width = min(native_width, 480 if out.suffix.lower() == ".gif" else native_width)
+    scale = width / native_width
+    out_size = (int(round(size[0] * scale)) // 2 * 2, int(round(size[1] * scale)) // 2 * 2)
+    images: list[Image.Image] = []
+    last = int(upsampled.frames[-1])
+    background = None
+    for frame in range(0, last + 1):
+        if frames_iter is not None:
+            background = next(frames_iter, background)
+        if frame < upsampled.frames[0]:
+            continue
+        image = (Image.fromarray(background).resize(out_size) if background is not None
+                 else Image.new("RGB", out_size, (255, 255, 255)))
+        _draw(image, upsampled, frame - int(upsampled.frames[0]), scale)
+        images.append(image)
+    if out.suffix.lower() == ".gif":
+        write_atomically(out, lambda tmp: images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
+                                                         duration=round(1000 / fps), loop=0))
+    else:
+        write_atomically(out, lambda tmp: _write_mp4(tmp, images, fps))
+    return out
+
+
+def _write_mp4(path: Path, images: list[Image.Image], fps: float) -> None:
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(path), mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1000))
+        stream.width, stream.height = images[0].size
+        stream.pix_fmt = "yuv420p"
+        for image in images:
+            for packet in stream.encode(av.VideoFrame.from_image(image)):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)

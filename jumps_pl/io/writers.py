@@ -1,0 +1,192 @@
+"""Writing upsampled tracks: the input's own JSON conventions extended with the 21 joints, ``.npz``
+and ``.csv``. Every writer writes to a temporary file (or folder) beside the target and renames it, so
+a crash leaves no half-written output, and an existing output is only replaced with ``overwrite``.
+
+Added fields (the input's own fields are kept as they were):
+- AlphaPose / COCO results: per entry ``jumps_keypoints`` ([x, y, c] * 21) and ``jumps_joint_names``;
+  frames a track had no detection on get a new entry with ``"keypoints": []`` and ``"jumps_filled": true``.
+- MediaPipe: top-level ``jumps_joint_names``; per detection ``jumps_landmarks`` ([[x, y, c]] * 21);
+  missing frames get ``{"frame", "landmarks": null, "jumps_landmarks"}``.
+- OpenPose folder: top-level ``jumps_joint_names`` in every frame file; per person ``jumps_keypoints_2d``.
+``c`` is the detector's confidence where the joint was observed (at or above ``infer.min_confidence``)
+and 0 where JUMPS inferred it.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from jumps_pl import skeleton
+from jumps_pl.evaluation.evaluate import write_atomically
+from jumps_pl.inference.postprocess import UpsampledTrack
+from jumps_pl.io.formats import PoseFile
+
+OUTPUT_KINDS = ("json", "npz", "csv", "openpose")
+NAMES = list(skeleton.HIGH_RES_JOINTS)
+
+
+def output_kind(out: Path, pose_file: PoseFile) -> str:
+    suffix = out.suffix.lower()
+    if suffix in (".npz", ".csv", ".json"):
+        return suffix[1:]
+    if not suffix and pose_file.format == "openpose":
+        return "openpose"
+    raise ValueError(f"--out {out}: unknown output format; use .json, .npz, .csv"
+                     f"{' or a folder (OpenPose)' if pose_file.format == 'openpose' else ''}")
+
+
+def check_output(out: Path, overwrite: bool) -> None:
+    """Fail before any work when ``out`` exists and may not be replaced."""
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
+
+
+def _triples(result: UpsampledTrack, k: int) -> list[list[float]]:
+    return [[round(float(x), 2), round(float(y), 2), round(float(c), 4)]
+            for (x, y), c in zip(result.keypoints[k], result.confidence[k], strict=True)]
+
+
+def _image_id_for(frame: int, pose_file: PoseFile):
+    """An image_id for a frame that had no detection, in the style of the input's ids."""
+    if not pose_file.frame_ids:
+        return frame
+    example_frame, example = next(iter(pose_file.frame_ids.items()))
+    if isinstance(example, str):
+        match = list(re.finditer(r"\d+", example))
+        if match:
+            m = match[-1]
+            return example[: m.start()] + str(frame).zfill(len(m.group())) + example[m.end():]
+    return frame
+
+
+def write_output(pose_file: PoseFile, results: list[UpsampledTrack], out: str | Path, fps: float,
+                 overwrite: bool = False) -> Path:
+    out = Path(out)
+    check_output(out, overwrite)
+    kind = output_kind(out, pose_file)
+    if kind == "npz":
+        write_atomically(out, lambda tmp: _write_npz(tmp, pose_file, results, fps))
+    elif kind == "csv":
+        write_atomically(out, lambda tmp: _write_csv(tmp, results))
+    elif kind == "openpose":
+        _write_openpose(out, pose_file, results, overwrite)
+    elif pose_file.format == "mediapipe":
+        data = _mediapipe_json(pose_file, results)
+        write_atomically(out, lambda tmp: tmp.write_text(json.dumps(data)))
+    else:
+        data = _results_json(pose_file, results)
+        write_atomically(out, lambda tmp: tmp.write_text(json.dumps(data)))
+    return out
+
+
+def _write_npz(tmp: Path, pose_file: PoseFile, results: list[UpsampledTrack], fps: float) -> None:
+    first = min(int(r.frames[0]) for r in results)
+    last = max(int(r.frames[-1]) for r in results)
+    frames = np.arange(first, last + 1)
+    shape = (len(results), len(frames))
+    keypoints = np.full(shape + (skeleton.NUM_JOINTS, 2), np.nan, dtype=np.float32)
+    observed = np.zeros(shape + (skeleton.NUM_JOINTS,), dtype=bool)
+    confidence = np.zeros(shape + (skeleton.NUM_JOINTS,), dtype=np.float32)
+    detected = np.zeros(shape, dtype=bool)
+    inputs = np.full(shape + (12, 2), np.nan, dtype=np.float32)
+    tracks = {t.track_id: t for t in pose_file.tracks}
+    for p, r in enumerate(results):
+        rows = r.frames - first
+        keypoints[p, rows], observed[p, rows], confidence[p, rows] = r.keypoints, r.observed, r.confidence
+        detected[p, rows] = r.detected
+        track = tracks[r.track_id]
+        inputs[p, track.frames - first] = track.keypoints
+    np.savez_compressed(tmp, keypoints=keypoints, observed=observed, confidence=confidence, detected=detected,
+                        input_keypoints=inputs, frames=frames, fps=np.float64(fps),
+                        track_ids=np.asarray([str(r.track_id) for r in results]),
+                        joint_names=np.asarray(NAMES), input_joint_names=np.asarray(skeleton.LOW_RES_JOINTS))
+
+
+def _write_csv(tmp: Path, results: list[UpsampledTrack]) -> None:
+    with open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["frame", "track", "detected", *(f"{n}_{a}" for n in NAMES for a in "xyc")])
+        for r in results:
+            for k, frame in enumerate(r.frames):
+                cells = [f"{v:.2f}" if i % 3 < 2 else f"{v:.4f}"
+                         for i, v in enumerate(np.concatenate([r.keypoints[k], r.confidence[k][:, None]], 1).ravel())]
+                writer.writerow([int(frame), r.track_id, int(r.detected[k]), *cells])
+
+
+def _results_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> list[dict]:
+    source = pose_file.raw if isinstance(pose_file.raw, list) else pose_file.raw.get("annotations", [])
+    entries = copy.deepcopy(source)
+    tracks = {t.track_id: t for t in pose_file.tracks}
+    added: list[dict] = []
+    for r in results:
+        track = tracks[r.track_id]
+        by_frame = dict(zip(track.frames.tolist(), track.entries, strict=True))
+        for k, frame in enumerate(r.frames.tolist()):
+            fields = {"jumps_keypoints": [v for row in _triples(r, k) for v in row], "jumps_joint_names": NAMES,
+                      "jumps_track": r.track_id}
+            if frame in by_frame:
+                entries[by_frame[frame]].update(fields)
+            else:
+                added.append({"image_id": _image_id_for(frame, pose_file), "category_id": 1, "keypoints": [],
+                              "score": 0.0, "idx": r.track_id, "jumps_filled": True, **fields})
+    return entries + added
+
+
+def _mediapipe_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> dict:
+    data = copy.deepcopy(pose_file.raw)
+    data["jumps_joint_names"] = NAMES
+    detections = data["detections"]
+    result = results[0]
+    track = pose_file.tracks[0]
+    by_frame = dict(zip(track.frames.tolist(), track.entries, strict=True))
+    for k, frame in enumerate(result.frames.tolist()):
+        if frame in by_frame:
+            detections[by_frame[frame]]["jumps_landmarks"] = _triples(result, k)
+        else:
+            detections.append({"frame": frame, "landmarks": None, "jumps_landmarks": _triples(result, k)})
+    detections.sort(key=lambda d: d.get("frame", 0))
+    return data
+
+
+def _write_openpose(out: Path, pose_file: PoseFile, results: list[UpsampledTrack], overwrite: bool) -> None:
+    files = copy.deepcopy(pose_file.raw)
+    tracks = {t.track_id: t for t in pose_file.tracks}
+    template = next(iter(files))
+    for r in results:
+        by_frame = dict(zip(tracks[r.track_id].frames.tolist(), tracks[r.track_id].entries, strict=True))
+        for k, frame in enumerate(r.frames.tolist()):
+            flat = [v for row in _triples(r, k) for v in row]
+            if frame in by_frame:
+                name, person = by_frame[frame]
+                files[name]["people"][person].update(jumps_keypoints_2d=flat, jumps_track=r.track_id)
+            else:
+                name = pose_file.frame_ids.get(frame) or _image_id_for(frame, PoseFile(out, "", [], frame_ids={
+                    0: template}))
+                files.setdefault(name, {"version": 1.3, "people": []})["people"].append(
+                    {"person_id": [-1], "pose_keypoints_2d": [], "jumps_keypoints_2d": flat, "jumps_track": r.track_id,
+                     "jumps_filled": True})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
+    try:
+        for name, data in files.items():
+            data["jumps_joint_names"] = NAMES
+            (staging / name).write_text(json.dumps(data))
+        os.chmod(staging, 0o755)
+        if out.exists():  # overwrite was allowed (checked above): swap, then remove the old folder
+            old = out.with_name(f".{out.name}.old")
+            os.replace(out, old)
+            os.replace(staging, out)
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        else:
+            os.replace(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
