@@ -70,7 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     sweep_parser.add_argument("file", help="wandb sweep YAML (e.g. experiments/sweeps/ablations.yaml)")
     sweep_parser.add_argument("--out", default="sweep.json", help="results JSON; the table goes beside it as .md")
     _add_config_arguments(sweep_parser)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # key=value settings may also follow options (`jumps sweep FILE --out X key=value`)
+    if extra and (not hasattr(args, "settings") or any(e.startswith("-") or "=" not in e for e in extra)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.settings = [*args.settings, *extra]
     try:
         if args.command == "export":
             return export(args)

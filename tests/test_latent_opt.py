@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -98,20 +99,31 @@ def test_library_upsample_takes_twelve_coco_joints(tiny_checkpoint, real_windows
         jumps_pl.upsample(np.zeros((5, 13, 2)), ckpt=tiny_checkpoint)
 
 
-def test_evaluate_end_to_end_writes_table_json_and_predictions(tiny_checkpoint, tiny_checkpoint_no_encoder,
-                                                               clip_archive, tmp_path):
-    out, npz = tmp_path / "results.json", tmp_path / "pred.npz"
+def test_evaluate_end_to_end_writes_table_json_plot_example_and_predictions(
+        tiny_checkpoint, tiny_checkpoint_no_encoder, clip_archive, tmp_path):
+    out, npz, plot, example = tmp_path / "results.json", tmp_path / "pred.npz", tmp_path / "p.png", tmp_path / "e.png"
     result = subprocess.run(
         [sys.executable, "-m", "jumps_pl.cli", "evaluate", "--ckpt", str(tiny_checkpoint), "--out", str(out),
-         "--ckpt-no-encoder", str(tiny_checkpoint_no_encoder),
+         "--ckpt-no-encoder", str(tiny_checkpoint_no_encoder), "--plot", str(plot), "--render", str(example),
          "--save-predictions", str(npz), f"data.root={clip_archive}", f"data.cache_dir={tmp_path / 'c'}",
          "data.bench_windows=4", "infer.iterations=3", "infer.starts=2"],
         cwd=REPO, capture_output=True, text=True, timeout=600, env=os.environ.copy())
     assert result.returncode == 0, result.stderr[-3000:]
-    results = json.loads(out.read_text())
+    document = json.loads(out.read_text())
+    assert document["windows"] == 4 and document["split"] == "test-bench"
+    results = document["results"]
     assert set(results) == {"upsampling", "completion", "hpe"}
-    assert set(results["upsampling"]) == {"JUMPS", "JUMPS w/o alignment", "JUMPS w/o encoder"}
+    # every row of the table, the baselines from the shipped model folders
+    assert set(results["upsampling"]) == {"JUMPS", "JUMPS w/o alignment", "JUMPS w/o encoder", "JUMPS + ridge transfer",
+                                          "ridge", "ridge+savgol", "masked-conv-ae"}
     assert set(results["completion"]["JUMPS"]) == {"added", "input", "all", "missing", "per_joint"}
+    assert set(results["upsampling"]["ridge"]["per_joint"]) == set(skeleton.ADDED_JOINTS)
+    curve = results["upsampling"]["ridge"]["added"]["curve"]
+    assert len(curve) == 101 and curve == sorted(curve) and curve[-1] == results["upsampling"]["ridge"]["added"]["pckh@1.0"]
+    # exact inputs: ridge reproduces the input joints, so its input-set PCKh@0.1 is (almost) 1
+    assert results["upsampling"]["ridge"]["input"]["pckh@0.1"] > 0.99
+    for image in (plot, example):
+        assert plt.imread(image).shape[0] > 100
     assert 0.0 <= results["hpe"]["JUMPS"]["added"]["auc"] <= 1.0
     assert "| JUMPS w/o alignment |" in result.stdout
     arrays = np.load(npz)

@@ -41,7 +41,7 @@ def train_baseline(name: str, config: dict, wandb_online: bool = False) -> Path:
     from jumps_pl.train import build_logger
 
     module = MaskedConvAE(**config["baselines"]["masked_conv_ae"])
-    callbacks = [ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=0),
+    callbacks = [ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True),
                  SaveConfig(config, run_dir)]
     trainer_args = dict(config["trainer"])
     trainer_args["max_epochs"] = config["baselines"]["masked_conv_ae_epochs"]

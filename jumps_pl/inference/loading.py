@@ -56,8 +56,12 @@ def load_model(path: str | Path, map_location: str | torch.device = "cpu") -> tu
         config = read_model_config(path)
         if config["kind"] != "jumps":
             raise ValueError(f"{path} holds a {config['kind']} model, not a JUMPS one")
-        model = JumpsGAN(**config["model"])
-        model.load_state_dict(load_state_dict(path, map_location))
+        state = load_state_dict(path, map_location)
+        try:
+            model = JumpsGAN(**config["model"])
+            model.load_state_dict(state)
+        except (TypeError, KeyError, RuntimeError) as err:
+            raise ValueError(f"{path / 'config.yaml'}: field 'model' does not match weights.pt ({err})") from None
         return model.eval(), config
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint or model folder {path} does not exist")
@@ -99,8 +103,13 @@ def load_masked_conv_ae(folder: str | Path):
     config = read_model_config(folder)
     if config["kind"] != "masked-conv-ae":
         raise ValueError(f"{folder} holds a {config['kind']} model, not a masked-conv-ae one")
-    model = MaskedConvAE(**config["baselines"]["masked_conv_ae"])
-    model.load_state_dict(load_state_dict(folder))
+    state = load_state_dict(folder)
+    try:
+        model = MaskedConvAE(**config["baselines"]["masked_conv_ae"])
+        model.load_state_dict(state)
+    except (TypeError, KeyError, RuntimeError) as err:
+        raise ValueError(f"{Path(folder) / 'config.yaml'}: field 'baselines.masked_conv_ae' does not match "
+                         f"weights.pt ({err})") from None
     return model.eval()
 
 

@@ -145,6 +145,9 @@ def _triplets(path: Path, where: str, values: Any, layouts: dict[int, str]) -> t
         expected = " or ".join(f"{3 * k} ({k} joints x 3)" for k in layouts)
         raise _fail(path, where, f"keypoints has {len(values)} values, expected {expected}")
     array = np.asarray(values, dtype=np.float64).reshape(-1, 3)
+    names = COCO17 if layouts[len(array)] == "coco17" and len(array) == 17 else tuple(
+        f"keypoint {k}" for k in range(len(array)))
+    _checked(path, where, array, names)  # every keypoint, also those the model does not use
     return _checked(path, where, array[list(LAYOUTS[layouts[len(array)]])])
 
 

@@ -1,0 +1,120 @@
+"""Baselines on real clips: ridge (+ Savitzky-Golay), the ridge transfer, and masked-conv-ae trained
+with a real Lightning Trainer; model folders load with weights_only."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import REPO, data_config, tiny_config
+from jumps_pl import skeleton
+from jumps_pl.baselines.ridge import RidgeBaseline, fit_on_training_split, interpolate_missing, savgol, transfer_residual
+from jumps_pl.data.datamodule import MocapDataModule
+from jumps_pl.evaluation.tasks import make_task
+from jumps_pl.inference.loading import load_masked_conv_ae, load_ridge, read_model_config
+
+
+@pytest.fixture(scope="module")
+def windows(clip_archive, tmp_path_factory):
+    """Training datamodule and the test-bench windows (ground truth px, head sizes) of 40 real clips."""
+    cfg = data_config(clip_archive, tmp_path_factory.mktemp("cache"), bench_windows=8)
+    datamodule = MocapDataModule(**cfg)
+    datamodule.setup()
+    batch = datamodule.to_2d(next(iter(datamodule.dataloader("test-bench"))))
+    return datamodule, batch["keypoints_px"].numpy(), batch["head_size_px"].numpy()
+
+
+@pytest.fixture(scope="module")
+def ridge(windows):
+    return fit_on_training_split(windows[0], alpha=1.0, passes=1)
+
+
+def test_interpolate_missing_is_linear_in_time_and_holds_the_edges():
+    values = np.arange(8, dtype=float)[None, :, None, None].repeat(2, axis=3) * 2.0  # (1, 8, 1, 2): 0, 2, ..., 14
+    mask = np.array([[0, 1, 1, 0, 0, 1, 1, 0]], dtype=bool)[..., None]
+    filled, never = interpolate_missing(np.where(mask[..., None], values, -99.0), mask)
+    np.testing.assert_allclose(filled[0, :, 0, 0], [2, 2, 4, 6, 8, 10, 12, 12])
+    assert not never.any()
+
+
+def test_ridge_recovers_the_added_joints_of_unseen_windows(ridge, windows):
+    _, target, head = windows
+    given = make_task("upsampling", target, head, seed=0)
+    pred = ridge.predict(given.keypoints_px, given.mask)
+    error = np.linalg.norm(pred - target, axis=-1) / head[..., None]
+    # input joints come back through the linear map almost exactly; added joints within a head size
+    assert error[..., skeleton.INPUT_INDICES].mean() < 0.05
+    assert error[..., skeleton.ADDED_INDICES].mean() < 0.5
+    # a constant guess (mean pose of the window) is much worse: the fit learned something
+    mean_pose = target.mean(axis=1, keepdims=True)
+    assert error[..., skeleton.ADDED_INDICES].mean() < 0.5 * (
+        np.linalg.norm(mean_pose - target, axis=-1) / head[..., None])[..., skeleton.ADDED_INDICES].mean()
+
+
+def test_ridge_fills_hidden_entries_and_savgol_smooths_detector_noise(ridge, windows):
+    _, target, head = windows
+    completion = make_task("completion", target, head, seed=0)
+    pred = ridge.predict(completion.keypoints_px, completion.mask)
+    assert np.isfinite(pred).all() and completion.missing.any()
+    hpe = make_task("hpe", target, head, seed=0)
+    raw = ridge.predict(hpe.keypoints_px, hpe.mask)
+    smooth = savgol(raw, 15, 2)
+    jitter = lambda p: np.abs(np.diff(p, n=2, axis=1)).mean()  # noqa: E731
+    assert jitter(smooth) < 0.5 * jitter(raw)
+    assert np.linalg.norm(smooth - target, axis=-1).mean() < np.linalg.norm(raw - target, axis=-1).mean()
+
+
+def test_ridge_transfer_leaves_a_prediction_that_already_matches_the_input(ridge, windows):
+    _, target, head = windows
+    given = make_task("upsampling", target, head, seed=0)
+    np.testing.assert_allclose(transfer_residual(ridge, target, given.keypoints_px, given.mask), target, atol=1e-2)
+    shifted = target.copy()
+    shifted[..., skeleton.ADDED_INDICES, :] += 5.0  # the transfer keeps what the model adds beyond the input
+    out = transfer_residual(ridge, shifted, given.keypoints_px, given.mask)
+    np.testing.assert_allclose(out, shifted, atol=1e-2)
+
+
+def test_ridge_weights_round_trip_and_bad_files_are_named(ridge, tmp_path):
+    ridge.save(tmp_path / "r.npz")
+    again = RidgeBaseline.load(tmp_path / "r.npz")
+    np.testing.assert_array_equal(again.weights, ridge.weights)
+    np.savez(tmp_path / "bad.npz", weights=np.zeros((3, 3)), fill_mean=np.zeros((12, 2)), alpha=1.0)
+    with pytest.raises(ValueError, match="bad.npz: not ridge weights"):
+        RidgeBaseline.load(tmp_path / "bad.npz")
+
+
+def test_masked_conv_ae_trains_with_a_real_trainer_and_loads_from_its_folder(clip_archive, tmp_path, windows):
+    from jumps_pl.baselines.train import train_baseline
+
+    config = tiny_config(clip_archive, tmp_path, "baselines.masked_conv_ae.width=16", "trainer.limit_train_batches=5",
+                         "baselines.masked_conv_ae_epochs=2", "train.image_every_n_epochs=0")
+    folder = train_baseline("masked-conv-ae", config)
+    assert read_model_config(folder)["kind"] == "masked-conv-ae" and read_model_config(folder)["epochs"] == 2
+    state = torch.load(folder / "weights.pt", weights_only=True)
+    assert all(isinstance(v, torch.Tensor) for v in state.values())
+    net = load_masked_conv_ae(folder)
+    _, target, head = windows
+    given = make_task("completion", target, head, seed=0)
+    with torch.no_grad():
+        pred = net.predict_px(torch.as_tensor(given.keypoints_px), torch.as_tensor(given.mask))
+    assert pred.shape == target.shape and torch.isfinite(pred).all()
+    mask = net._training_mask((8, 64, 21), "cpu")
+    assert not mask[..., skeleton.ADDED_INDICES].any() and mask[..., skeleton.INPUT_INDICES].float().mean() < 1.0
+
+
+def test_the_shipped_models_are_small_safe_and_complete():
+    for name, kind in (("jumps-default", "jumps"), ("jumps-no-encoder", "jumps"), ("masked-conv-ae", "masked-conv-ae"),
+                       ("ridge", "ridge")):
+        folder = REPO / "models" / name
+        config = read_model_config(folder)
+        assert config["kind"] == kind and "data" in config and "seed" in config
+        size = sum(f.stat().st_size for f in folder.iterdir())
+        assert size <= 25 * 2 ** 20, f"{name}: {size} bytes"
+        if kind != "ridge":
+            state = torch.load(folder / "weights.pt", weights_only=True)
+            assert state and all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
+    assert load_ridge(REPO / "models" / "ridge").weights.shape == (25, 42)
+    from jumps_pl.inference.loading import load_model
+
+    assert load_model(REPO / "models" / "jumps-no-encoder")[0].encoder is None
+    assert load_model(REPO / "models" / "jumps-default")[0].encoder is not None
