@@ -2,6 +2,8 @@
 upsampling quality by latent optimization during training."""
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,40 @@ class SaveConfig(pl.Callback):
     def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule,
                            checkpoint: dict[str, Any]) -> None:
         checkpoint[CONFIG_KEY] = self.config
+
+
+class TimedCheckpoint(pl.Callback):
+    """Writes ``checkpoints/last.ckpt`` every ``every_minutes`` of training and at every epoch end
+    (atomically, via a temporary file). Lightning's ModelCheckpoint ignores ``train_time_interval`` under manual optimization, so a
+    killed run would otherwise lose everything since its last epoch end."""
+
+    def __init__(self, dirpath: str | Path, every_minutes: float):
+        self.path = Path(dirpath) / "last.ckpt"
+        self.every_seconds = 60.0 * every_minutes
+        self._last = 0.0
+        self.saves = 0
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._last = time.monotonic()
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any,
+                           batch: Any, batch_idx: int) -> None:
+        due = time.monotonic() - self._last >= self.every_seconds
+        if trainer.world_size > 1:  # every rank must take part in saving, so rank 0 decides
+            due = trainer.strategy.broadcast(due)
+        if due:
+            self._save(trainer)
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._save(trainer)
+
+    def _save(self, trainer: pl.Trainer) -> None:
+        tmp = self.path.with_name(".last.ckpt.tmp")
+        trainer.save_checkpoint(tmp)
+        if trainer.is_global_zero:
+            os.replace(tmp, self.path)
+        self._last = time.monotonic()
+        self.saves += 1
 
 
 class SkeletonImages(pl.Callback):

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import netrc
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint, TQDMProgressBar
 from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger, WandbLogger
 
-from jumps_pl.callbacks import LatentOptimizationCallback, SaveConfig, SkeletonImages
+from jumps_pl.callbacks import LatentOptimizationCallback, SaveConfig, SkeletonImages, TimedCheckpoint
 from jumps_pl.config import ConfigError
 from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.models.jumps_gan import JumpsGAN
@@ -48,13 +47,18 @@ def build_logger(logging_cfg: dict, run_dir: Path, config: dict, online: bool) -
 def build_trainer(config: dict, run_dir: Path, wandb_online: bool) -> pl.Trainer:
     train = config["train"]
     every_steps = train["checkpoint_every_n_steps"]
-    checkpoints = ModelCheckpoint(
-        dirpath=run_dir / "checkpoints", filename="step{step}", auto_insert_metric_name=False,
-        save_last=True, save_top_k=-1, save_on_train_epoch_end=True,
-        every_n_train_steps=every_steps,
-        train_time_interval=None if every_steps else timedelta(minutes=train["checkpoint_every_minutes"]))
+    if every_steps:
+        checkpoints = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="step{step}",
+                                      auto_insert_metric_name=False, save_last=True, save_top_k=-1,
+                                      every_n_train_steps=every_steps)
+    else:  # one per epoch, and last.ckpt every few minutes and at every epoch end (TimedCheckpoint)
+        checkpoints = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="epoch{epoch}",
+                                      auto_insert_metric_name=False, save_last=False, save_top_k=-1,
+                                      every_n_epochs=1, save_on_train_epoch_end=True)
     callbacks = [checkpoints, SaveConfig(config, run_dir),
                  SkeletonImages(run_dir, train["image_every_n_epochs"], train["image_samples"])]
+    if not every_steps:
+        callbacks.append(TimedCheckpoint(run_dir / "checkpoints", train["checkpoint_every_minutes"]))
     latent_eval = train["latent_eval"]
     if latent_eval["every_n_epochs"] > 0:
         infer = {**config["infer"], **{k: latent_eval[k] for k in ("iterations", "starts")}}
