@@ -43,6 +43,19 @@ def test_train_with_the_csv_logger_writes_metrics_images_config_and_checkpoint(c
     assert checkpoint[CONFIG_KEY]["train"]["run_dir"] == str(run)
 
 
+def test_checkpoints_every_epoch_and_every_few_minutes_under_manual_optimization(clip_archive, tmp_path):
+    # Lightning's ModelCheckpoint ignores train_time_interval with manual optimization: TimedCheckpoint
+    # writes last.ckpt instead; 0 minutes means after every batch.
+    result = _run(_command(clip_archive, tmp_path, "trainer.max_epochs=2", "trainer.limit_train_batches=3",
+                           "train.checkpoint_every_minutes=0", "train.image_every_n_epochs=0"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    folder = tmp_path / "run" / "checkpoints"
+    assert sorted(p.name for p in folder.iterdir()) == ["epoch0.ckpt", "epoch1.ckpt", "last.ckpt"]
+    steps = {name: torch.load(folder / name, map_location="cpu", weights_only=False)["global_step"]
+             for name in ("epoch0.ckpt", "last.ckpt")}
+    assert steps["last.ckpt"] == 2 * steps["epoch0.ckpt"] == 2 * 3 * 3  # n_critic 2 + 1 steps per batch
+
+
 def test_train_with_wandb_offline_logs_the_resolved_config(clip_archive, tmp_path):
     result = _run(_command(clip_archive, tmp_path, "logging.logger=wandb", "trainer.max_epochs=1",
                            "trainer.limit_train_batches=2"), WANDB_MODE="offline", WANDB_API_KEY="")
