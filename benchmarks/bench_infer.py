@@ -1,6 +1,6 @@
 """Latent-optimization speed: windows/s at the default settings, and seconds for one minute of video.
 
-    python benchmarks/bench_infer.py --ckpt CKPT [key=value ...]
+    python benchmarks/bench_infer.py [--ckpt MODEL] [key=value ...]
 """
 from __future__ import annotations
 
@@ -17,17 +17,17 @@ from jumps_pl import skeleton
 from jumps_pl.config import load_config, to_container
 from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.inference.latent_opt import LatentOptimizer
-from jumps_pl.inference.loading import load_model
+from jumps_pl.inference.loading import default_model_path, load_model
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--ckpt", required=True)
+    parser.add_argument("--ckpt", default=None, help="model folder or checkpoint (default: models/jumps-default)")
     parser.add_argument("--frames", type=int, default=1800, help="sequence length (1800 = 1 min at 30 fps)")
     parser.add_argument("settings", nargs="*")
     args = parser.parse_args()
     config = to_container(load_config(overrides=args.settings))
-    model, _ = load_model(args.ckpt)
+    model, _ = load_model(args.ckpt or default_model_path())
     optimizer = LatentOptimizer(model, **config["infer"])
     dm = MocapDataModule(**config["data"])
     dm.setup()

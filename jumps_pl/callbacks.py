@@ -39,8 +39,8 @@ class SaveConfig(pl.Callback):
 
 class TimedCheckpoint(pl.Callback):
     """Writes ``checkpoints/last.ckpt`` every ``every_minutes`` of training and at every epoch end
-    (atomically, via a temporary file). Lightning's ModelCheckpoint ignores ``train_time_interval`` under manual optimization, so a
-    killed run would otherwise lose everything since its last epoch end."""
+    (atomically, via a temporary file). Lightning's ModelCheckpoint ignores ``train_time_interval``
+    under manual optimization, so a killed run would otherwise lose everything since its last epoch end."""
 
     def __init__(self, dirpath: str | Path, every_minutes: float):
         self.path = Path(dirpath) / "last.ckpt"

@@ -8,7 +8,13 @@ import torch
 
 from conftest import REPO, data_config, tiny_config
 from jumps_pl import skeleton
-from jumps_pl.baselines.ridge import RidgeBaseline, fit_on_training_split, interpolate_missing, savgol, transfer_residual
+from jumps_pl.baselines.ridge import (
+    RidgeBaseline,
+    fit_on_training_split,
+    interpolate_missing,
+    savgol,
+    transfer_residual,
+)
 from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.evaluation.tasks import make_task
 from jumps_pl.inference.loading import load_masked_conv_ae, load_ridge, read_model_config

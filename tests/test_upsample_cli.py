@@ -9,12 +9,12 @@ import sys
 import numpy as np
 import pytest
 from PIL import Image
+from test_io import ALPHAPOSE, BODY25, MEDIAPIPE, STREET, street_entries, write_openpose
 
 from conftest import REPO
 from jumps_pl import skeleton
 from jumps_pl.inference.postprocess import resample
 from jumps_pl.io.formats import read_poses
-from test_io import ALPHAPOSE, BODY25, MEDIAPIPE, STREET, street_entries, write_openpose
 
 FAST = ("infer.iterations=2", "infer.starts=1")
 
