@@ -5,7 +5,7 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean-venv
+.PHONY: demo results test lint bench clean-venv
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,17 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The main job: the shipped JUMPS model and the baselines on the protocol's test-bench (three tasks),
+# with one example window drawn (input, JUMPS, ground truth). About 12 minutes on a 2-core CPU.
+DEMO_ROWS = 'evaluate.rows=[JUMPS,"JUMPS + ridge transfer",ridge,ridge+savgol,masked-conv-ae]'
 demo: $(VENV)/.installed
-	$(BIN)/jumps data-stats
+	$(BIN)/jumps evaluate --out demo/evaluation.json --table demo/table.md --plot demo/pckh-upsampling.png \
+		--render demo/example.png $(DEMO_ROWS)
+
+# The README's results: every row, ablations included (about 45 minutes on a 2-core CPU).
+results: $(VENV)/.installed
+	$(BIN)/jumps evaluate --out docs/results/evaluation.json --table docs/results/table.md \
+		--plot docs/results/pckh-upsampling.png --render docs/results/example.png
 
 test: $(VENV)/.installed
 	WANDB_MODE=offline $(BIN)/python -m pytest -q
@@ -25,6 +34,8 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_data.py
+	$(BIN)/python benchmarks/bench_infer.py
+	$(BIN)/python benchmarks/bench_upsample.py
 
 clean-venv:
 	rm -rf $(VENV)
