@@ -82,7 +82,22 @@ def markdown_table(results: dict) -> str:
                      for k in ("pckh@0.1", "pckh@0.5", "pckh@1.0", "auc")]
             lines.append(f"| {method} | " + " | ".join(cells) + " |")
         lines.append("")
+    lines += per_joint_table(results)
     return "\n".join(lines)
+
+
+def per_joint_table(results: dict) -> list[str]:
+    """Per added joint, AUC / PCKh@0.1 of every row, one table per task."""
+    lines: list[str] = []
+    for task, rows in results.items():
+        joints = list(next(iter(rows.values()))["per_joint"])
+        lines += [f"### {task}: added joints, AUC / PCKh@0.1", "", "| method | " + " | ".join(joints) + " |",
+                  "|---|" + "---:|" * len(joints)]
+        for method, scores in rows.items():
+            cells = [f"{scores['per_joint'][j]['auc']:.3f} / {scores['per_joint'][j]['pckh@0.1']:.3f}" for j in joints]
+            lines.append(f"| {method} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
 
 
 def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
