@@ -212,6 +212,11 @@ def _read_results(path: Path, format: str) -> PoseFile:
         if isinstance(track, list):  # AlphaPose may write idx as a list
             track = track[0] if track else None
         detections.append((frame, track, keypoints, confidence, float(score), i))
+    return PoseFile(path, format, _group_tracks(detections), raw=data, frame_ids=frame_ids)
+
+
+def _group_tracks(detections: list) -> list[Track]:
+    """Tracks by the detector's track ids when it gave any, else linked frame to frame; longest first."""
     if any(d[1] is not None for d in detections):
         tracks: dict[Any, list] = {}
         for d in detections:
@@ -219,7 +224,7 @@ def _read_results(path: Path, format: str) -> PoseFile:
         result = [_track_from(tid, ds) for tid, ds in tracks.items()]
     else:
         result = link_tracks(detections)
-    return PoseFile(path, format, sorted(result, key=lambda t: -len(t.frames)), raw=data, frame_ids=frame_ids)
+    return sorted(result, key=lambda t: -len(t.frames))
 
 
 def _track_from(track_id: Any, detections: list) -> Track:
@@ -297,14 +302,7 @@ def _read_openpose(path: Path, format: str) -> PoseFile:
             track = ids[0] if isinstance(ids, list) and ids else ids
             detections.append((frame, None if track in (-1, None) else track, keypoints, confidence,
                                float(confidence.mean()), (file.name, p)))
-    if any(d[1] is not None for d in detections):
-        tracks: dict[Any, list] = {}
-        for d in detections:
-            tracks.setdefault(d[1] if d[1] is not None else "untracked", []).append(d)
-        result = [_track_from(tid, ds) for tid, ds in tracks.items()]
-    else:
-        result = link_tracks(detections)
-    return PoseFile(path, format, sorted(result, key=lambda t: -len(t.frames)), raw=raw, frame_ids=frame_ids)
+    return PoseFile(path, format, _group_tracks(detections), raw=raw, frame_ids=frame_ids)
 
 
 # --- MediaPipe ----------------------------------------------------------------------------------------
