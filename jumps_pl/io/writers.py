@@ -55,10 +55,10 @@ def _triples(result: UpsampledTrack, k: int) -> list[list[float]]:
 
 
 def _image_id_for(frame: int, pose_file: PoseFile):
-    """An image_id for a frame that had no detection, in the style of the input's ids."""
+    """An image_id (or OpenPose file name) for a frame without detection, in the style of the input's."""
     if not pose_file.frame_ids:
         return frame
-    example_frame, example = next(iter(pose_file.frame_ids.items()))
+    example = next(iter(pose_file.frame_ids.values()))
     if isinstance(example, str):
         match = list(re.finditer(r"\d+", example))
         if match:
@@ -159,7 +159,6 @@ def _mediapipe_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> dict:
 def _write_openpose(out: Path, pose_file: PoseFile, results: list[UpsampledTrack], overwrite: bool) -> None:
     files = copy.deepcopy(pose_file.raw)
     tracks = {t.track_id: t for t in pose_file.tracks}
-    template = next(iter(files))
     for r in results:
         by_frame = dict(zip(tracks[r.track_id].frames.tolist(), tracks[r.track_id].entries, strict=True))
         for k, frame in enumerate(r.frames.tolist()):
@@ -168,8 +167,7 @@ def _write_openpose(out: Path, pose_file: PoseFile, results: list[UpsampledTrack
                 name, person = by_frame[frame]
                 files[name]["people"][person].update(jumps_keypoints_2d=flat, jumps_track=r.track_id)
             else:
-                name = pose_file.frame_ids.get(frame) or _image_id_for(frame, PoseFile(out, "", [], frame_ids={
-                    0: template}))
+                name = pose_file.frame_ids.get(frame) or str(_image_id_for(frame, pose_file))
                 files.setdefault(name, {"version": 1.3, "people": []})["people"].append(
                     {"person_id": [-1], "pose_keypoints_2d": [], "jumps_keypoints_2d": flat, "jumps_track": r.track_id,
                      "jumps_filled": True})
