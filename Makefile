@@ -15,13 +15,13 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 # The main job: the shipped JUMPS model and the baselines on the protocol's test-bench (three tasks),
-# with one example window drawn (input, JUMPS, ground truth). About 12 minutes on a 2-core CPU.
+# with one example window drawn (input, JUMPS, ground truth). About 6 minutes on a 2-core CPU.
 DEMO_ROWS = 'evaluate.rows=[JUMPS,"JUMPS + ridge transfer",ridge,ridge+savgol,masked-conv-ae]'
 demo: $(VENV)/.installed
 	$(BIN)/jumps evaluate --out demo/evaluation.json --table demo/table.md --plot demo/pckh-upsampling.png \
 		--render demo/example.png $(DEMO_ROWS)
 
-# The README's results: every row, ablations included (about 45 minutes on a 2-core CPU).
+# The README's results: every row, ablations included (about 16 minutes on a 2-core CPU).
 results: $(VENV)/.installed
 	$(BIN)/jumps evaluate --out docs/results/evaluation.json --table docs/results/table.md \
 		--plot docs/results/pckh-upsampling.png --render docs/results/example.png

@@ -88,6 +88,10 @@ def test_openpose_folder_in_and_out(tmp_path, tiny_checkpoint):
     frame = json.loads(files[0].read_text())
     assert len(frame["people"][0]["jumps_keypoints_2d"]) == 63 and frame["jumps_joint_names"][0] == "Hips"
     assert not list(tmp_path.glob(".op-out*"))  # no staging folder left behind
+    gif = tmp_path / "op.gif"
+    result = jumps("render", out, "--out", gif, "--width", "200")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert Image.open(gif).n_frames == 205
 
 
 def test_resampling_and_csv_output_cover_every_input_frame(tmp_path, tiny_checkpoint):

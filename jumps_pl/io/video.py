@@ -34,8 +34,10 @@ class Upsampled:
 def read_upsampled(path: str | Path) -> Upsampled:
     """An output of `jumps upsample` (.npz, or AlphaPose/COCO/MediaPipe JSON with the jumps_* fields)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
+    if path.is_dir():
+        return _read_openpose_output(path)
     if path.suffix.lower() == ".npz":
         try:
             with np.load(path, allow_pickle=False) as data:
@@ -44,7 +46,7 @@ def read_upsampled(path: str | Path) -> Upsampled:
         except (KeyError, ValueError, OSError) as err:
             raise PoseFormatError(f"{path}: not an output of `jumps upsample` ({err})") from None
     if path.suffix.lower() != ".json":
-        raise PoseFormatError(f"{path}: render reads the .npz or .json that `jumps upsample` wrote")
+        raise PoseFormatError(f"{path}: render reads the .npz, .json or OpenPose folder that `jumps upsample` wrote")
     try:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as err:
@@ -69,6 +71,31 @@ def read_upsampled(path: str | Path) -> Upsampled:
                 given = np.asarray(kp, dtype=np.float64).reshape(-1, 3)[5:17, :2].tolist() if len(kp) >= 51 else []
                 rows.append((_frame_number(path, f"entry {i}", e["image_id"]), str(e.get("jumps_track", 0)),
                              flat, given))
+    return _assemble(path, rows, fps)
+
+
+def _read_openpose_output(folder: Path) -> Upsampled:
+    from jumps_pl.io.formats import LAYOUTS, _frame_number
+
+    rows: list[tuple[int, str, list, list]] = []
+    for order, file in enumerate(sorted(folder.glob("*.json"))):
+        try:
+            data = json.loads(file.read_text())
+        except json.JSONDecodeError as err:
+            raise PoseFormatError(f"{file}: malformed JSON at line {err.lineno}: {err.msg}") from None
+        frame = _frame_number(file, "file name", file.name) if any(c.isdigit() for c in file.stem) else order
+        for person in data.get("people", []):
+            if "jumps_keypoints_2d" not in person:
+                continue
+            flat = np.asarray(person["jumps_keypoints_2d"], dtype=np.float64).reshape(-1, 3)[:, :2].tolist()
+            kp = np.asarray(person.get("pose_keypoints_2d") or [], dtype=np.float64).reshape(-1, 3)
+            layout = {25: "body25", 18: "coco18"}.get(len(kp))
+            given = kp[list(LAYOUTS[layout]), :2].tolist() if layout else []
+            rows.append((frame, str(person.get("jumps_track", 0)), flat, given))
+    return _assemble(folder, rows, None)
+
+
+def _assemble(path: Path, rows: list[tuple[int, str, list, list]], fps: float | None) -> Upsampled:
     if not rows:
         raise PoseFormatError(f"{path}: no jumps_keypoints / jumps_landmarks: not an output of `jumps upsample`")
     frames = np.arange(min(r[0] for r in rows), max(r[0] for r in rows) + 1)
