@@ -67,6 +67,16 @@ def _load_yaml(path: Path) -> DictConfig:
     return cfg
 
 
+def read_yaml_file(path: Path, missing: str) -> object:
+    """Plain YAML (sweep files, model folders' config.yaml): ``missing`` is the FileNotFoundError's text."""
+    if not path.is_file():
+        raise FileNotFoundError(missing)
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:  # its text carries the line
+        raise ConfigError(f"{path}: not valid YAML ({err})") from None
+
+
 def to_container(cfg: DictConfig) -> dict:
     """Plain, resolved dict (what checkpoints and loggers store)."""
     return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]

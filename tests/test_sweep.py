@@ -58,3 +58,13 @@ parameters:
     # alignment changes the result: the ablation is really run
     aucs = [r["results"]["upsampling"]["JUMPS"]["added"]["auc"] for r in runs]
     assert aucs[0] != aucs[1]
+
+
+def test_results_flatten_to_the_keys_a_sweep_metric_names():
+    from jumps_pl.evaluation.evaluate import flatten_results
+
+    results = json.loads((REPO / "docs" / "results" / "evaluation.json").read_text())["results"]
+    flat = flatten_results(results)
+    assert flat["upsampling/JUMPS/added/auc"] == results["upsampling"]["JUMPS"]["added"]["auc"]
+    assert flat["hpe/ridge/Toes_L/pckh@0.1"] == results["hpe"]["ridge"]["per_joint"]["Toes_L"]["pckh@0.1"]
+    assert not any(key.endswith("/curve") for key in flat)

@@ -198,12 +198,7 @@ def flatten_results(results: dict) -> dict[str, float]:
     flat: dict[str, float] = {}
     for task, rows in results.items():
         for row, scores in rows.items():
-            for subset, values in scores.items():
-                source = values if subset != "per_joint" else {}
-                for metric, value in source.items():
-                    if metric != "curve":
-                        flat[f"{task}/{row}/{subset}/{metric}"] = value
-                for joint, joint_scores in (values.items() if subset == "per_joint" else ()):
-                    for metric, value in joint_scores.items():
-                        flat[f"{task}/{row}/{joint}/{metric}"] = value
+            groups = {**{k: v for k, v in scores.items() if k != "per_joint"}, **scores.get("per_joint", {})}
+            for group, values in groups.items():
+                flat.update({f"{task}/{row}/{group}/{m}": v for m, v in values.items() if m != "curve"})
     return flat

@@ -11,21 +11,14 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
-from jumps_pl.config import ConfigError, load_config, to_container
+from jumps_pl.config import ConfigError, load_config, read_yaml_file, to_container
 from jumps_pl.evaluation.evaluate import evaluate_config, save_json, write_atomically
 
 
 def read_sweep(path: str | Path) -> tuple[list[str], list[tuple]]:
     """Parameter names and the grid of their values, from a wandb sweep YAML."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"sweep file {path} does not exist")
-    try:
-        spec = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML ({err})") from None
+    spec = read_yaml_file(path, f"sweep file {path} does not exist")
     if not isinstance(spec, dict) or not isinstance(spec.get("parameters"), dict) or not spec["parameters"]:
         raise ConfigError(f"{path}: a sweep needs a 'parameters' mapping")
     if spec.get("method", "grid") != "grid":

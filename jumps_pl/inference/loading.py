@@ -13,6 +13,7 @@ import torch
 import yaml
 
 from jumps_pl.callbacks import CONFIG_KEY
+from jumps_pl.config import read_yaml_file
 from jumps_pl.models.jumps_gan import JumpsGAN
 
 MODELS_DIR = Path(os.environ.get("JUMPS_MODELS_DIR", Path(__file__).resolve().parents[2] / "models"))
@@ -28,12 +29,7 @@ def default_model_path(name: str = DEFAULT_MODEL) -> Path:
 def read_model_config(folder: str | Path) -> dict:
     folder = Path(folder)
     path = folder / "config.yaml"
-    if not path.is_file():
-        raise FileNotFoundError(f"{folder} is not a model folder: {path} does not exist")
-    try:
-        config = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        raise ValueError(f"{path}: not valid YAML ({err})") from None
+    config = read_yaml_file(path, f"{folder} is not a model folder: {path} does not exist")
     if not isinstance(config, dict) or config.get("kind") not in KINDS:
         raise ValueError(f"{path}: field 'kind' must be one of {', '.join(KINDS)}")
     return config
