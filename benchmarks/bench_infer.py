@@ -17,17 +17,18 @@ from jumps_pl import skeleton
 from jumps_pl.config import load_config, to_container
 from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.inference.latent_opt import LatentOptimizer
-from jumps_pl.inference.loading import default_model_path, load_model
+from jumps_pl.methods.jumps import load_jumps
+from jumps_pl.model_folders import model_path
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--ckpt", default=None, help="model folder or checkpoint (default: models/jumps-default)")
+    parser.add_argument("--ckpt", default=None, help="model folder or checkpoint (default: models.jumps)")
     parser.add_argument("--frames", type=int, default=1800, help="sequence length (1800 = 1 min at 30 fps)")
     parser.add_argument("settings", nargs="*")
     args = parser.parse_args()
     config = to_container(load_config(overrides=args.settings))
-    model, _ = load_model(args.ckpt or default_model_path())
+    model, _ = load_jumps(args.ckpt or model_path(config["models"], "jumps"))
     optimizer = LatentOptimizer(model, **config["infer"])
     dm = MocapDataModule(**config["data"])
     dm.setup()

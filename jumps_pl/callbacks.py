@@ -2,7 +2,6 @@
 upsampling quality by latent optimization during training."""
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,10 @@ import yaml
 from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 
 from jumps_pl import skeleton
+from jumps_pl.files import commit, temporary_path, write_text
+from jumps_pl.model_folders import CONFIG_KEY
 from jumps_pl.models.normalization import fit_normalization
 from jumps_pl.render import draw_sequences, save_png
-
-CONFIG_KEY = "jumps_config"
 
 
 class SaveConfig(pl.Callback):
@@ -29,8 +28,7 @@ class SaveConfig(pl.Callback):
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         if trainer.is_global_zero:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            (self.run_dir / "config.yaml").write_text(yaml.safe_dump(self.config, sort_keys=False))
+            write_text(self.run_dir / "config.yaml", yaml.safe_dump(self.config, sort_keys=False))
 
     def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule,
                            checkpoint: dict[str, Any]) -> None:
@@ -63,10 +61,10 @@ class TimedCheckpoint(pl.Callback):
         self._save(trainer)
 
     def _save(self, trainer: pl.Trainer) -> None:
-        tmp = self.path.with_name(".last.ckpt.tmp")
+        tmp = temporary_path(self.path)
         trainer.save_checkpoint(tmp)
         if trainer.is_global_zero:
-            os.replace(tmp, self.path)
+            commit(tmp, self.path)
         self._last = time.monotonic()
         self.saves += 1
 

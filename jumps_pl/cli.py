@@ -16,7 +16,9 @@ from jumps_pl.models.jumps_gan import DivergenceError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="jumps", description="JUMPS: 2D pose sequence upsampling and completion")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("methods", help="the methods `jumps upsample --method` and `jumps evaluate` rows know")
     stats = commands.add_parser("data-stats", help="clips, frames and windows per split")
     _add_config_arguments(stats)
     train_parser = commands.add_parser("train", help="train the AE-WGAN (checkpoints and logs under train.run_dir)")
@@ -27,23 +29,30 @@ def main(argv: list[str] | None = None) -> int:
     _add_config_arguments(baseline_parser)
     export_parser = commands.add_parser("export", help="a JUMPS checkpoint as a model folder (weights.pt + config)")
     export_parser.add_argument("ckpt", help="Lightning checkpoint (e.g. runs/NAME/checkpoints/last.ckpt)")
-    export_parser.add_argument("--out", required=True, help="model folder to write (e.g. models/my-model)")
+    export_parser.add_argument("--out", required=True, help="model folder to write (e.g. my-models/jumps-long)")
     upsample_parser = commands.add_parser("upsample", help="21 joints from a pose estimator's output "
-                                          "(AlphaPose, COCO, OpenPose, MediaPipe, .npy, .csv)")
+                                          f"({', '.join(_formats())})")
     upsample_parser.add_argument("input", help="pose file, or an OpenPose folder of per-frame JSON files")
     upsample_parser.add_argument("--out", required=True,
                                  help=".json (the input's convention + 21 joints), .npz, .csv, or a folder (OpenPose)")
-    upsample_parser.add_argument("--format", choices=("alphapose", "coco", "openpose", "mediapipe", "npy", "csv"),
-                                 help="input format (default: from the suffix and content)")
+    upsample_parser.add_argument("--format", choices=_formats(), help="input format (default: from the suffix "
+                                 "and content)")
+    upsample_parser.add_argument("--method", help="a name from `jumps methods` (upsample.method; default: "
+                                 "%(default)s)", default=None)
     upsample_parser.add_argument("--fps", type=float, help="the input's frame rate (default: the file's, else "
-                                 "upsample.fps, else 30)")
-    upsample_parser.add_argument("--model", help="model folder or checkpoint (upsample.model; default: the shipped "
-                                 "models/jumps-default)")
+                                 "upsample.fps, else the model's, with a notice)")
+    upsample_parser.add_argument("--size", metavar="WxH", type=_size, help="image size, for detectors that write "
+                                 "normalized coordinates (YOLO labels)")
+    upsample_parser.add_argument("--video", help="the source video: its size (and rate when the file has none)")
+    upsample_parser.add_argument("--model", help="model folder, checkpoint or shipped model name for the method's "
+                                 "model (default: models.* of the config)")
+    upsample_parser.add_argument("--latency", type=int, metavar="L", help="process as live use would: each frame "
+                                 "computed L frames after it arrives (default: offline, the whole track)")
     upsample_parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     upsample_parser.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_config_arguments(upsample_parser)
     render_parser = commands.add_parser("render", help="draw input and upsampled skeletons to a GIF or MP4")
-    render_parser.add_argument("input", help="what `jumps upsample` wrote (.npz or .json)")
+    render_parser.add_argument("input", help="what `jumps upsample` wrote (.npz, .json or an OpenPose folder)")
     render_parser.add_argument("--out", required=True, help="FILE.gif or FILE.mp4")
     render_parser.add_argument("--video", help="the source video: draw over its frames (default: a blank canvas)")
     render_parser.add_argument("--fps", type=float, help="playback rate (default: the input's, else the video's)")
@@ -52,10 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     render_parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     evaluate_parser = commands.add_parser("evaluate", help="the protocol's three tasks, a row per method: "
                                           "Markdown table and JSON")
-    evaluate_parser.add_argument("--ckpt", help="JUMPS model folder or checkpoint (evaluate.model; default: the "
-                                 "shipped models/jumps-default)")
+    evaluate_parser.add_argument("--ckpt", help="JUMPS model folder or checkpoint (models.jumps; default: the "
+                                 "shipped jumps-default)")
     evaluate_parser.add_argument("--ckpt-no-encoder", help="model trained with model.use_encoder=false "
-                                 "(evaluate.model_no_encoder; default: models/jumps-no-encoder)")
+                                 "(models.jumps_no_encoder; default: the shipped jumps-no-encoder)")
     evaluate_parser.add_argument("--out", default="evaluation.json", help="JSON results (default: %(default)s)")
     evaluate_parser.add_argument("--table", metavar="FILE.md", help="also write the Markdown tables here")
     evaluate_parser.add_argument("--plot", metavar="FILE.png", help="PCKh against threshold, upsampling, added joints")
@@ -77,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         args.settings = [*args.settings, *extra]
     try:
+        if args.command == "methods":
+            return list_methods()
         if args.command == "export":
             return export(args)
         if args.command == "render":
@@ -111,7 +122,28 @@ def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
 def _config_from(args: argparse.Namespace) -> DictConfig:
     settings = list(args.settings)
     config_path = settings.pop(0) if settings and "=" not in settings[0] else None
-    return load_config(config_path, settings)
+    cfg = load_config(config_path, settings)
+    _check_registered(cfg, getattr(args, "method", None))
+    return cfg
+
+
+def _check_registered(cfg: DictConfig, method: str | None) -> None:
+    """Method names and tasks, which the registry and the protocol know (the schema checks the rest)."""
+    from jumps_pl.evaluation.tasks import TASKS
+    from jumps_pl.methods import check_name
+
+    problems = []
+    named = [("--method", method)] if method else []
+    named += [("upsample.method", cfg.upsample.method)] + [("evaluate.rows", row) for row in cfg.evaluate.rows]
+    for key, name in named:
+        try:
+            check_name(name, key)
+        except ValueError as err:
+            problems.append(str(err))
+    problems += [f"evaluate.tasks: unknown task {task!r}; allowed: {', '.join(TASKS)}"
+                 for task in cfg.evaluate.tasks if task not in TASKS]
+    if problems:
+        raise ConfigError("invalid setting" + ("s:\n  " if len(problems) > 1 else ": ") + "\n  ".join(problems))
 
 
 def data_stats(cfg: DictConfig) -> int:
@@ -134,7 +166,8 @@ def data_stats(cfg: DictConfig) -> int:
 def train(cfg: DictConfig) -> int:
     """Train; the run folder gets config.yaml, checkpoints/ (each with the config) and images/."""
     from jumps_pl.config import to_container
-    from jumps_pl.train import run_training, wandb_logged_in
+    from jumps_pl.loggers import wandb_logged_in
+    from jumps_pl.train import run_training
 
     config = to_container(cfg)
     # DDP starts the other ranks by running this command again: they must use rank 0's run folder,
@@ -148,58 +181,57 @@ def train(cfg: DictConfig) -> int:
 
 def upsample(cfg: DictConfig, args: argparse.Namespace) -> int:
     """Read, upsample every track, write; the output is checked first and written atomically."""
-    from pathlib import Path
-
-    from tqdm import tqdm
-
     from jumps_pl.config import to_container
-    from jumps_pl.inference.latent_opt import LatentOptimizer
-    from jumps_pl.inference.loading import default_model_path, load_model
-    from jumps_pl.inference.postprocess import upsample_track, windows_for
-    from jumps_pl.io.formats import read_poses
-    from jumps_pl.io.writers import check_output, output_kind, write_output
+    from jumps_pl.upsampler import Upsampler
 
-    config = to_container(cfg)
-    settings = config["upsample"]
-    out = Path(args.out)
-    check_output(out, args.overwrite)
-    pose_file = read_poses(args.input, args.format)
-    output_kind(out, pose_file)
-    model, model_config = load_model(args.model or settings["model"] or default_model_path())
-    model_fps = float(model_config.get("data", {}).get("fps", 30.0))
-    fps = args.fps or pose_file.fps or settings["fps"] or model_fps
-    if not fps > 0:
-        raise ValueError(f"--fps must be positive, got {fps}")
-    optimizer = LatentOptimizer(model, **config["infer"])
-    tracks = [t for t in pose_file.tracks if len(t.frames)]
-    frames = sum(int(t.frames[-1] - t.frames[0] + 1) for t in tracks)
-    print(f"{args.input}: {pose_file.format}, {len(tracks)} track(s), {frames} frames at {fps:g} fps "
-          f"(model: {model_fps:g} fps)", file=sys.stderr)
-    total = sum(windows_for(int(t.frames[-1] - t.frames[0] + 1), fps, model_fps, model.hparams.window,
-                            config["infer"]["overlap"]) for t in tracks)
-    bar = tqdm(total=total, unit="window", disable=args.quiet or total <= config["infer"]["batch_windows"],
-               file=sys.stderr)
-    results, skipped = [], []
-    started = time.perf_counter()
-    for track in tracks:
-        try:
-            results.append(upsample_track(optimizer, track, fps, model_fps, settings["min_confidence"], bar.update))
-        except ValueError as err:
-            skipped.append(str(err))
-    bar.close()
-    for message in skipped:
-        print(f"skipped: {message}", file=sys.stderr)
-    if not results:
-        raise ValueError(f"{args.input}: no track could be upsampled")
-    write_output(pose_file, results, out, fps, overwrite=args.overwrite)
-    print(f"wrote {out}: {len(results)} track(s) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    size, video_fps = args.size, None
+    if args.video:
+        from jumps_pl.io.video import video_rate, video_size
+
+        size, video_fps = size or video_size(args.video), video_rate(args.video)
+    upsampler = Upsampler(args.method, fps=args.fps, model=args.model, config=to_container(cfg), latency=args.latency)
+    upsampler.upsample_file(args.input, args.out, args.format, args.overwrite, image_size=size,
+                            progress=not args.quiet, video_fps=video_fps)
     return 0
 
 
+def list_methods() -> int:
+    from jumps_pl.methods import DEFAULT_METHOD, REGISTRY
+
+    width = max(len(name) for name in REGISTRY)
+    for name, cls in REGISTRY.items():
+        needs = ", ".join(f"models.{m}" for m in cls.models) or "no model"
+        default = "  [default]" if name == DEFAULT_METHOD else ""
+        print(f"{name:<{width}}  {cls.summary} ({needs}){default}")
+    return 0
+
+
+def _version() -> str:
+    from jumps_pl import __version__
+
+    return __version__
+
+
+def _formats() -> tuple[str, ...]:
+    from jumps_pl.io.formats import FORMATS
+
+    return tuple(FORMATS)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--size {text!r}: expected WxH, e.g. 1920x1080") from None
+    if width <= 0 or height <= 0:
+        raise argparse.ArgumentTypeError(f"--size {text!r}: width and height must be positive")
+    return width, height
+
+
 def train_baseline(cfg: DictConfig, args: argparse.Namespace) -> int:
-    from jumps_pl.baselines.train import train_baseline as fit
     from jumps_pl.config import to_container
-    from jumps_pl.train import wandb_logged_in
+    from jumps_pl.loggers import wandb_logged_in
+    from jumps_pl.train_baseline import train_baseline as fit
 
     folder = fit(args.name, to_container(cfg), wandb_online=wandb_logged_in())
     print(f"model folder: {folder}")
@@ -209,12 +241,13 @@ def train_baseline(cfg: DictConfig, args: argparse.Namespace) -> int:
 def export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from jumps_pl.inference.loading import export_model, load_model
+    from jumps_pl.methods.jumps import load_jumps
+    from jumps_pl.model_folders import write_model_folder
 
     if Path(args.out).exists() and any(Path(args.out).iterdir()):
         raise FileExistsError(f"{args.out} exists and is not empty; choose another --out")
-    model, config = load_model(args.ckpt)
-    export_model(model, config, "jumps", args.out)
+    model, config = load_jumps(args.ckpt)
+    write_model_folder(args.out, config, "jumps", state_dict=model.state_dict())
     print(f"model folder: {args.out}")
     return 0
 
@@ -226,14 +259,14 @@ def evaluate(cfg: DictConfig, args: argparse.Namespace) -> int:
 
     config = to_container(cfg)
     if args.ckpt:
-        config["evaluate"]["model"] = args.ckpt
+        config["models"]["jumps"] = args.ckpt
     if args.ckpt_no_encoder:
-        config["evaluate"]["model_no_encoder"] = args.ckpt_no_encoder
+        config["models"]["jumps_no_encoder"] = args.ckpt_no_encoder
     run = None
     if args.wandb:
         import wandb
 
-        from jumps_pl.train import wandb_logged_in
+        from jumps_pl.loggers import wandb_logged_in
 
         run = wandb.init(project=config["logging"]["project"], config=config, job_type="evaluate",
                          mode=None if wandb_logged_in() else "offline")

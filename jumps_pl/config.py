@@ -1,15 +1,16 @@
-"""Configs: ``experiments/configs/default.yaml``, an optional YAML merged over it, then ``key=value``."""
+"""Configs: the package's ``jumps_pl/configs/default.yaml`` (the only place defaults live), an optional
+YAML merged over it (``experiments/configs/*.yaml``), then ``key=value`` overrides."""
 from __future__ import annotations
 
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 
 import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "experiments" / "configs"
-DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
+DEFAULT_CONFIG = Path(str(resources.files("jumps_pl") / "configs" / "default.yaml"))
 
 
 def _now(pattern: str) -> str:
@@ -26,11 +27,16 @@ class ConfigError(ValueError):
 
 
 def load_config(config_path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
-    """Defaults, merged with ``config_path`` and the overrides; resolved, with unknown keys refused."""
-    cfg = _load_yaml(DEFAULT_CONFIG)
+    """The schema, the defaults, ``config_path`` and the overrides, merged in that order; resolved, and
+    checked: unknown keys, wrong types and values out of range raise a ConfigError naming them."""
+    from jumps_pl.schema import Schema, check_values
+
+    try:
+        cfg = OmegaConf.merge(OmegaConf.structured(Schema), _load_yaml(DEFAULT_CONFIG))
+    except OmegaConfBaseException as err:  # the package's own defaults do not fit its schema
+        raise ConfigError(f"{DEFAULT_CONFIG}: {_describe(err)}") from None
     OmegaConf.set_struct(cfg, True)
-    if "trainer" in cfg:
-        OmegaConf.set_struct(cfg.trainer, False)  # any Lightning Trainer argument passes through
+    OmegaConf.set_struct(cfg.trainer, False)  # any Lightning Trainer argument passes through
     layers: list[tuple[str, DictConfig]] = []
     if config_path is not None:
         layers.append((str(config_path), _load_yaml(Path(config_path))))
@@ -45,14 +51,41 @@ def load_config(config_path: str | Path | None = None, overrides: list[str] | tu
         try:
             cfg = OmegaConf.merge(cfg, layer)
         except OmegaConfBaseException as err:
-            key = getattr(err, "full_key", None) or "?"
-            reason = getattr(err, "msg", err)
-            raise ConfigError(f"{origin}: unknown or invalid config key {key!r} ({reason})") from None
+            raise ConfigError(f"{origin}: {_describe(err)}") from None
     try:
         OmegaConf.resolve(cfg)
     except OmegaConfBaseException as err:
-        raise ConfigError(f"cannot resolve the config: {err}") from None
+        raise ConfigError(f"cannot resolve the config: {_describe(err)}") from None
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ConfigError(f"config key(s) without a value: {', '.join(missing)}")
+    problems = check_values(to_container(cfg))
+    if problems:
+        raise ConfigError("invalid setting" + ("s:\n  " if len(problems) > 1 else ": ") + "\n  ".join(problems))
     return cfg
+
+
+def _describe(err: OmegaConfBaseException) -> str:
+    """OmegaConf's error as ``key=value: reason`` (its own text carries the key too, but not always first)."""
+    key = getattr(err, "full_key", None)
+    reason = str(getattr(err, "msg", err)).split("\n")[0]
+    if not key:
+        return reason
+    if "not in struct" in reason or "Key '" in reason and "not" in reason:
+        return f"unknown config key {key!r}{_did_you_mean(key)}"
+    value = getattr(err, "value", None)
+    shown = f"={value!r}" if value is not None else ""
+    return f"{key}{shown}: {reason}"
+
+
+def _did_you_mean(key: str) -> str:
+    import difflib
+
+    from jumps_pl.schema import RULES, Schema
+
+    known = list(RULES) + [f.name for f in __import__("dataclasses").fields(Schema)]
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _load_yaml(path: Path) -> DictConfig:

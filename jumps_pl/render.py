@@ -1,71 +1,77 @@
-"""Skeleton drawings: a few frames of 2D pose sequences side by side, as an RGB image."""
+"""Skeleton sheets: a few frames of several named 2D pose sequences side by side, as an RGB image (the
+logged validation images and the evaluation example), in the one style of ``jumps_pl.drawing``."""
 from __future__ import annotations
 
-import matplotlib
+from pathlib import Path
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
-from jumps_pl import skeleton  # noqa: E402
+from jumps_pl import skeleton
+from jumps_pl.drawing import draw_pose
+from jumps_pl.files import write_atomically
+from jumps_pl.plots import plot_pckh_curves
 
-_LEFT = {j for j, name in enumerate(skeleton.HIGH_RES_JOINTS) if name.endswith("_L")}
-_RIGHT = {j for j, name in enumerate(skeleton.HIGH_RES_JOINTS) if name.endswith("_R")}
+__all__ = ["draw_sequences", "plot_pckh_curves", "save_png"]
+
+_CELL = (160, 200)  # width, height of one frame's cell, px
+_PAD = 8
+_CAPTION = 14  # height of the "t=..." line above each cell
+_BACKGROUND = (255, 255, 255)
+_TEXT = (40, 40, 40)
+_FRAME = (225, 225, 225)
+_LINE_WIDTH = 2
 
 
-def _bone_colour(child: int) -> str:
-    return "tab:blue" if child in _LEFT else "tab:red" if child in _RIGHT else "0.25"
-
-
-def save_png(path, image: np.ndarray) -> None:
-    """Write an (H, W, 3) uint8 image as PNG."""
-    plt.imsave(path, image)
+def save_png(path: str | Path, image: np.ndarray) -> Path:
+    """Write an (H, W, 3) uint8 image as PNG, atomically."""
+    image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (3, 4):
+        raise ValueError(f"save_png takes an (H, W, 3) uint8 image, got {image.dtype} {image.shape}")
+    return write_atomically(path, lambda tmp: Image.fromarray(image).save(tmp, format="PNG"))
 
 
 def draw_sequences(rows: dict[str, np.ndarray], frames: int = 6) -> np.ndarray:
     """One row per named sequence (T, 21, 2) in pixels (image y down), ``frames`` evenly spaced frames
-    per row; left limbs blue, right limbs red. Returns (H, W, 3) uint8."""
+    per row, each row scaled to fit its cells, a label per row; NaN joints are left out.
+    Returns (H, W, 3) uint8."""
+    font = ImageFont.load_default(size=11)
     names = list(rows)
-    fig, axes = plt.subplots(len(names), frames, figsize=(1.6 * frames, 2.0 * len(names)), squeeze=False)
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    label_width = int(max((probe.textlength(name, font=font) for name in names), default=0)) + 2 * _PAD
+    image = Image.new("RGB", (label_width + frames * _CELL[0], max(1, len(names)) * _CELL[1]), _BACKGROUND)
+    draw = ImageDraw.Draw(image)
     for r, name in enumerate(names):
-        seq = np.asarray(rows[name], dtype=np.float32)
-        picks = np.linspace(0, len(seq) - 1, frames).round().astype(int)
-        lo, hi = np.nanmin(seq.reshape(-1, 2), 0), np.nanmax(seq.reshape(-1, 2), 0)
-        pad = 0.05 * float((hi - lo).max() + 1e-6)
-        for c, t in enumerate(picks):
-            ax = axes[r, c]
-            for parent, child in skeleton.BONES:
-                ax.plot(seq[t, [parent, child], 0], seq[t, [parent, child], 1], color=_bone_colour(child), lw=1.5)
-            ax.set_xlim(lo[0] - pad, hi[0] + pad)
-            ax.set_ylim(hi[1] + pad, lo[1] - pad)
-            ax.set_aspect("equal")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if c == 0:
-                ax.set_ylabel(name, fontsize=8)
-            ax.set_title(f"t={t}", fontsize=7)
-    fig.tight_layout()
-    fig.canvas.draw()
-    image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
-    plt.close(fig)
-    return image
+        sequence = np.asarray(rows[name], dtype=np.float64)
+        if sequence.ndim != 3 or sequence.shape[1:] != (skeleton.NUM_JOINTS, 2):
+            raise ValueError(f"draw_sequences: row {name!r} has shape {sequence.shape}; expected (T, 21, 2)")
+        top = r * _CELL[1]
+        draw.text((_PAD, top + _CELL[1] // 2), name, fill=_TEXT, font=font, anchor="lm")
+        _draw_row(draw, sequence, frames, (label_width, top), font)
+    return np.asarray(image, dtype=np.uint8).copy()
 
 
-def plot_pckh_curves(curves: dict[str, list[float]], title: str) -> np.ndarray:
-    """PCKh against threshold a = 0, 0.01, ..., 1, one line per method; (H, W, 3) uint8."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    thresholds = np.linspace(0.0, 1.0, 101)
-    for name, curve in curves.items():
-        ax.plot(thresholds, curve, label=name, lw=1.6, ls="--" if "ridge" in name or "conv" in name else "-")
-    ax.set_xlabel("threshold a (head sizes)")
-    ax.set_ylabel("PCKh@a")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.01)
-    ax.grid(alpha=0.3)
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    fig.canvas.draw()
-    image = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
-    plt.close(fig)
-    return image
+def _draw_row(draw: ImageDraw.ImageDraw, sequence: np.ndarray, frames: int, origin: tuple[int, int],
+              font: ImageFont.ImageFont | ImageFont.FreeTypeFont) -> None:
+    """``frames`` evenly spaced frames of one sequence in cells from ``origin``: one scale for the row (its
+    largest pose fits a cell), each pose centred in its cell, so poses stay large when the person travels."""
+    picks = np.linspace(0, len(sequence) - 1, frames).round().astype(int)
+    boxes = [_box(sequence[t]) for t in picks]
+    extents = [high - low for low, high in (b for b in boxes if b is not None)]
+    if not extents:
+        return
+    room = np.array([_CELL[0] - 2 * _PAD, _CELL[1] - _CAPTION - 2 * _PAD], dtype=np.float64)
+    scale = float(np.min(room / np.maximum(np.max(extents, axis=0), 1e-6)))
+    for c, (t, box) in enumerate(zip(picks, boxes, strict=True)):
+        left = origin[0] + c * _CELL[0]
+        draw.rectangle([left, origin[1], left + _CELL[0] - 1, origin[1] + _CELL[1] - 1], outline=_FRAME)
+        draw.text((left + _CELL[0] // 2, origin[1] + _PAD // 2), f"t={t}", fill=_TEXT, font=font, anchor="mt")
+        if box is not None:
+            centre = np.array([left + _CELL[0] / 2, origin[1] + _CAPTION + _PAD + room[1] / 2])
+            draw_pose(draw, (sequence[t] - (box[0] + box[1]) / 2) * scale + centre, _LINE_WIDTH)
+
+
+def _box(pose: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(low, high) corners of a pose's finite joints, or None when it has none."""
+    finite = pose[np.isfinite(pose).all(axis=-1)]
+    return (finite.min(axis=0), finite.max(axis=0)) if len(finite) else None

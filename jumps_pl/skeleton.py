@@ -92,3 +92,18 @@ def joint_set_indices(joint_set: str) -> np.ndarray:
     if joint_set not in sets:
         raise KeyError(f"unknown joint set {joint_set!r}; known: {', '.join(sets)}")
     return sets[joint_set]
+
+# Sides, for drawing and for left/right repairs: every "_L" joint is on the actor's left.
+LEFT_JOINTS: frozenset[int] = frozenset(left for left, _ in LEFT_RIGHT_PAIRS)
+RIGHT_JOINTS: frozenset[int] = frozenset(right for _, right in LEFT_RIGHT_PAIRS)
+
+
+def side_of(joint: int) -> str:
+    """``left``, ``right`` or ``centre`` for a high-res joint index."""
+    return "left" if joint in LEFT_JOINTS else "right" if joint in RIGHT_JOINTS else "centre"
+
+
+# Bones between the 12 input joints (indices into LOW_RES_JOINTS), for drawing detector input.
+INPUT_BONES: tuple[tuple[int, int], ...] = (
+    (0, 1), (0, 2), (2, 4), (1, 3), (3, 5), (0, 6), (1, 7), (6, 7), (6, 8), (8, 10), (7, 9), (9, 11),
+)

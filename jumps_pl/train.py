@@ -1,47 +1,15 @@
 """`jumps train`: the DataModule, the model and the Trainer, built from one resolved config."""
 from __future__ import annotations
 
-import netrc
-import os
 from pathlib import Path
 
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint, TQDMProgressBar
-from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger, WandbLogger
 
 from jumps_pl.callbacks import LatentOptimizationCallback, SaveConfig, SkeletonImages, TimedCheckpoint
-from jumps_pl.config import ConfigError
 from jumps_pl.data.datamodule import MocapDataModule
+from jumps_pl.loggers import build_logger
 from jumps_pl.models.jumps_gan import JumpsGAN
-
-LOGGERS = ("wandb", "csv", "tensorboard")
-
-
-def wandb_logged_in() -> bool:
-    """True when wandb has an API key (environment or ~/.netrc), so runs can sync online."""
-    if os.environ.get("WANDB_API_KEY"):
-        return True
-    try:
-        return netrc.netrc().authenticators("api.wandb.ai") is not None
-    except (FileNotFoundError, netrc.NetrcParseError):
-        return False
-
-
-def build_logger(logging_cfg: dict, run_dir: Path, config: dict, online: bool) -> Logger:
-    kind = logging_cfg["logger"]
-    if kind == "csv":
-        return CSVLogger(save_dir=str(run_dir), name="", version="")
-    if kind == "tensorboard":
-        try:
-            return TensorBoardLogger(save_dir=str(run_dir), name="", version="")
-        except ModuleNotFoundError:
-            raise ConfigError("logging.logger=tensorboard needs `pip install tensorboard`") from None
-    if kind == "wandb":
-        logger = WandbLogger(project=logging_cfg["project"], name=logging_cfg["name"], save_dir=str(run_dir),
-                             offline=not online)
-        logger.experiment.config.update(config, allow_val_change=True)
-        return logger
-    raise ConfigError(f"logging.logger must be one of {', '.join(LOGGERS)}, got {kind!r}")
 
 
 def build_trainer(config: dict, run_dir: Path, wandb_online: bool) -> pl.Trainer:
@@ -77,7 +45,11 @@ def run_training(config: dict, wandb_online: bool) -> Path:
     """Train from a resolved config dict; returns the run folder (checkpoints, config.yaml, images)."""
     pl.seed_everything(config["seed"], workers=True)
     run_dir = Path(config["train"]["run_dir"])
+    resume = config["train"]["resume"]
+    if resume and not Path(resume).is_file():
+        raise FileNotFoundError(f"train.resume={resume}: no such checkpoint")
     datamodule = MocapDataModule(**config["data"])
+    datamodule.setup("fit")  # a bad data root fails here, before any run folder or logger file exists
     model = JumpsGAN(**config["model"])
     trainer = build_trainer(config, run_dir, wandb_online)
     trainer.fit(model, datamodule=datamodule, ckpt_path=config["train"]["resume"])

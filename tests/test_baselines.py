@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import REPO, data_config, tiny_config
+from conftest import data_config, tiny_config
 from jumps_pl import skeleton
 from jumps_pl.baselines.ridge import (
     RidgeBaseline,
@@ -17,7 +17,11 @@ from jumps_pl.baselines.ridge import (
 )
 from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.evaluation.tasks import make_task
-from jumps_pl.inference.loading import load_masked_conv_ae, load_ridge, read_model_config
+from jumps_pl.methods.masked_conv_ae import load_masked_conv_ae
+from jumps_pl.methods.ridge import load_ridge
+from jumps_pl.model_folders import pretrained_dir, read_model_config
+
+PRETRAINED = pretrained_dir()
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +97,7 @@ def test_ridge_weights_round_trip_and_bad_files_are_named(ridge, tmp_path):
 
 
 def test_masked_conv_ae_trains_with_a_real_trainer_and_loads_from_its_folder(clip_archive, tmp_path, windows):
-    from jumps_pl.baselines.train import train_baseline
+    from jumps_pl.train_baseline import train_baseline
 
     config = tiny_config(clip_archive, tmp_path, "baselines.masked_conv_ae.width=16", "trainer.limit_train_batches=5",
                          "baselines.masked_conv_ae_epochs=2", "train.image_every_n_epochs=0")
@@ -114,7 +118,7 @@ def test_masked_conv_ae_trains_with_a_real_trainer_and_loads_from_its_folder(cli
 def test_the_shipped_models_are_small_safe_and_complete():
     for name, kind in (("jumps-default", "jumps"), ("jumps-no-encoder", "jumps"), ("masked-conv-ae", "masked-conv-ae"),
                        ("ridge", "ridge")):
-        folder = REPO / "models" / name
+        folder = PRETRAINED / name
         config = read_model_config(folder)
         assert config["kind"] == kind and "data" in config and "seed" in config
         size = sum(f.stat().st_size for f in folder.iterdir())
@@ -122,8 +126,8 @@ def test_the_shipped_models_are_small_safe_and_complete():
         if kind != "ridge":
             state = torch.load(folder / "weights.pt", weights_only=True)
             assert state and all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
-    assert load_ridge(REPO / "models" / "ridge").weights.shape == (25, 42)
-    from jumps_pl.inference.loading import load_model
+    assert load_ridge(PRETRAINED / "ridge").weights.shape == (25, 42)
+    from jumps_pl.methods.jumps import load_jumps as load_model
 
-    assert load_model(REPO / "models" / "jumps-no-encoder")[0].encoder is None
-    assert load_model(REPO / "models" / "jumps-default")[0].encoder is not None
+    assert load_model(PRETRAINED / "jumps-no-encoder")[0].encoder is None
+    assert load_model(PRETRAINED / "jumps-default")[0].encoder is not None

@@ -16,8 +16,9 @@ import jumps_pl.data.bvh
 from conftest import REPO, data_config
 from jumps_pl import skeleton
 from jumps_pl.data.datamodule import MocapDataModule
-from jumps_pl.inference.latent_opt import LatentOptimizer, blend_weights, window_starts
-from jumps_pl.inference.loading import load_model
+from jumps_pl.inference.latent_opt import LatentOptimizer
+from jumps_pl.inference.windows import blend_weights, window_starts
+from jumps_pl.methods.jumps import load_jumps as load_model
 from jumps_pl.models.normalization import Normalization
 
 SETTINGS = dict(starts=4, iterations=40, lr=0.05, prior_weight=0.0, align=True, encoder_start=True, overlap=16,

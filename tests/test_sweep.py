@@ -16,7 +16,7 @@ ABLATIONS = REPO / "experiments" / "sweeps" / "ablations.yaml"
 
 def test_the_ablation_sweep_is_a_grid_over_valid_config_keys():
     names, grid = read_sweep(ABLATIONS)
-    assert {"evaluate.model", "infer.align", "infer.starts", "infer.prior_weight", "seed"} <= set(names)
+    assert {"models.jumps", "infer.align", "infer.starts", "infer.prior_weight", "seed"} <= set(names)
     assert len(grid) == 32
     for values in grid[:3] + grid[-3:]:
         cfg = load_config(None, [_override(n, v) for n, v in zip(names, values, strict=True)])
@@ -39,7 +39,7 @@ def test_local_sweep_runs_every_point_into_one_table(tiny_checkpoint, tiny_check
     sweep.write_text(f"""program: jumps
 method: grid
 parameters:
-  evaluate.model: {{values: ["{tiny_checkpoint}", "{tiny_checkpoint_no_encoder}"]}}
+  models.jumps: {{values: ["{tiny_checkpoint}", "{tiny_checkpoint_no_encoder}"]}}
   infer.align: {{values: [true, false]}}
   evaluate.rows: {{value: "[JUMPS]"}}
   evaluate.tasks: {{value: "[upsampling]"}}
@@ -61,7 +61,7 @@ parameters:
 
 
 def test_results_flatten_to_the_keys_a_sweep_metric_names():
-    from jumps_pl.evaluation.evaluate import flatten_results
+    from jumps_pl.evaluation.report import flatten_results
 
     results = json.loads((REPO / "docs" / "results" / "evaluation.json").read_text())["results"]
     flat = flatten_results(results)

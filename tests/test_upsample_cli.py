@@ -13,8 +13,8 @@ from test_io import ALPHAPOSE, BODY25, MEDIAPIPE, STREET, street_entries, write_
 
 from conftest import REPO
 from jumps_pl import skeleton
-from jumps_pl.inference.postprocess import resample
 from jumps_pl.io.formats import read_poses
+from jumps_pl.resampling import resample
 
 FAST = ("infer.iterations=2", "infer.starts=1")
 

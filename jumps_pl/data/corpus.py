@@ -18,6 +18,7 @@ import numpy as np
 
 from jumps_pl import skeleton
 from jumps_pl.data.bvh import BvhError, parse_bvh
+from jumps_pl.resampling import resample_rate
 
 CACHE_FORMAT = "clips-v1"  # bump when the parsed array changes meaning
 SPLITS = ("train", "val", "test")
@@ -51,6 +52,7 @@ class Clip:
     name: str
     positions_m: np.ndarray  # (frames, 21, 3) float32
     split: str
+    source: str = ""         # the file or archive it came from
 
 
 def split_of(stem: str) -> str:
@@ -127,7 +129,7 @@ def load_corpus(root: str | Path, cache_dir: str | Path | None, fps: float, work
         if isinstance(outcome, str):
             skipped.append(outcome)
         else:
-            clips.append(Clip(source.stem, outcome, split_of(source.stem)))
+            clips.append(Clip(source.stem, outcome, split_of(source.stem), source.path))
     if skipped:
         warnings.warn(f"skipped {len(skipped)} of {len(sources)} clips that could not be read:\n  "
                       + "\n  ".join(skipped), SkippedClipsWarning, stacklevel=2)
@@ -193,16 +195,4 @@ def _high_res_positions(data: bytes, source: str, settings: ParseSettings) -> np
         raise BvhError(source, f"skeleton lacks joint(s) {', '.join(missing)}")
     order = [motion.names.index(name) for name in skeleton.HIGH_RES_JOINTS]
     positions = motion.positions[:, order]
-    return resample(positions, motion.fps, settings.fps)
-
-
-def resample(positions: np.ndarray, fps_in: float, fps_out: float) -> np.ndarray:
-    """Linear resampling in time of (frames, ...) to ``fps_out``; unchanged within 0.1% of the rate."""
-    if abs(fps_in - fps_out) <= 1e-3 * fps_out or len(positions) < 2:
-        return positions
-    duration = (len(positions) - 1) / fps_in
-    t_out = np.arange(int(np.floor(duration * fps_out + 1e-9)) + 1) / fps_out
-    position = t_out * fps_in
-    lo = np.minimum(np.floor(position).astype(int), len(positions) - 2)
-    w = (position - lo).reshape(-1, *([1] * (positions.ndim - 1)))
-    return ((1 - w) * positions[lo] + w * positions[lo + 1]).astype(positions.dtype)
+    return resample_rate(positions, motion.fps, settings.fps)

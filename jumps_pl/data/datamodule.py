@@ -26,7 +26,7 @@ from jumps_pl.data.cameras import CameraRanges, head_size_px, project, sample_ca
 from jumps_pl.data.corpus import SPLITS, Clip, load_corpus
 
 log = logging.getLogger(__name__)
-EVAL_SETS = ("val", "test", "test-bench", "all")
+EVAL_SETS = ("val", "test", "test-bench", "all", "ood-val", "ood-test")
 # Training cameras keep every joint of the window at least this far in front of them (the protocol's
 # test-bench cameras come no closer than 1.39 m).
 TRAIN_MIN_DEPTH_M = 1.0
@@ -81,7 +81,8 @@ class MocapDataModule(pl.LightningDataModule):
     def __init__(self, root: str, cache_dir: str | None, load_workers: int, max_clips: int | None, fps: float,
                  window: int, train_stride: int, eval_stride: int, batch_size: int, num_workers: int,
                  seed: int, mirror: bool, split: str, bench_windows: int, bench_seed: int,
-                 eval_camera: dict, train_camera: dict):
+                 eval_camera: dict, train_camera: dict, ood_sources: list[str] | tuple[str, ...] = (),
+                 ood_stride: int = 16):
         super().__init__()
         if split not in EVAL_SETS:
             raise ValueError(f"data.split must be one of {', '.join(EVAL_SETS)}, got {split!r}")
@@ -93,6 +94,7 @@ class MocapDataModule(pl.LightningDataModule):
         self.fps, self.window, self.train_stride, self.eval_stride = fps, window, train_stride, eval_stride
         self.batch_size, self.num_workers, self.seed, self.mirror = batch_size, num_workers, seed, mirror
         self.split, self.bench_windows, self.bench_seed = split, bench_windows, bench_seed
+        self.ood_sources, self.ood_stride = tuple(ood_sources), ood_stride
         self.eval_camera = _camera_ranges(eval_camera, "data.eval_camera")
         self.train_camera = _camera_ranges(train_camera, "data.train_camera")
         self.clips: list[Clip] | None = None
@@ -137,6 +139,12 @@ class MocapDataModule(pl.LightningDataModule):
             rng = np.random.default_rng([self.seed, offset])
             self.datasets[name] = self._dataset(windows, sample_cameras(rng, self._targets(windows), self.eval_camera))
         self.datasets["test-bench"] = self._bench()
+        # Out of distribution: the val / test clips of the sources named in data.ood_sources, denser.
+        ood = np.array([any(name in c.source for name in self.ood_sources) for c in clips], dtype=bool)
+        for offset, name, split in ((4, "ood-val", "val"), (5, "ood-test", "test")):
+            windows = self._windows(ood & (splits == split), self.ood_stride)
+            rng = np.random.default_rng([self.seed, offset])
+            self.datasets[name] = self._dataset(windows, sample_cameras(rng, self._targets(windows), self.eval_camera))
 
     def _windows(self, clip_mask: np.ndarray, stride: int) -> Windows:
         frame, clip_id, start = [], [], []
@@ -159,9 +167,9 @@ class MocapDataModule(pl.LightningDataModule):
         candidates = self._windows(np.array([c.split == "test" for c in self._loaded_clips()]), self.window)
         rng = np.random.default_rng(self.bench_seed)
         n = len(candidates.frame)
-        if n < self.bench_windows:
-            log.warning("test-bench: only %d candidate windows in the test clips, %d asked; using all",
-                        n, self.bench_windows)
+        if n < self.bench_windows and self.split == "test-bench":  # say it only where test-bench is used
+            log.warning("test-bench: only %d candidate windows in the test clips under data.root=%s, "
+                        "data.bench_windows=%d asked; using all", n, self.root, self.bench_windows)
         chosen = np.sort(rng.choice(n, size=min(n, self.bench_windows), replace=False))
         windows = Windows(candidates.frame[chosen], candidates.clip_id[chosen], candidates.start[chosen])
         return self._dataset(windows, sample_cameras(rng, self._targets(windows), self.eval_camera))
@@ -180,7 +188,8 @@ class MocapDataModule(pl.LightningDataModule):
         return self._loader(self.split)
 
     def dataloader(self, name: str, shuffle: bool = False) -> DataLoader:
-        """A loader over ``train``, ``val``, ``test``, ``test-bench`` or ``all`` (every clip)."""
+        """A loader over ``train``, ``val``, ``test``, ``test-bench``, ``all`` (every clip), ``ood-val`` or
+        ``ood-test`` (the val / test clips of ``data.ood_sources``)."""
         return self._loader(name, shuffle)
 
     def _loader(self, name: str, shuffle: bool = False) -> DataLoader:
@@ -236,9 +245,10 @@ class MocapDataModule(pl.LightningDataModule):
             out[split] = {"clips": len(members), "frames": sum(len(c.positions_m) for c in members),
                           "windows": len(self.datasets[split])}
         out["total"] = {key: sum(out[s][key] for s in SPLITS) for key in ("clips", "frames", "windows")}
-        out["test-bench"] = {"clips": len(set(self.datasets["test-bench"].windows.clip_id.tolist())),
-                             "frames": len(self.datasets["test-bench"]) * self.window,
-                             "windows": len(self.datasets["test-bench"])}
+        for name in ("test-bench", "ood-val", "ood-test"):
+            windows = self.datasets[name]
+            out[name] = {"clips": len(set(windows.windows.clip_id.tolist())), "frames": len(windows) * self.window,
+                         "windows": len(windows)}
         return out
 
 

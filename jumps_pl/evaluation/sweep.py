@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from jumps_pl.config import ConfigError, load_config, read_yaml_file, to_container
-from jumps_pl.evaluation.evaluate import evaluate_config, save_json, write_atomically
+from jumps_pl.evaluation.evaluate import evaluate_config
+from jumps_pl.files import write_json, write_text
 
 
 def read_sweep(path: str | Path) -> tuple[list[str], list[tuple]]:
@@ -61,9 +62,8 @@ def run_sweep(path: str | Path, settings: list[str], out: str | Path) -> list[di
             print(f"  failed: {err}", file=sys.stderr)
         run["seconds"] = round(time.perf_counter() - started, 1)
         runs.append(run)
-        save_json(out, runs)
-        table = sweep_table(runs)
-        write_atomically(out.with_suffix(".md"), lambda tmp, table=table: tmp.write_text(table))
+        write_json(out, runs)
+        write_text(out.with_suffix(".md"), sweep_table(runs))
     print(sweep_table(runs))
     return runs
 

@@ -9,9 +9,7 @@ the ablation). ``starts`` optimizations run together as one batch: one from E(x,
 has an encoder and ``encoder_start``), the rest from z ~ N(0, I); the start with the lowest final loss
 wins. Everything happens in the window's normalized frame (``models/normalization.py``).
 
-Sequences of any length are cut into windows of T frames overlapping by ``overlap`` frames; results
-are blended with weights that ramp linearly across each overlap, so there are no seams. Frames past
-the end of a short sequence are padded as missing.
+Sequences of any length are cut into overlapping windows and blended (``inference/windows.py``).
 """
 from __future__ import annotations
 
@@ -21,8 +19,8 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from jumps_pl import skeleton
 from jumps_pl.inference.align import fit_similarity
+from jumps_pl.inference.windows import predict_sequence
 from jumps_pl.models.jumps_gan import JumpsGAN
 from jumps_pl.models.normalization import fit_normalization
 
@@ -104,32 +102,16 @@ class LatentOptimizer:
     # --- sequences --------------------------------------------------------------------------------
     def upsample_sequence(self, keypoints_px: np.ndarray, mask: np.ndarray, confidence: np.ndarray | None = None,
                           progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """A whole sequence (F, 21, 2) px with ``mask`` (F, 21) -> (F, 21, 2) px, any F >= 1.
-
-        Windows are built and optimized ``batch_windows`` at a time and blended into the output as
-        they come, so memory is bounded by the batch, not by F. ``progress(n)`` hears of every n windows.
-        """
-        frames = len(keypoints_px)
-        starts = window_starts(frames, self.window, self.overlap)
-        ramp = blend_weights(self.window, self.overlap)
-        total = np.zeros((frames, skeleton.NUM_JOINTS, 2))
-        weight = np.zeros(frames)
-        for first in range(0, len(starts), self.batch_windows):
-            chunk = starts[first:first + self.batch_windows]
-            index = np.minimum(chunk[:, None] + np.arange(self.window), frames - 1)
-            valid = (chunk[:, None] + np.arange(self.window)) < frames
-            windows = torch.as_tensor(keypoints_px[index], dtype=torch.float32)
-            window_mask = torch.as_tensor(mask[index] & valid[..., None])
-            conf = None if confidence is None else torch.as_tensor(confidence[index], dtype=torch.float32)
+        """A whole sequence (F, 21, 2) px with ``mask`` (F, 21) -> (F, 21, 2) px, any F >= 1, in
+        overlapping windows optimized ``batch_windows`` at a time (``inference/windows.py``)."""
+        def predict(windows: np.ndarray, window_mask: np.ndarray, conf: np.ndarray | None, first: int) -> np.ndarray:
+            conf_t = None if conf is None else torch.as_tensor(conf, dtype=torch.float32)
             with _frozen(self.model):
-                predictions = self._optimize_batch(windows, window_mask, conf, first)[0].numpy()
-            for k, start in enumerate(chunk):
-                stop = min(start + self.window, frames)
-                total[start:stop] += ramp[: stop - start, None, None] * predictions[k, : stop - start]
-                weight[start:stop] += ramp[: stop - start]
-            if progress:
-                progress(len(chunk))
-        return (total / weight[:, None, None]).astype(np.float32)
+                return self._optimize_batch(torch.as_tensor(windows, dtype=torch.float32),
+                                            torch.as_tensor(window_mask), conf_t, first)[0].numpy()
+
+        return predict_sequence(predict, keypoints_px, mask, confidence, self.window, self.overlap,
+                                self.batch_windows, progress)
 
 
 @contextmanager
@@ -147,24 +129,3 @@ def _frozen(model: torch.nn.Module) -> Iterator[None]:
         for p, flag in flags:
             p.requires_grad_(flag)
         model.train(was_training)
-
-
-def window_starts(frames: int, window: int, overlap: int) -> np.ndarray:
-    """Window starts covering ``frames``: hop ``window - overlap``, the last window ending at the end."""
-    if frames <= window:
-        return np.zeros(1, dtype=np.int64)
-    hop = window - overlap
-    starts = list(range(0, frames - window + 1, hop))
-    if starts[-1] + window < frames:
-        starts.append(frames - window)
-    return np.asarray(starts, dtype=np.int64)
-
-
-def blend_weights(window: int, overlap: int) -> np.ndarray:
-    """Per-frame weights of a window: linear ramps of ``overlap`` frames at both ends, 1 between."""
-    weights = np.ones(window)
-    if overlap:
-        ramp = (np.arange(overlap) + 1.0) / (overlap + 1.0)
-        weights[:overlap] = ramp
-        weights[-overlap:] = ramp[::-1]
-    return weights

@@ -1,9 +1,10 @@
 """`jumps render`: input and upsampled skeletons over the source video's frames, or on a blank canvas,
-to a GIF (Pillow) or an MP4 (PyAV, H.264)."""
+to a GIF (Pillow) or an MP4 (PyAV, H.264), in the style of ``jumps_pl.drawing``; a video's size and rate."""
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,12 +12,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from jumps_pl import skeleton
-from jumps_pl.evaluation.evaluate import write_atomically
-from jumps_pl.io.formats import PoseFormatError
-
-_INPUT_BONES = ((0, 1), (0, 2), (2, 4), (1, 3), (3, 5), (0, 6), (1, 7), (6, 7), (6, 8), (8, 10), (7, 9), (9, 11))
-_LEFT = {j for j, n in enumerate(skeleton.HIGH_RES_JOINTS) if n.endswith("_L")}
-_RIGHT = {j for j, n in enumerate(skeleton.HIGH_RES_JOINTS) if n.endswith("_R")}
+from jumps_pl.drawing import draw_input, draw_pose
+from jumps_pl.files import check_output, write_atomically
+from jumps_pl.io.tracks import LAYOUTS, PoseFormatError, _frame_number
 
 
 @dataclass
@@ -62,8 +60,6 @@ def read_upsampled(path: str | Path) -> Upsampled:
                 given = [marks[names.index(n)][:2] for n in skeleton.LOW_RES_JOINTS] if marks and names else []
                 rows.append((int(d["frame"]), "0", [v[:2] for v in d["jumps_landmarks"]], given))
     elif isinstance(data, list):
-        from jumps_pl.io.formats import _frame_number
-
         for i, e in enumerate(data):
             if isinstance(e, dict) and "jumps_keypoints" in e:
                 flat = np.asarray(e["jumps_keypoints"], dtype=np.float64).reshape(-1, 3)[:, :2].tolist()
@@ -75,8 +71,6 @@ def read_upsampled(path: str | Path) -> Upsampled:
 
 
 def _read_openpose_output(folder: Path) -> Upsampled:
-    from jumps_pl.io.formats import LAYOUTS, _frame_number
-
     rows: list[tuple[int, str, list, list]] = []
     for order, file in enumerate(sorted(folder.glob("*.json"))):
         try:
@@ -109,6 +103,34 @@ def _assemble(path: Path, rows: list[tuple[int, str, list, list]], fps: float | 
     return Upsampled(keypoints, inputs, frames, fps, tracks)
 
 
+def video_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) in pixels of a video's first video stream, e.g. to scale normalized detections."""
+    with _video_stream(path) as stream:
+        return stream.width, stream.height
+
+
+def video_rate(path: str | Path) -> float | None:
+    """Frames per second of a video's first video stream (its average rate); None when it states none."""
+    with _video_stream(path) as stream:
+        return float(stream.average_rate) if stream.average_rate else None
+
+
+@contextmanager
+def _video_stream(path: str | Path) -> Iterator:
+    import av
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"video {path} does not exist")
+    try:
+        container = av.open(str(path))
+        stream = container.streams.video[0]
+    except (av.error.FFmpegError, IndexError) as err:
+        raise ValueError(f"{path}: not a readable video ({err})") from None
+    with container:
+        yield stream
+
+
 def _video_frames(video: Path | None) -> tuple[Iterator[np.ndarray] | None, float | None, tuple[int, int] | None]:
     if video is None:
         return None, None, None
@@ -133,31 +155,18 @@ def _draw(image: Image.Image, upsampled: Upsampled, k: int, scale: float) -> Non
     draw = ImageDraw.Draw(image)
     width = max(2, round(3 * scale * image.width / 640))
     for p in range(len(upsampled.keypoints)):
-        given = upsampled.inputs[p, k] * scale
-        for a, b in _INPUT_BONES:
-            if np.isfinite(given[[a, b]]).all():
-                draw.line([tuple(given[a]), tuple(given[b])], fill=(235, 235, 235), width=max(1, width // 2))
-        pose = upsampled.keypoints[p, k] * scale
-        if not np.isfinite(pose).all():
-            continue
-        for parent, child in skeleton.BONES:
-            colour = (40, 110, 230) if child in _LEFT else (230, 50, 40) if child in _RIGHT else (250, 200, 0)
-            draw.line([tuple(pose[parent]), tuple(pose[child])], fill=colour, width=width)
-        for j in skeleton.ADDED_INDICES:
-            x, y = pose[j]
-            r = width + 1
-            draw.ellipse([x - r, y - r, x + r, y + r], fill=(250, 200, 0), outline=(0, 0, 0))
+        draw_input(draw, upsampled.inputs[p, k] * scale, width)
+        draw_pose(draw, upsampled.keypoints[p, k] * scale, width)
 
 
 def render(source: str | Path, out: str | Path, video: str | Path | None = None, fps: float | None = None,
            width: int | None = None, overwrite: bool = False) -> Path:
-    """Draw every frame of an upsampled file: light grey = the detector's input joints, colours = the 21
+    """Draw every frame of an upsampled file: grey = the detector's input joints, colours = the 21
     joints (left blue, right red, centre and added joints yellow)."""
     out = Path(out)
     if out.suffix.lower() not in (".gif", ".mp4"):
         raise ValueError(f"--out {out}: render writes .gif or .mp4")
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
+    check_output(out, overwrite)
     upsampled = read_upsampled(source)
     frames_iter, video_fps, size = _video_frames(Path(video) if video else None)
     fps = fps or upsampled.fps or video_fps or 30.0

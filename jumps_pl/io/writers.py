@@ -16,37 +16,34 @@ from __future__ import annotations
 import copy
 import csv
 import json
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from jumps_pl import skeleton
-from jumps_pl.evaluation.evaluate import write_atomically
-from jumps_pl.inference.postprocess import UpsampledTrack
-from jumps_pl.io.formats import PoseFile
+from jumps_pl.files import atomic_folder, check_output, write_atomically, write_text
+from jumps_pl.io.tracks import PoseFile, UpsampledTrack
+
+__all__ = ["OUTPUT_KINDS", "check_output", "output_kind", "write_output"]
 
 OUTPUT_KINDS = ("json", "npz", "csv", "openpose")
+# Inputs whose own JSON the .json output extends; others (YOLO, MMPose, arrays) write .npz or .csv.
+_JSON_EXTENDED = ("alphapose", "coco", "mediapipe", "openpose")
 NAMES = list(skeleton.HIGH_RES_JOINTS)
 
 
 def output_kind(out: Path, pose_file: PoseFile) -> str:
     suffix = out.suffix.lower()
+    if suffix == ".json" and pose_file.format not in _JSON_EXTENDED:
+        raise ValueError(f"--out {out}: .json output extends AlphaPose, COCO, MediaPipe or OpenPose input; for "
+                         f"{pose_file.format} input write .npz or .csv")
     if suffix in (".npz", ".csv", ".json"):
         return suffix[1:]
     if not suffix and pose_file.format == "openpose":
         return "openpose"
     raise ValueError(f"--out {out}: unknown output format; use .json, .npz, .csv"
                      f"{' or a folder (OpenPose)' if pose_file.format == 'openpose' else ''}")
-
-
-def check_output(out: Path, overwrite: bool) -> None:
-    """Fail before any work when ``out`` exists and may not be replaced."""
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
 
 
 def _triples(result: UpsampledTrack, k: int) -> list[list[float]]:
@@ -79,11 +76,9 @@ def write_output(pose_file: PoseFile, results: list[UpsampledTrack], out: str | 
     elif kind == "openpose":
         _write_openpose(out, pose_file, results, overwrite)
     elif pose_file.format == "mediapipe":
-        data = _mediapipe_json(pose_file, results)
-        write_atomically(out, lambda tmp: tmp.write_text(json.dumps(data)))
+        write_text(out, json.dumps(_mediapipe_json(pose_file, results)))
     else:
-        data = _results_json(pose_file, results)
-        write_atomically(out, lambda tmp: tmp.write_text(json.dumps(data)))
+        write_text(out, json.dumps(_results_json(pose_file, results)))
     return out
 
 
@@ -171,20 +166,7 @@ def _write_openpose(out: Path, pose_file: PoseFile, results: list[UpsampledTrack
                 files.setdefault(name, {"version": 1.3, "people": []})["people"].append(
                     {"person_id": [-1], "pose_keypoints_2d": [], "jumps_keypoints_2d": flat, "jumps_track": r.track_id,
                      "jumps_filled": True})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
-    try:
+    with atomic_folder(out, overwrite) as staging:
         for name, data in files.items():
             data["jumps_joint_names"] = NAMES
             (staging / name).write_text(json.dumps(data))
-        os.chmod(staging, 0o755)
-        if out.exists():  # overwrite was allowed (checked above): swap, then remove the old folder
-            old = out.with_name(f".{out.name}.old")
-            os.replace(out, old)
-            os.replace(staging, out)
-            shutil.rmtree(old) if old.is_dir() else old.unlink()
-        else:
-            os.replace(staging, out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)

@@ -1,7 +1,7 @@
 """Fitting the baselines on the training split: ``jumps train-baseline {ridge,masked-conv-ae}``.
 
 Each writes a model folder (``RUN_DIR/model``: ``config.yaml`` + weights) that ``jumps evaluate``
-reads with ``--ridge`` / ``--masked-conv-ae``; the shipped ones are in ``models/``.
+reads with ``models.ridge=`` / ``models.masked_conv_ae=``; the shipped ones are in ``jumps_pl/pretrained/``.
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from pytorch_lightning.callbacks import ModelCheckpoint, TQDMProgressBar
 
 from jumps_pl.callbacks import SaveConfig
 from jumps_pl.data.datamodule import MocapDataModule
-from jumps_pl.inference.loading import export_model, write_config
+from jumps_pl.loggers import build_logger
+from jumps_pl.model_folders import write_model_folder
 
 BASELINES = ("ridge", "masked-conv-ae")
 
@@ -32,13 +33,9 @@ def train_baseline(name: str, config: dict, wandb_online: bool = False) -> Path:
         datamodule.setup()
         ridge = config["baselines"]["ridge"]
         model = fit_on_training_split(datamodule, ridge["alpha"], ridge["passes"])
-        folder = run_dir / "model"
-        folder.mkdir(parents=True, exist_ok=True)
-        model.save(folder / "weights.npz")
-        write_config(folder, {**config, "fit_seconds": round(time.perf_counter() - started, 1)}, "ridge")
-        return folder
+        return write_model_folder(run_dir / "model", {**config, "fit_seconds": round(time.perf_counter() - started, 1)},
+                                  "ridge", write_weights=lambda folder: model.save(folder / "weights.npz"))
     from jumps_pl.baselines.masked_conv_ae import MaskedConvAE
-    from jumps_pl.train import build_logger
 
     module = MaskedConvAE(**config["baselines"]["masked_conv_ae"])
     callbacks = [ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True),
@@ -51,5 +48,5 @@ def train_baseline(name: str, config: dict, wandb_online: bool = False) -> Path:
                          callbacks=callbacks, default_root_dir=str(run_dir))
     trainer.fit(module, datamodule=datamodule, ckpt_path=config["train"]["resume"])
     seconds = round(time.perf_counter() - started, 1)
-    return export_model(module, {**config, "fit_seconds": seconds, "epochs": trainer.current_epoch},
-                        "masked-conv-ae", run_dir / "model")
+    return write_model_folder(run_dir / "model", {**config, "fit_seconds": seconds, "epochs": trainer.current_epoch},
+                              "masked-conv-ae", state_dict=module.state_dict())

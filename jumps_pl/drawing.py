@@ -1,0 +1,50 @@
+"""The one skeleton style of jumps-pl, drawn with Pillow: video and GIF frames (``jumps render``), the
+logged validation images and the evaluation example (``render.draw_sequences``) all call ``draw_pose``.
+
+Bones take the colour of the side of their child joint (the actor's own left, as COCO's ``left_*``):
+left blue, right red, centre yellow; the added joints (those a detector does not give) are yellow dots;
+the detector's own 12 input joints are thin grey bones.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PIL import ImageDraw
+
+from jumps_pl import skeleton
+
+Colour = tuple[int, int, int]
+COLOURS: dict[str, Colour] = {
+    "left": (40, 110, 230),
+    "right": (230, 50, 40),
+    "centre": (250, 200, 0),
+    "added": (250, 200, 0),
+    "input": (160, 160, 160),
+    "outline": (0, 0, 0),
+}
+
+
+def bone_colour(child: int) -> Colour:
+    """The colour of the bone ending at high-res joint ``child``."""
+    return COLOURS[skeleton.side_of(child)]
+
+
+def draw_pose(draw: ImageDraw.ImageDraw, pose_px: np.ndarray, width: int) -> None:
+    """The 21 joints (21, 2) px: bones by side, added joints as dots; bones at a NaN joint are skipped."""
+    present = np.isfinite(pose_px).all(axis=-1)
+    for parent, child in skeleton.BONES:
+        if present[parent] and present[child]:
+            draw.line([tuple(pose_px[parent]), tuple(pose_px[child])], fill=bone_colour(child), width=width)
+    radius = width + 1
+    for j in skeleton.ADDED_INDICES:
+        if present[j]:
+            x, y = pose_px[j]
+            draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=COLOURS["added"],
+                         outline=COLOURS["outline"])
+
+
+def draw_input(draw: ImageDraw.ImageDraw, input_px: np.ndarray, width: int) -> None:
+    """The detector's 12 input joints (12, 2) px as thin grey bones; NaN joints skipped."""
+    present = np.isfinite(input_px).all(axis=-1)
+    for a, b in skeleton.INPUT_BONES:
+        if present[a] and present[b]:
+            draw.line([tuple(input_px[a]), tuple(input_px[b])], fill=COLOURS["input"], width=max(1, width // 2))

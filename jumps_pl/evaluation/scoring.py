@@ -1,0 +1,64 @@
+"""Scoring: PCKh and AUC per joint set and per added joint, for every method on every task."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from jumps_pl import skeleton
+from jumps_pl.evaluation.tasks import TASKS, TaskInput, make_task
+from jumps_pl.methods import Method
+from jumps_pl.metrics import pckh, pckh_auc
+from jumps_pl.metrics.pckh import AUC_THRESHOLDS
+
+THRESHOLDS = (0.1, 0.5, 1.0)
+
+
+def score(pred_px: np.ndarray, target_px: np.ndarray, head_size_px: np.ndarray, task: TaskInput) -> dict:
+    """PCKh@0.1/0.5/1.0 and AUC per joint set (added, input, all; missing where the task hides any),
+    and per added joint."""
+    pred, target, head = (torch.as_tensor(a, dtype=torch.float64) for a in (pred_px, target_px, head_size_px))
+    n, t, j = pred.shape[:3]
+    sets: dict[str, torch.Tensor] = {}
+    for name in ("added", "input", "all"):
+        mask = torch.zeros(n, t, j, dtype=torch.bool)
+        mask[..., torch.as_tensor(skeleton.joint_set_indices(name))] = True
+        sets[name] = mask
+    if task.missing.any():
+        sets["missing"] = torch.as_tensor(task.missing)
+    out: dict = {}
+    for name, mask in sets.items():
+        values = pckh(pred, target, head, mask, THRESHOLDS).tolist()
+        out[name] = {f"pckh@{a}": v for a, v in zip(THRESHOLDS, values, strict=True)}
+        out[name]["auc"] = pckh_auc(pred, target, head, mask).item()
+        if name == "added":  # PCKh at a = 0, 0.01, ..., 1, for plots
+            out[name]["curve"] = [round(v, 5) for v in pckh(pred, target, head, mask, AUC_THRESHOLDS).tolist()]
+    out["per_joint"] = {}
+    for joint in skeleton.ADDED_INDICES.tolist():
+        mask = torch.zeros(n, t, j, dtype=torch.bool)
+        mask[..., joint] = True
+        out["per_joint"][skeleton.HIGH_RES_JOINTS[joint]] = {
+            "pckh@0.1": pckh(pred, target, head, mask, (0.1,)).item(), "auc": pckh_auc(pred, target, head, mask).item()}
+    return out
+
+
+def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_px: np.ndarray, seed: int,
+                   tasks: tuple[str, ...] = TASKS, progress: Callable[[str], None] | None = None
+                   ) -> tuple[dict, dict[str, np.ndarray]]:
+    """Results ``{task: {method: scores}}`` and arrays to save (predictions, ground truth, masks)."""
+    results: dict = {}
+    arrays: dict[str, np.ndarray] = {"target_px": target_px, "head_size_px": head_size_px}
+    for task in tasks:
+        given = make_task(task, target_px, head_size_px, seed)
+        arrays[f"{task}/input_px"] = given.keypoints_px
+        arrays[f"{task}/mask"] = given.mask
+        arrays[f"{task}/missing"] = given.missing
+        results[task] = {}
+        for name, method in methods.items():
+            if progress:
+                progress(f"{task}: {name}")
+            predictions = method.predict_windows(given.keypoints_px, given.mask, given.confidence).keypoints
+            arrays[f"{task}/{name}/pred_px"] = predictions.astype(np.float32)
+            results[task][name] = score(predictions, target_px, head_size_px, given)
+    return results, arrays

@@ -1,0 +1,96 @@
+"""JUMPS (Mourot et al., ICPR 2020) by latent optimization, and its ablations.
+
+``JUMPS``: the paper's method (multi-start latent optimization incl. E(x), similarity alignment);
+``JUMPS w/o alignment`` and ``JUMPS w/o encoder`` (a model trained with ``model.use_encoder=false``).
+Config: ``infer.*``; models: ``models.jumps`` (``models.jumps_no_encoder``).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from jumps_pl.inference.latent_opt import LatentOptimizer
+from jumps_pl.methods.base import Method, Prediction
+from jumps_pl.model_folders import load_state_dict, read_checkpoint, read_model_config
+from jumps_pl.models.jumps_gan import JumpsGAN
+
+
+def load_jumps(path: str | Path, map_location: str = "cpu") -> tuple[JumpsGAN, dict]:
+    """A JUMPS model (eval mode) and its resolved training config, from a model folder or a checkpoint."""
+    path = Path(path)
+    if path.is_dir():
+        config = read_model_config(path, "jumps")
+        state = load_state_dict(path, map_location)
+        try:
+            model = JumpsGAN(**config["model"])
+            model.load_state_dict(state)
+        except (TypeError, KeyError, RuntimeError) as err:
+            raise ValueError(f"{path / 'config.yaml'}: field 'model' does not match weights.pt ({err})") from None
+        return model.eval(), config
+    state, hyper_parameters, config = read_checkpoint(path, map_location)
+    model = JumpsGAN(**hyper_parameters)
+    model.load_state_dict(state)
+    config["model"] = hyper_parameters
+    return model.eval(), config
+
+
+class Jumps(Method):
+    name = "JUMPS"
+    summary = "the paper's method: latent optimization of the AE-WGAN prior, multi-start incl. E(x), aligned"
+    models = ("jumps",)
+    sections = ("infer",)
+    model_key = "jumps"
+    infer_changes: dict = {}
+
+    def __init__(self, config: dict, loader):
+        super().__init__(config, loader)
+        self.model = loader.model(self.model_key, load_jumps)[0]
+        self._check_model()
+        self.optimizer = LatentOptimizer(self.model, **{**config["infer"], **self.infer_changes})
+        self._last: tuple[np.ndarray, np.ndarray] | None = None  # (input, output): rows that reuse it
+
+    def _check_model(self) -> None:
+        pass
+
+    @property
+    def window(self) -> int:
+        return int(self.model.hparams.window)
+
+    @property
+    def fps(self) -> float:
+        return float(self.loader.model(self.model_key, load_jumps)[1].get("data", {}).get("fps", 30.0))
+
+    def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
+        if self._last is not None and self._last[0] is keypoints_px:
+            return Prediction(self._last[1])
+        tensors = [torch.as_tensor(a) for a in (keypoints_px, mask)]
+        conf = None if confidence is None else torch.as_tensor(confidence)
+        out = self.optimizer.optimize_windows(*tensors, conf)[0].numpy()
+        self._last = (keypoints_px, out)
+        return Prediction(out)
+
+    def predict_track(self, keypoints_px, mask, confidence=None,
+                      progress: Callable[[int], None] | None = None) -> Prediction:
+        return Prediction(self.optimizer.upsample_sequence(keypoints_px, mask, confidence, progress))
+
+
+class JumpsNoAlignment(Jumps):
+    name = "JUMPS w/o alignment"
+    summary = "ablation: JUMPS without aligning G(z) to the input"
+    infer_changes = {"align": False}
+
+
+class JumpsNoEncoder(Jumps):
+    name = "JUMPS w/o encoder"
+    summary = "ablation: a pure WGAN prior trained with model.use_encoder=false (no E(x) start)"
+    models = ("jumps_no_encoder",)
+    model_key = "jumps_no_encoder"
+    optional = True
+
+    def _check_model(self) -> None:
+        if self.model.encoder is not None:
+            raise ValueError(f"{self.loader.path(self.model_key)} has an encoder; the row {self.name!r} needs one "
+                             "trained with model.use_encoder=false")

@@ -1,0 +1,38 @@
+"""Resampling in time, the one resampler: mocap clips to the training rate, detector tracks to the
+model's rate and back."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def frame_times(frames: int, fps: float) -> np.ndarray:
+    return np.arange(frames) / fps
+
+
+def times_at(duration_frames: int, fps_in: float, fps_out: float) -> np.ndarray:
+    """Times at ``fps_out`` covering ``duration_frames`` frames at ``fps_in`` (the last one not past the end)."""
+    return np.arange(int(np.floor((duration_frames - 1) * fps_out / fps_in + 1e-9)) + 1) / fps_out
+
+
+def resample(values: np.ndarray, present: np.ndarray, times_from: np.ndarray, times_to: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Linear resampling of (F, ...) ``values`` along time; an output is present where both neighbours
+    are (or where it falls exactly on a present input frame)."""
+    index = np.clip(np.searchsorted(times_from, times_to, side="right") - 1, 0, len(times_from) - 1)
+    upper = np.minimum(index + 1, len(times_from) - 1)
+    span = np.where(upper > index, times_from[upper] - times_from[index], 1.0)
+    w = np.clip((times_to - times_from[index]) / span, 0.0, 1.0)
+    shape = (-1,) + (1,) * (values.ndim - 1)
+    out = values[index] * (1 - w).reshape(shape) + values[upper] * w.reshape(shape)
+    exact = w == 0
+    ok = present[index] & (present[upper] | exact.reshape((-1,) + (1,) * (present.ndim - 1)))
+    return out, ok
+
+
+def resample_rate(values: np.ndarray, fps_in: float, fps_out: float) -> np.ndarray:
+    """(F, ...) complete values from ``fps_in`` to ``fps_out``; unchanged within 0.1% of the rate."""
+    if abs(fps_in - fps_out) <= 1e-3 * fps_out or len(values) < 2:
+        return values
+    present = np.ones(len(values), dtype=bool)
+    out, _ = resample(values, present, frame_times(len(values), fps_in), times_at(len(values), fps_in, fps_out))
+    return out.astype(values.dtype)

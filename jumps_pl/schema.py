@@ -1,0 +1,360 @@
+"""The config's schema: types (OmegaConf structured configs) and allowed values (ranges, choices).
+
+``jumps_pl/configs/default.yaml`` stays the only place defaults live: every field here is ``MISSING``
+and takes its value from there. OmegaConf checks types and unknown keys when layers merge over the
+schema; ``check_values`` then checks ranges and choices, so a wrong setting stops a command before any
+work, with the key, the value and what is allowed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any, Optional  # noqa: UP035 (OmegaConf reads typing annotations at run time)
+
+from omegaconf import MISSING
+
+
+def _f(min: float | None = None, max: float | None = None, gt: float | None = None, choices: tuple | None = None,
+       odd: bool = False, length: int | None = None) -> Any:
+    """A field with its allowed values in the metadata (the default comes from default.yaml)."""
+    rules = {k: v for k, v in (("min", min), ("max", max), ("gt", gt), ("choices", choices), ("length", length))
+             if v is not None}
+    if odd:
+        rules["odd"] = True
+    return field(default=MISSING, metadata=rules)
+
+
+EVAL_SPLITS = ("test-bench", "test", "val", "all", "ood-val", "ood-test")
+LOGGERS = ("wandb", "csv", "tensorboard")
+
+
+@dataclass
+class CameraSchema:
+    yaw_deg: list[float] = _f(length=2)
+    pitch_deg: list[float] = _f(length=2)
+    distance_m: list[float] = _f(length=2)
+    focal_px: float = _f(gt=0)
+    principal_px: list[float] = _f(length=2)
+
+
+@dataclass
+class DataSchema:
+    root: str = MISSING
+    cache_dir: Optional[str] = MISSING
+    load_workers: int = _f(min=1)
+    max_clips: Optional[int] = _f(min=1)
+    fps: float = _f(gt=0)
+    window: int = _f(min=8)
+    train_stride: int = _f(min=1)
+    eval_stride: int = _f(min=1)
+    batch_size: int = _f(min=1)
+    num_workers: int = _f(min=0)
+    seed: int = MISSING
+    mirror: bool = MISSING
+    split: str = _f(choices=EVAL_SPLITS)
+    bench_windows: int = _f(min=1)
+    bench_seed: int = MISSING
+    eval_camera: CameraSchema = field(default_factory=CameraSchema)
+    train_camera: CameraSchema = field(default_factory=CameraSchema)
+    ood_sources: list[str] = MISSING
+    ood_stride: int = _f(min=1)
+
+
+@dataclass
+class LossWeightsSchema:
+    adversarial: float = _f(min=0)
+    mix: float = _f(min=0)
+    position: float = _f(min=0)
+    velocity: float = _f(min=0)
+    latent: float = _f(min=0)
+
+
+@dataclass
+class EncoderMaskingSchema:
+    input_only_prob: float = _f(min=0, max=1)
+    drop_max: float = _f(min=0, max=1)
+
+
+@dataclass
+class ModelSchema:
+    window: int = _f(min=8)
+    width: int = _f(min=1)
+    latent_channels: int = _f(min=1)
+    downsamplings: int = _f(min=0, max=6)
+    use_encoder: bool = MISSING
+    n_critic: int = _f(min=1)
+    gp_weight: float = _f(min=0)
+    lr_critic: float = _f(gt=0)
+    lr_generator: float = _f(gt=0)
+    betas: list[float] = _f(min=0, max=1, length=2)
+    loss_weights: LossWeightsSchema = field(default_factory=LossWeightsSchema)
+    encoder_masking: EncoderMaskingSchema = field(default_factory=EncoderMaskingSchema)
+    nan_policy: str = _f(choices=("stop", "skip"))
+
+
+@dataclass
+class LatentEvalSchema:
+    every_n_epochs: int = _f(min=0)
+    windows: int = _f(min=1)
+    iterations: int = _f(min=0)
+    starts: int = _f(min=1)
+
+
+@dataclass
+class TrainSchema:
+    run_dir: str = MISSING
+    resume: Optional[str] = MISSING
+    checkpoint_every_n_steps: Optional[int] = _f(min=1)
+    checkpoint_every_minutes: float = _f(min=0)
+    image_every_n_epochs: int = _f(min=0)
+    image_samples: int = _f(min=1)
+    latent_eval: LatentEvalSchema = field(default_factory=LatentEvalSchema)
+
+
+@dataclass
+class InferSchema:
+    starts: int = _f(min=1)
+    iterations: int = _f(min=0)
+    lr: float = _f(gt=0)
+    prior_weight: float = _f(min=0)
+    align: bool = MISSING
+    encoder_start: bool = MISSING
+    overlap: int = _f(min=0)
+    batch_windows: int = _f(min=1)
+    seed: int = MISSING
+
+
+@dataclass
+class ModelsSchema:
+    jumps: Optional[str] = MISSING
+    jumps_no_encoder: Optional[str] = MISSING
+    ridge: Optional[str] = MISSING
+    masked_conv_ae: Optional[str] = MISSING
+
+
+@dataclass
+class UpsampleSchema:
+    method: str = MISSING  # a registered method: checked by the registry (jumps_pl.methods)
+    min_confidence: float = _f(min=0, max=1)
+    fps: Optional[float] = _f(gt=0)
+
+
+@dataclass
+class EvaluateSchema:
+    rows: list[str] = MISSING  # registered methods: checked by the registry
+    tasks: list[str] = MISSING  # checked against the protocol's tasks (evaluation/tasks.py)
+    windows: Optional[int] = _f(min=1)
+    example: int = _f(min=0)
+
+
+@dataclass
+class RidgeSchema:
+    alpha: float = _f(min=0)
+    passes: int = _f(min=1)
+
+
+@dataclass
+class SavgolSchema:
+    window: int = _f(min=3, odd=True)
+    order: int = _f(min=0)
+
+
+@dataclass
+class OneEuroSchema:
+    min_cutoff: float = _f(gt=0)
+    beta: float = _f(min=0)
+    d_cutoff: float = _f(gt=0)
+
+
+@dataclass
+class GaussianSchema:
+    sigma: float = _f(gt=0)
+
+
+@dataclass
+class MaskedConvAESchema:
+    width: int = _f(min=1)
+    downsamplings: int = _f(min=0, max=6)
+    lr: float = _f(gt=0)
+    velocity_weight: float = _f(min=0)
+    missing_share_max: float = _f(min=0, max=1)
+    noise_prob: float = _f(min=0, max=1)
+    noise_max: float = _f(min=0)
+
+
+@dataclass
+class BaselinesSchema:
+    ridge: RidgeSchema = field(default_factory=RidgeSchema)
+    savgol: SavgolSchema = field(default_factory=SavgolSchema)
+    one_euro: OneEuroSchema = field(default_factory=OneEuroSchema)
+    gaussian: GaussianSchema = field(default_factory=GaussianSchema)
+    masked_conv_ae: MaskedConvAESchema = field(default_factory=MaskedConvAESchema)
+    masked_conv_ae_epochs: int = _f(min=1)
+
+
+@dataclass
+class LoggingSchema:
+    logger: str = _f(choices=LOGGERS)
+    project: str = MISSING
+    name: str = MISSING
+
+
+@dataclass
+class Schema:
+    seed: int = MISSING
+    data: DataSchema = field(default_factory=DataSchema)
+    model: ModelSchema = field(default_factory=ModelSchema)
+    train: TrainSchema = field(default_factory=TrainSchema)
+    infer: InferSchema = field(default_factory=InferSchema)
+    models: ModelsSchema = field(default_factory=ModelsSchema)
+    upsample: UpsampleSchema = field(default_factory=UpsampleSchema)
+    evaluate: EvaluateSchema = field(default_factory=EvaluateSchema)
+    baselines: BaselinesSchema = field(default_factory=BaselinesSchema)
+    # Passed through to pytorch_lightning.Trainer: any Trainer argument; the common ones are checked
+    # by ``check_trainer`` (types and values as Lightning takes them).
+    trainer: dict[str, Any] = field(default_factory=dict)
+    logging: LoggingSchema = field(default_factory=LoggingSchema)
+
+
+def _rules() -> dict[str, dict]:
+    """``{dotted key: rules}`` for every field with allowed values."""
+    out: dict[str, dict] = {}
+
+    def walk(cls, prefix: str) -> None:
+        for f in fields(cls):
+            key = f"{prefix}{f.name}"
+            factory = f.default_factory if f.default_factory is not MISSING else None  # type: ignore[misc]
+            if factory is not None and is_dataclass(factory):
+                walk(factory, key + ".")
+            elif f.metadata:
+                out[key] = dict(f.metadata)
+    walk(Schema, "")
+    return out
+
+
+RULES = _rules()
+
+
+def _allowed(rules: dict) -> str:
+    parts = []
+    if "choices" in rules:
+        parts.append("one of " + ", ".join(map(str, rules["choices"])))
+    if "length" in rules:
+        parts.append(f"a list of {rules['length']} numbers")
+    if "gt" in rules:
+        parts.append(f"> {rules['gt']:g}")
+    if "min" in rules and "max" in rules:
+        parts.append(f"in [{rules['min']:g}, {rules['max']:g}]")
+    elif "min" in rules:
+        parts.append(f">= {rules['min']:g}")
+    elif "max" in rules:
+        parts.append(f"<= {rules['max']:g}")
+    if rules.get("odd"):
+        parts.append("odd")
+    return ", ".join(parts)
+
+
+def _breaks(value: Any, rules: dict) -> bool:
+    if value is None:
+        return False  # Optional fields; a None where it is not allowed is OmegaConf's to refuse
+    if "length" in rules and (not isinstance(value, list) or len(value) != rules["length"]):
+        return True
+    values = value if isinstance(value, list) else [value]
+    for v in values:
+        if "choices" in rules and v not in rules["choices"]:
+            return True
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if v != v or ("gt" in rules and not v > rules["gt"]) or ("min" in rules and v < rules["min"]) \
+                    or ("max" in rules and v > rules["max"]) or (rules.get("odd") and int(v) % 2 == 0):
+                return True
+    return False
+
+
+def _get(config: dict, key: str) -> Any:
+    node: Any = config
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+def check_values(config: dict) -> list[str]:
+    """Every problem of a resolved config dict, as ``key=value: what is allowed`` lines."""
+    problems = [f"{key}={_get(config, key)!r}: allowed {_allowed(rules)}" for key, rules in RULES.items()
+                if _breaks(_get(config, key), rules)]
+    data, model, baselines, infer = config["data"], config["model"], config["baselines"], config["infer"]
+    if model["window"] % 2 ** model["downsamplings"]:
+        problems.append(f"model.window={model['window']!r}: must be divisible by 2^model.downsamplings "
+                        f"= {2 ** model['downsamplings']}")
+    if not infer["overlap"] < data["window"]:
+        problems.append(f"infer.overlap={infer['overlap']!r}: must be < data.window ({data['window']})")
+    if not baselines["savgol"]["order"] < baselines["savgol"]["window"]:
+        problems.append(f"baselines.savgol.order={baselines['savgol']['order']!r}: must be < baselines.savgol.window "
+                        f"({baselines['savgol']['window']})")
+    for camera in ("eval_camera", "train_camera"):
+        for name in ("yaw_deg", "pitch_deg", "distance_m"):
+            low_high = data[camera][name]
+            if isinstance(low_high, list) and len(low_high) == 2 and low_high[0] > low_high[1]:
+                problems.append(f"data.{camera}.{name}={low_high!r}: allowed [low, high] with low <= high")
+    return problems + check_trainer(config.get("trainer", {}))
+
+
+_TRAINER_INTS = {"max_epochs": -1, "max_steps": -1, "min_epochs": 0, "min_steps": 0, "log_every_n_steps": 1,
+                 "accumulate_grad_batches": 1, "num_sanity_val_steps": -1, "check_val_every_n_epoch": 1}
+
+
+def check_trainer(trainer: dict) -> list[str]:
+    """The common ``trainer.*`` keys, with the types and values pytorch_lightning.Trainer takes."""
+    problems = []
+    for key, lowest in _TRAINER_INTS.items():
+        value = trainer.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+            problems.append(f"trainer.{key}={value!r}: allowed an integer >= {lowest} (or null)")
+    devices = trainer.get("devices")
+    if devices is not None and not _devices_ok(devices):
+        problems.append(f"trainer.devices={devices!r}: allowed a positive integer, -1 (all), 'auto', "
+                        "a list of device indices, or a string of them such as '0,1'")
+    for key in ("accelerator", "strategy", "precision"):
+        value = trainer.get(key)
+        if value is not None:
+            known = _lightning_choices(key)
+            if str(value) not in known:
+                problems.append(f"trainer.{key}={value!r}: allowed one of {', '.join(sorted(known))}")
+    return problems
+
+
+def _devices_ok(devices: Any) -> bool:
+    if isinstance(devices, bool):
+        return False
+    if isinstance(devices, int):
+        return devices >= 1 or devices == -1
+    if isinstance(devices, list):
+        return bool(devices) and all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in devices)
+    if isinstance(devices, str):
+        text = devices.strip()
+        if text in ("auto", "-1"):
+            return True
+        parts = [p for p in text.split(",") if p.strip()]
+        return bool(parts) and all(p.strip().isdigit() for p in parts) and (len(parts) > 1 or int(parts[0]) >= 1
+                                                                           or text.endswith(","))
+    return False
+
+
+def _lightning_choices(key: str) -> set[str]:
+    """What Lightning itself accepts for ``accelerator``, ``strategy`` and ``precision``."""
+    if key == "accelerator":
+        from pytorch_lightning.accelerators import AcceleratorRegistry
+
+        return {"auto", "gpu", *AcceleratorRegistry.available_accelerators()}
+    if key == "strategy":
+        from pytorch_lightning.strategies import StrategyRegistry
+
+        return {"auto", *StrategyRegistry.available_strategies()}
+    from typing import get_args
+
+    from pytorch_lightning.trainer.connectors.accelerator_connector import _PRECISION_INPUT
+
+    values: set[str] = set()
+    for arg in get_args(_PRECISION_INPUT):
+        values.update(str(v) for v in (get_args(arg) or (arg,)))
+    return values

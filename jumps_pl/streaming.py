@@ -1,0 +1,54 @@
+"""``jumps_pl.StreamingUpsampler``: live use, one frame in, one frame out, ``latency`` frames late.
+
+    stream = jumps_pl.StreamingUpsampler(method="JUMPS", latency=32)
+    for poses12, scores in camera:                  # (12, 2) px in COCO body order, (12,) or None
+        frame21 = stream.push(poses12, scores)      # the 21 joints of the frame `latency` pushes ago,
+        if frame21 is not None: ...                 # None while the first `latency` frames fill in
+    tail = stream.flush()                           # the frames still owed at the end
+
+Memory is bounded by the window (``data.window`` frames). Frames are pushed at the model's rate
+(``stream.fps``, 30): resample other streams first. Missing detections: push ``None`` or NaN joints;
+joints below ``upsample.min_confidence`` are missing, as offline. How the window is recomputed
+(``hop``) and what latency keeps up with 30 fps: ``inference/stream.py`` and docs/post-processing.md.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from jumps_pl import skeleton
+from jumps_pl.inference.stream import Stream
+from jumps_pl.upsampler import Upsampler
+
+
+class StreamingUpsampler:
+    def __init__(self, method: str | None = None, latency: int = 32, hop: int | None = None,
+                 model: str | Path | None = None, config: dict | None = None, **infer):
+        self.upsampler = Upsampler(method, model=model, config=config, **infer)
+        self.min_confidence = self.upsampler.config["upsample"]["min_confidence"]
+        self.stream = Stream(self.upsampler.method, latency, hop, self.min_confidence)
+        self.latency, self.hop = self.stream.latency, self.stream.hop
+
+    @property
+    def fps(self) -> float:
+        return self.upsampler.model_fps
+
+    def push(self, keypoints: np.ndarray | None, confidence: np.ndarray | None = None) -> np.ndarray | None:
+        """Add one frame (12, 2) px (``None``: no detection); return the 21 joints (21, 2) of the frame
+        pushed ``latency`` pushes ago, or ``None`` while the stream fills."""
+        frame = np.zeros((skeleton.NUM_JOINTS, 2))
+        weight = np.zeros(skeleton.NUM_JOINTS)
+        if keypoints is not None:
+            keypoints = np.asarray(keypoints, dtype=np.float64)
+            if keypoints.shape != (12, 2):
+                raise ValueError(f"push: keypoints must be (12, 2) in COCO body order, got {keypoints.shape}")
+            scores = np.ones(12) if confidence is None else np.asarray(confidence, dtype=np.float64).reshape(12)
+            present = np.isfinite(keypoints).all(-1) & (scores >= max(self.min_confidence, 1e-6))
+            frame[skeleton.INPUT_INDICES] = np.where(present[:, None], keypoints, 0.0)
+            weight[skeleton.INPUT_INDICES] = np.where(present, scores, 0.0)
+        return self.stream.push(frame, weight)
+
+    def flush(self) -> np.ndarray:
+        """The frames still owed at the end of the stream, (k, 21, 2)."""
+        return self.stream.flush()

@@ -1,0 +1,180 @@
+"""``jumps_pl.Upsampler``: load a method once, then upsample arrays, tracks and pose files with it.
+
+The one post-processing pipeline (``inference/postprocess.py``: confidence gating, resampling to the
+model's frame rate and back, gap filling, streamed windows) behind `jumps upsample`, ``jumps_pl.upsample``
+and the library object alike::
+
+    import jumps_pl
+    up = jumps_pl.Upsampler(method="JUMPS", fps=50)          # any name of `jumps methods`
+    poses21 = up.upsample(poses12)                            # (F, 12, 2) px, NaN where missing
+    up.upsample_file("alphapose-results.json", "out.npz")     # any reader of jumps_pl.io
+"""
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from jumps_pl import skeleton
+from jumps_pl.config import load_config, to_container
+from jumps_pl.files import check_output
+from jumps_pl.inference.postprocess import upsample_arrays, upsample_track, windows_for
+from jumps_pl.inference.stream import Stream
+from jumps_pl.io.formats import PoseFile, Track, read_poses
+from jumps_pl.io.tracks import UpsampledTrack
+from jumps_pl.io.writers import output_kind, write_output
+from jumps_pl.methods import DEFAULT_METHOD, Method, build_methods, check_name
+
+
+class RateAssumed(UserWarning):
+    """No frame rate was given for input without timing; the model's rate was assumed."""
+
+
+class Upsampler:
+    """A method (``method``, default ``upsample.method``) loaded once, for input at ``fps`` frames per
+    second (default: the file's own rate, else ``upsample.fps``, else the model's, with a warning).
+
+    ``model``: a model folder or checkpoint for the method's main model (``models.*`` otherwise);
+    ``latency``: process tracks frame by frame as live use would, each output frame computed
+    ``latency`` frames after its input (``jumps_pl.StreamingUpsampler``);
+    ``config``: a resolved config dict (default: the package defaults with ``overrides``, ``key=value``
+    strings); remaining keyword arguments replace ``infer.*`` settings (``starts=4``).
+    """
+
+    def __init__(self, method: str | None = None, fps: float | None = None, model: str | Path | None = None,
+                 config: dict | None = None, overrides: list[str] | tuple[str, ...] = (), latency: int | None = None,
+                 **infer):
+        if config is None:
+            config = to_container(load_config(overrides=[*overrides, *(f"infer.{k}={v}" for k, v in infer.items())]))
+        elif infer:
+            config = {**config, "infer": {**config["infer"], **infer}}
+        self.config = config
+        self.name = check_name(method or config["upsample"].get("method") or DEFAULT_METHOD, "method")
+        if fps is not None and not fps > 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        self.fps = fps
+        if model is not None:
+            from jumps_pl.methods import REGISTRY
+
+            keys = REGISTRY[self.name].models
+            if not keys:
+                raise ValueError(f"method {self.name!r} uses no model folder; drop the model argument")
+            config = {**config, "models": {**config.get("models", {}), keys[0]: str(model)}}
+            self.config = config
+        self.method: Method = build_methods(config, [self.name])[self.name]
+        self.model_fps = float(getattr(self.method, "fps", config["data"]["fps"]))
+        # latency: run tracks as live use would (inference/stream.py), each frame `latency` frames late
+        self.latency = latency
+        if latency is not None:
+            Stream(self.method, latency, None, 0.0)  # checks the latency now, before any file is read
+
+    # --- rates ------------------------------------------------------------------------------------
+    def rate_for(self, file_fps: float | None, what: str, log: Callable[[str], None] | None = None) -> float:
+        """The input's rate: the one given, else the file's, else ``upsample.fps``, else the model's, said
+        aloud (``log``, or a ``RateAssumed`` warning)."""
+        fps = self.fps or file_fps or self.config["upsample"].get("fps")
+        if fps:
+            return float(fps)
+        message = (f"{what} carries no frame rate and none was given: assuming {self.model_fps:g} fps "
+                   "(set it with --fps, fps=, or upsample.fps)")
+        if log:
+            log(f"notice: {message}")
+        else:
+            warnings.warn(message, RateAssumed, stacklevel=3)
+        return self.model_fps
+
+    # --- arrays -----------------------------------------------------------------------------------
+    def upsample(self, keypoints: np.ndarray, mask: np.ndarray | None = None, confidence: np.ndarray | None = None,
+                 fps: float | None = None) -> np.ndarray:
+        """21 joints (F, 21, 2) px from ``keypoints`` (F, 12, 2) in COCO body order, or (F, 21, 2).
+
+        ``mask`` (F, J) marks present entries (default: the finite ones); ``confidence`` (F, J) the
+        detector's scores (default 1), gated at ``upsample.min_confidence`` as `jumps upsample` does.
+        """
+        keypoints = np.asarray(keypoints, dtype=np.float64)
+        if keypoints.ndim != 3 or keypoints.shape[1:] not in ((12, 2), (21, 2)) or len(keypoints) == 0:
+            raise ValueError(f"keypoints must be (F, 12, 2) or (F, 21, 2) with F >= 1, got {keypoints.shape}")
+        present = np.isfinite(keypoints).all(-1) if mask is None else np.asarray(mask, dtype=bool)
+        if present.shape != keypoints.shape[:2]:
+            raise ValueError(f"mask must be {keypoints.shape[:2]}, got {present.shape}")
+        scores = np.ones(present.shape) if confidence is None else np.asarray(confidence, dtype=np.float64)
+        if scores.shape != keypoints.shape[:2]:
+            raise ValueError(f"confidence must be {keypoints.shape[:2]}, got {scores.shape}")
+        columns = skeleton.INPUT_INDICES if keypoints.shape[1] == 12 else np.arange(skeleton.NUM_JOINTS)
+        full = np.zeros((len(keypoints), skeleton.NUM_JOINTS, 2))
+        conf = np.zeros(full.shape[:2])
+        given = np.zeros(skeleton.NUM_JOINTS, dtype=bool)
+        full[:, columns] = np.nan_to_num(keypoints)
+        conf[:, columns] = np.where(present, scores, 0.0)
+        given[columns] = True
+        fps_in = self.rate_for(fps, "the array")
+        out, _, _ = upsample_arrays(self._predict, full, conf, given, fps_in, self.model_fps,
+                                    self.config["upsample"]["min_confidence"], "the array")
+        return out
+
+    def upsample_track(self, track: Track, fps: float, progress: Callable[[int], None] | None = None
+                       ) -> UpsampledTrack:
+        return upsample_track(self._predict, track, fps, self.model_fps, self.config["upsample"]["min_confidence"],
+                              progress)
+
+    def _predict(self, keypoints, mask, weight, progress):
+        if self.latency is not None:
+            return Stream(self.method, self.latency, None, 0.0).run(keypoints, mask, weight)
+        return self.method.predict_track(keypoints, mask, weight, progress).keypoints
+
+    # --- files ------------------------------------------------------------------------------------
+    def upsample_file(self, source: str | Path, out: str | Path, format: str | None = None, overwrite: bool = False,
+                      image_size: tuple[int, int] | None = None, progress: bool = True,
+                      log: Callable[[str], None] | None = None, video_fps: float | None = None) -> Path:
+        """Read a pose file, upsample every track, write ``out`` (checked first, written atomically).
+        ``video_fps``: the source video's rate, used when the file carries none."""
+        log = log or (lambda message: print(message, file=sys.stderr))
+        out = Path(out)
+        check_output(out, overwrite)
+        pose_file = read_poses(source, format, image_size=image_size)
+        output_kind(out, pose_file)
+        fps = self.rate_for(pose_file.fps or video_fps, str(source), log)
+        tracks = [t for t in pose_file.tracks if len(t.frames)]
+        frames = sum(int(t.frames[-1] - t.frames[0] + 1) for t in tracks)
+        log(f"{source}: {pose_file.format}, {len(tracks)} track(s), {frames} frames at {fps:g} fps "
+            f"(method {self.name!r}, model {self.model_fps:g} fps)")
+        results = self._upsample_tracks(pose_file, tracks, fps, progress, log)
+        started = time.perf_counter()
+        write_output(pose_file, results, out, fps, overwrite=overwrite)
+        log(f"wrote {out}: {len(results)} track(s) ({time.perf_counter() - started:.1f} s writing)")
+        return out
+
+    def _upsample_tracks(self, pose_file: PoseFile, tracks: list[Track], fps: float, progress: bool,
+                         log: Callable[[str], None]) -> list[UpsampledTrack]:
+        from tqdm import tqdm
+
+        infer = self.config["infer"]
+        total = sum(windows_for(int(t.frames[-1] - t.frames[0] + 1), fps, self.model_fps, self.method.window,
+                                infer["overlap"]) for t in tracks)
+        bar = tqdm(total=total, unit="window", disable=not progress or total <= infer["batch_windows"],
+                   file=sys.stderr)
+        results, skipped = [], []
+        started = time.perf_counter()
+        for track in tracks:
+            try:
+                results.append(self.upsample_track(track, fps, bar.update))
+            except ValueError as err:
+                skipped.append(str(err))
+        bar.close()
+        for message in skipped:
+            log(f"skipped: {message}")
+        if not results:
+            raise ValueError(f"{pose_file.path}: no track could be upsampled")
+        log(f"upsampled {len(results)} track(s) in {time.perf_counter() - started:.1f} s")
+        return results
+
+
+def upsample(keypoints: np.ndarray, mask: np.ndarray | None = None, confidence: np.ndarray | None = None,
+             fps: float | None = None, method: str | None = None, model: str | Path | None = None,
+             ckpt: str | Path | None = None, **infer) -> np.ndarray:
+    """One call: ``Upsampler(method, model=model or ckpt, **infer).upsample(keypoints, mask, confidence, fps)``."""
+    return Upsampler(method, model=model or ckpt, **infer).upsample(keypoints, mask, confidence, fps)

@@ -1,0 +1,99 @@
+"""The package as a library: no side effects at import, one registry of methods, installed-style
+resources, and the library object running the same pipeline as the command line."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+from conftest import REPO, SHARED_CORPUS
+
+STREET = SHARED_CORPUS.parents[1] / "media" / "street" / "alphapose-results.json"
+
+
+def test_importing_every_module_keeps_the_plotting_backend_and_leaves_wandb_out():
+    code = """
+import importlib, pkgutil, sys
+import matplotlib
+matplotlib.use("svg")
+import jumps_pl
+names = [m.name for m in pkgutil.walk_packages(jumps_pl.__path__, "jumps_pl.")]
+for name in names:
+    importlib.import_module(name)
+assert matplotlib.get_backend() == "svg", matplotlib.get_backend()
+assert "wandb" not in sys.modules, "wandb imported"
+print(len(names))
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert int(result.stdout) > 30
+
+
+def test_the_package_draws_with_matplotlibs_object_api_only():
+    """torchmetrics may import pyplot; our own code neither imports it nor switches the backend."""
+    for path in (REPO / "jumps_pl").rglob("*.py"):
+        code = [line for line in path.read_text().splitlines() if line.lstrip().startswith(("import", "from"))]
+        assert not any("pyplot" in line for line in code), path
+        assert "matplotlib.use(" not in path.read_text(), path
+
+
+def test_the_registry_is_what_the_command_line_lists_and_validates(capsys):
+    from jumps_pl.cli import main
+    from jumps_pl.methods import REGISTRY, check_name
+
+    assert main(["methods"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in REGISTRY)
+    assert {"JUMPS", "ridge", "ridge+savgol", "ridge+one-euro", "ridge+gaussian", "masked-conv-ae"} <= set(REGISTRY)
+    try:
+        check_name("ridge+savgl", "upsample.method")
+    except ValueError as err:
+        assert "did you mean 'ridge+savgol'" in str(err)
+    else:
+        raise AssertionError("an unknown name passed")
+
+
+def test_version_is_the_package_metadata(capsys):
+    from importlib import metadata
+
+    from jumps_pl.cli import main
+
+    try:
+        main(["--version"])
+    except SystemExit as done:
+        assert done.code == 0
+    assert capsys.readouterr().out.strip() == f"jumps {metadata.version('jumps-pl')}"
+
+
+def test_shipped_files_are_package_resources_and_the_environment_overrides_them(tmp_path, monkeypatch):
+    from jumps_pl.config import DEFAULT_CONFIG
+    from jumps_pl.model_folders import model_path, pretrained_dir
+
+    assert DEFAULT_CONFIG.is_file() and DEFAULT_CONFIG.parent.parent.name == "jumps_pl"
+    assert (pretrained_dir() / "jumps-default" / "weights.pt").is_file()
+    assert model_path({"jumps": "jumps-no-encoder"}, "jumps") == pretrained_dir() / "jumps-no-encoder"
+    monkeypatch.setenv("JUMPS_MODELS_DIR", str(tmp_path))
+    assert model_path({}, "ridge") == tmp_path / "ridge"
+
+
+def test_the_library_gates_and_resamples_exactly_as_the_command_line(tmp_path):
+    """One track of the street detections through `jumps upsample` and through Upsampler.upsample on
+    the same array (NaN where not detected, the detector's confidences, 50 fps) give the same joints."""
+    import jumps_pl
+    from jumps_pl.cli import main
+    from jumps_pl.io.formats import read_poses
+
+    out = tmp_path / "cli.npz"
+    assert main(["upsample", str(STREET), "--out", str(out), "--method", "ridge+savgol", "--fps", "50",
+                 "--quiet"]) == 0
+    track = read_poses(STREET).tracks[0]
+    first, last = int(track.frames[0]), int(track.frames[-1])
+    poses = np.full((last - first + 1, 12, 2), np.nan)
+    confidence = np.zeros(poses.shape[:2])
+    poses[track.frames - first], confidence[track.frames - first] = track.keypoints, track.confidence
+    library = jumps_pl.Upsampler(method="ridge+savgol", fps=50).upsample(poses, confidence=confidence)
+    with np.load(out) as data:
+        written = data["keypoints"][0][np.isin(data["frames"], np.arange(first, last + 1))]
+    np.testing.assert_allclose(library, written, atol=1e-3)
+    assert library.shape == (last - first + 1, 21, 2)

@@ -1,0 +1,125 @@
+"""Every setting is checked before work starts: a bad-input corpus per command family.
+
+Each case runs the real command line (``jumps_pl.cli.main``) in an empty folder and asserts exit status
+2, a message naming the culprit (key, value or file), no traceback (``main`` returns instead of
+raising), and nothing written in the folder.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import SHARED_CORPUS
+from jumps_pl.cli import main
+
+STREET = SHARED_CORPUS.parents[1] / "media" / "street" / "alphapose-results.json"
+
+NUMERIC = [  # (override, what the message must name)
+    ("infer.starts=abc", "infer.starts"), ("infer.starts=0", "infer.starts=0"),
+    ("infer.iterations=-1", "infer.iterations"), ("infer.lr=0", "infer.lr"), ("infer.lr=fast", "infer.lr"),
+    ("infer.prior_weight=-0.1", "infer.prior_weight"), ("infer.overlap=64", "infer.overlap"),
+    ("infer.batch_windows=0", "infer.batch_windows=0"), ("infer.align=maybe", "infer.align"),
+    ("upsample.min_confidence=1.5", "upsample.min_confidence"),
+    ("upsample.min_confidence=abc", "upsample.min_confidence"),
+    ("upsample.fps=-30", "upsample.fps"), ("upsample.method=nope", "upsample.method"),
+    ("data.window=abc", "data.window"), ("data.window=4", "data.window"), ("data.batch_size=0", "data.batch_size"),
+    ("data.split=train2", "data.split"), ("data.fps=0", "data.fps"), ("data.bench_windows=0", "data.bench_windows"),
+    ("data.eval_camera.pitch_deg=[30,10]", "data.eval_camera.pitch_deg"),
+    ("data.eval_camera.yaw_deg=[0]", "data.eval_camera.yaw_deg"), ("data.ood_stride=0", "data.ood_stride"),
+    ("model.width=0", "model.width"), ("model.n_critic=0", "model.n_critic"),
+    ("model.downsamplings=9", "model.downsamplings"),
+    ("model.encoder_masking.drop_max=2", "model.encoder_masking.drop_max"),
+    ("model.betas=[0.5,1.5]", "model.betas"), ("model.nan_policy=ignore", "model.nan_policy"),
+    ("train.checkpoint_every_minutes=-1", "train.checkpoint_every_minutes"),
+    ("train.latent_eval.starts=0", "train.latent_eval.starts"),
+    ("evaluate.windows=0", "evaluate.windows"), ("evaluate.rows=[JUMPS,nope]", "'nope'"),
+    ("evaluate.tasks=[hpe,dance]", "'dance'"), ("evaluate.example=-1", "evaluate.example"),
+    ("baselines.savgol.window=14", "baselines.savgol.window"), ("baselines.savgol.order=20", "baselines.savgol.order"),
+    ("baselines.one_euro.min_cutoff=0", "baselines.one_euro.min_cutoff"),
+    ("baselines.gaussian.sigma=-1", "baselines.gaussian.sigma"),
+    ("baselines.masked_conv_ae.noise_prob=1.2", "baselines.masked_conv_ae.noise_prob"),
+    ("trainer.max_steps=abc", "trainer.max_steps"), ("trainer.max_epochs=-5", "trainer.max_epochs"),
+    ("trainer.devices=0", "trainer.devices"), ("trainer.accelerator=quantum", "trainer.accelerator"),
+    ("trainer.precision=17", "trainer.precision"), ("trainer.strategy=nope", "trainer.strategy"),
+    ("logging.logger=stdout", "logging.logger"),
+    ("infer.startz=3", "infer.startz"), ("nope=1", "nope"),  # unknown keys
+]
+
+
+def _run(tmp_path: Path, monkeypatch, capsys, *argv: str) -> str:
+    work = tmp_path / "work"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    status = main(list(argv))
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in work.iterdir()) == [], f"written: {list(work.iterdir())}"
+    return err
+
+
+@pytest.mark.parametrize("override, culprit", NUMERIC, ids=[o for o, _ in NUMERIC])
+def test_upsample_refuses_bad_settings(override, culprit, tmp_path, monkeypatch, capsys):
+    err = _run(tmp_path, monkeypatch, capsys, "upsample", str(STREET), "--out", "out.npz", override)
+    assert culprit in err
+
+
+@pytest.mark.parametrize("override, culprit", NUMERIC, ids=[o for o, _ in NUMERIC])
+def test_train_refuses_bad_settings(override, culprit, tmp_path, monkeypatch, capsys, clip_folder):
+    err = _run(tmp_path, monkeypatch, capsys, "train", f"data.root={clip_folder}", override)
+    assert culprit in err
+
+
+EVALUATE = [case for case in NUMERIC if case[0].split(".")[0] in ("infer", "evaluate", "baselines", "data")]
+
+
+@pytest.mark.parametrize("override, culprit", EVALUATE, ids=[o for o, _ in EVALUATE])
+def test_evaluate_refuses_bad_settings(override, culprit, tmp_path, monkeypatch, capsys, clip_folder):
+    err = _run(tmp_path, monkeypatch, capsys, "evaluate", f"data.root={clip_folder}", "--out", "e.json", override)
+    assert culprit in err
+
+
+def test_a_train_start_that_fails_creates_no_run_folder(tmp_path, monkeypatch, capsys):
+    err = _run(tmp_path, monkeypatch, capsys, "train", f"data.root={tmp_path / 'nowhere'}", "logging.logger=wandb")
+    assert "nowhere" in err
+    err = _run(tmp_path / "b", monkeypatch, capsys, "train", f"data.root={SHARED_CORPUS}", "train.resume=no.ckpt")
+    assert "train.resume=no.ckpt" in err
+
+
+@pytest.mark.parametrize("text, culprit", [
+    ("data: {window: 32\n", "line"),            # malformed YAML: the parser's line
+    ("- just\n- a list\n", "mapping"),
+    ("infer:\n  starts: many\n", "infer.starts"),
+    ("model:\n  width: -3\n", "model.width"),
+    ("nonsense_section: {a: 1}\n", "nonsense_section"),
+])
+def test_config_files_are_checked_like_overrides(text, culprit, tmp_path, monkeypatch, capsys):
+    config = tmp_path / "bad.yaml"
+    config.write_text(text)
+    err = _run(tmp_path, monkeypatch, capsys, "data-stats", str(config))
+    assert culprit in err and ("bad.yaml" in err or culprit.startswith("infer") or culprit.startswith("model"))
+
+
+@pytest.mark.parametrize("content, culprit", [
+    ('[{"image_id": "0.jpg", "keypoints": [1, 2', "line 1"),                    # truncated JSON
+    ('[{"image_id": "0.jpg", "category_id": 1, "keypoints": [1, 2, 3], "score": 1}]', "entry 0"),  # wrong count
+    ("", "empty"),
+])
+def test_keypoint_files_are_checked_before_work(content, culprit, tmp_path, monkeypatch, capsys):
+    source = tmp_path / "poses.json"
+    source.write_text(content)
+    err = _run(tmp_path, monkeypatch, capsys, "upsample", str(source), "--out", "out.npz")
+    assert "poses.json" in err and culprit in err
+
+
+def test_an_existing_output_is_kept(tmp_path, monkeypatch, capsys):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "out.npz").write_bytes(b"mine")
+    monkeypatch.chdir(work)
+    assert main(["upsample", str(STREET), "--out", "out.npz", "--method", "ridge"]) == 2
+    assert (work / "out.npz").read_bytes() == b"mine" and "--overwrite" in capsys.readouterr().err
+    assert json.loads(json.dumps(sorted(p.name for p in work.iterdir()))) == ["out.npz"]

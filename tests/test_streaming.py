@@ -1,0 +1,73 @@
+"""Live use: StreamingUpsampler and `jumps upsample --latency`, on the real street detections."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import SHARED_CORPUS
+from jumps_pl.io.formats import read_poses
+
+STREET = SHARED_CORPUS.parents[1] / "media" / "street" / "alphapose-results.json"
+
+
+def _street_frames() -> tuple[np.ndarray, np.ndarray]:
+    track = read_poses(STREET).tracks[0]
+    return track.keypoints, track.confidence
+
+
+@pytest.mark.parametrize("latency", [0, 8, 32])
+def test_every_pushed_frame_comes_back_once_latency_frames_late_with_bounded_memory(latency):
+    import jumps_pl
+
+    poses, scores = _street_frames()
+    stream = jumps_pl.StreamingUpsampler(method="ridge+savgol", latency=latency)
+    out, largest = [], 0
+    for k in range(len(poses)):
+        result = stream.push(poses[k], scores[k])
+        assert (result is None) == (k < latency)
+        if result is not None:
+            out.append(result)
+        largest = max(largest, len(stream.stream._frames) + len(stream.stream._outputs))
+    assert len(out) == len(poses) - latency
+    tail = stream.flush()
+    assert len(tail) == latency and np.isfinite(np.concatenate([np.stack(out), tail])).all()
+    assert largest <= stream.stream.window + latency + stream.hop  # bounded by the window, not the stream
+
+
+def test_streamed_frames_stay_near_the_offline_answer():
+    """ridge+savgol streamed at latency 16 against the same method offline, on the street track: the
+    per-frame map is the same, only the smoothing window's edges differ."""
+    import jumps_pl
+
+    poses, scores = _street_frames()
+    offline = jumps_pl.Upsampler(method="ridge+savgol", fps=30).upsample(poses, confidence=scores)
+    stream = jumps_pl.StreamingUpsampler(method="ridge+savgol", latency=16)
+    live = [r for k in range(len(poses)) if (r := stream.push(poses[k], scores[k])) is not None]
+    live = np.concatenate([np.stack(live), stream.flush()])
+    torso = np.linalg.norm(poses[:, 0] - poses[:, 6], axis=-1).mean()
+    assert np.median(np.linalg.norm(live - offline, axis=-1)) < 0.05 * torso
+
+
+def test_missing_frames_and_bad_latency():
+    import jumps_pl
+
+    poses, scores = _street_frames()
+    stream = jumps_pl.StreamingUpsampler(method="ridge", latency=4)
+    outs = [stream.push(None if k % 10 == 5 else poses[k], scores[k]) for k in range(40)]
+    assert all(np.isfinite(o).all() for o in outs[4:])
+    with pytest.raises(ValueError, match="latency"):
+        jumps_pl.StreamingUpsampler(method="ridge", latency=64)
+    with pytest.raises(ValueError, match="hop"):
+        jumps_pl.StreamingUpsampler(method="ridge", latency=4, hop=9)
+
+
+def test_upsample_with_latency_end_to_end(tmp_path):
+    from jumps_pl.cli import main
+
+    out = tmp_path / "live.npz"
+    assert main(["upsample", str(STREET), "--out", str(out), "--method", "ridge", "--latency", "8", "--fps", "30",
+                 "--quiet"]) == 0
+    with np.load(out) as data:
+        assert data["keypoints"].shape[1:] == (205, 21, 2) and np.isfinite(data["keypoints"][0]).all()
+    assert main(["upsample", str(STREET), "--out", str(tmp_path / "x.npz"), "--latency", "99"]) == 2
+    assert not (tmp_path / "x.npz").exists()
