@@ -129,7 +129,7 @@ class LatentOptimizationCallback(pl.Callback):
         target, head = self._subset(trainer)
         given = make_task("upsampling", target.cpu().numpy(), head.cpu().numpy(), seed=0)
         optimizer = LatentOptimizer(pl_module, **self.infer)
-        pred, _ = optimizer.optimize_windows(torch.as_tensor(given.keypoints_px), torch.as_tensor(given.mask))
+        pred = optimizer.optimize_windows(torch.as_tensor(given.keypoints_px), torch.as_tensor(given.mask))[0]
         mask = torch.zeros(target.shape[:3], dtype=torch.bool)
         mask[..., torch.as_tensor(skeleton.ADDED_INDICES)] = True
         target, head = target.cpu(), head.cpu()

@@ -58,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     render_parser.add_argument("--fps", type=float, help="playback rate (default: the input's, else the video's)")
     render_parser.add_argument("--width", type=int, help="output width in pixels (default: 480 for GIF, the "
                                "video's for MP4)")
+    render_parser.add_argument("--uncertainty", action="store_true", help="circle every inferred joint with its "
+                               "predicted 90%% error radius")
+    render_parser.add_argument("--compare", metavar="OTHER", help="another `jumps upsample` output of the same input "
+                               "(e.g. another --method), drawn side by side")
     render_parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     evaluate_parser = commands.add_parser("evaluate", help="the protocol's three tasks, a row per method: "
                                           "Markdown table and JSON")
@@ -75,6 +79,18 @@ def main(argv: list[str] | None = None) -> int:
     evaluate_parser.add_argument("--save-predictions", metavar="FILE.npz",
                                  help="predictions, ground truth, head sizes and masks per task and row")
     _add_config_arguments(evaluate_parser)
+    calibrate_parser = commands.add_parser("calibrate", help="fit each method's per-joint uncertainty on the "
+                                           "validation split's HPE task (and check it on another set)")
+    calibrate_parser.add_argument("--out", default="calibration.yaml", help="calibration file to write "
+                                  "(use it with upsample.calibration=FILE; default: %(default)s)")
+    calibrate_parser.add_argument("--split", default="val", choices=("val", "ood-val"), help="fitted on (%(default)s)")
+    calibrate_parser.add_argument("--windows", type=int, default=128, help="first N windows of --split (%(default)s)")
+    calibrate_parser.add_argument("--methods", help="comma-separated method names (default: evaluate.rows)")
+    calibrate_parser.add_argument("--check", metavar="SPLIT", help="also measure it on this set (e.g. test-bench)")
+    calibrate_parser.add_argument("--check-windows", type=int, help="first N windows of --check (default: all)")
+    calibrate_parser.add_argument("--report", metavar="FILE", help="the check's table (.md) and numbers (.json)")
+    calibrate_parser.add_argument("--plot", metavar="FILE.png", help="the check's predicted radius against error")
+    _add_config_arguments(calibrate_parser)
     sweep_parser = commands.add_parser("sweep", help="run a wandb sweep file's grid locally, one table")
     sweep_parser.add_argument("file", help="wandb sweep YAML (e.g. experiments/sweeps/ablations.yaml)")
     sweep_parser.add_argument("--out", default="sweep.json", help="results JSON; the table goes beside it as .md")
@@ -93,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "render":
             from jumps_pl.io.video import render
 
-            print(f"rendered: {render(args.input, args.out, args.video, args.fps, args.width, args.overwrite)}")
+            written = render(args.input, args.out, args.video, args.fps, args.width, args.overwrite, args.uncertainty,
+                             args.compare)
+            print(f"rendered: {written}")
             return 0
         if args.command == "sweep":
             from jumps_pl.evaluation.sweep import run_sweep
@@ -105,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             return evaluate(cfg, args)
         if args.command == "upsample":
             return upsample(cfg, args)
+        if args.command == "calibrate":
+            return calibrate(cfg, args)
         if args.command == "train-baseline":
             return train_baseline(cfg, args)
         return {"data-stats": data_stats, "train": train}[args.command](cfg)
@@ -192,6 +212,25 @@ def upsample(cfg: DictConfig, args: argparse.Namespace) -> int:
     upsampler = Upsampler(args.method, fps=args.fps, model=args.model, config=to_container(cfg), latency=args.latency)
     upsampler.upsample_file(args.input, args.out, args.format, args.overwrite, image_size=size,
                             progress=not args.quiet, video_fps=video_fps)
+    return 0
+
+
+def calibrate(cfg: DictConfig, args: argparse.Namespace) -> int:
+    from jumps_pl.config import to_container
+    from jumps_pl.evaluation.calibration import run
+    from jumps_pl.files import check_output
+    from jumps_pl.methods import check_name
+
+    config = to_container(cfg)
+    names = [check_name(n.strip(), "--methods") for n in args.methods.split(",")] if args.methods else \
+        list(config["evaluate"]["rows"])
+    for number, what in ((args.windows, "--windows"), (args.check_windows, "--check-windows")):
+        if number is not None and number < 1:
+            raise ValueError(f"{what} must be >= 1, got {number}")
+    if args.check and args.check not in ("test-bench", "test", "ood-test", "val", "ood-val"):
+        raise ValueError(f"--check {args.check!r}: allowed test-bench, test, ood-test, val, ood-val")
+    check_output(args.out, overwrite=True)
+    run(config, names, args.out, args.split, args.windows, args.check, args.check_windows, args.report, args.plot)
     return 0
 
 

@@ -48,3 +48,12 @@ def draw_input(draw: ImageDraw.ImageDraw, input_px: np.ndarray, width: int) -> N
     for a, b in skeleton.INPUT_BONES:
         if present[a] and present[b]:
             draw.line([tuple(input_px[a]), tuple(input_px[b])], fill=COLOURS["input"], width=max(1, width // 2))
+
+
+def draw_uncertainty(draw: ImageDraw.ImageDraw, pose_px: np.ndarray, radius_px: np.ndarray, joints: np.ndarray,
+                     width: int) -> None:
+    """A circle of the predicted 90% radius around each joint where ``joints`` (21,) is True."""
+    for j in np.flatnonzero(joints & np.isfinite(radius_px) & np.isfinite(pose_px).all(axis=-1)):
+        x, y = pose_px[j]
+        r = float(radius_px[j])
+        draw.ellipse([x - r, y - r, x + r, y + r], outline=bone_colour(int(j)), width=max(1, width // 2))

@@ -25,3 +25,38 @@ def plot_pckh_curves(curves: dict[str, list[float]], title: str) -> np.ndarray:
     figure.tight_layout()
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def plot_uncertainty(pairs: dict[str, tuple[np.ndarray, np.ndarray]], title: str, points: int = 4000) -> np.ndarray:
+    """Predicted 90% radius against actual error (px), log-log, a panel per method, with the binned
+    90th percentile of the error (what a calibrated radius should follow) and the line error = radius."""
+    figure = Figure(figsize=(4.2 * len(pairs), 4.2))
+    canvas = FigureCanvasAgg(figure)
+    rng = np.random.default_rng(0)
+    for i, (name, (radius, error)) in enumerate(pairs.items()):
+        ax = figure.add_subplot(1, len(pairs), i + 1)
+        ok = np.isfinite(radius) & (radius > 0) & (error > 0)
+        radius, error = radius[ok], error[ok]
+        pick = rng.choice(len(radius), size=min(points, len(radius)), replace=False)
+        ax.scatter(radius[pick], error[pick], s=2, alpha=0.25, color="tab:blue", rasterized=True)
+        edges = np.quantile(radius, np.linspace(0, 1, 13))
+        centres, p90 = [], []
+        for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+            inside = (radius >= lo) & (radius <= hi)
+            if inside.sum() > 20:
+                centres.append(np.median(radius[inside]))
+                p90.append(np.quantile(error[inside], 0.9))
+        ax.plot(centres, p90, color="tab:red", lw=2, label="90th percentile of the error")
+        top = max(radius.max(), error.max())
+        ax.plot([0.1, top], [0.1, top], color="0.3", ls="--", lw=1, label="error = radius")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("predicted 90% radius (px)")
+        ax.set_ylabel("actual error (px)")
+        ax.set_title(name, fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left")
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()

@@ -135,6 +135,7 @@ class ModelsSchema:
 class UpsampleSchema:
     method: str = MISSING  # a registered method: checked by the registry (jumps_pl.methods)
     min_confidence: float = _f(min=0, max=1)
+    calibration: Optional[str] = MISSING
     fps: Optional[float] = _f(gt=0)
 
 

@@ -24,6 +24,7 @@ from jumps_pl.config import load_config, to_container
 from jumps_pl.files import check_output
 from jumps_pl.inference.postprocess import upsample_arrays, upsample_track, windows_for
 from jumps_pl.inference.stream import Stream
+from jumps_pl.inference.uncertainty import load_calibrations
 from jumps_pl.io.formats import PoseFile, Track, read_poses
 from jumps_pl.io.tracks import UpsampledTrack
 from jumps_pl.io.writers import output_kind, write_output
@@ -67,6 +68,7 @@ class Upsampler:
             self.config = config
         self.method: Method = build_methods(config, [self.name])[self.name]
         self.model_fps = float(getattr(self.method, "fps", config["data"]["fps"]))
+        self.calibration = load_calibrations(config["upsample"].get("calibration")).get(self.name)
         # latency: run tracks as live use would (inference/stream.py), each frame `latency` frames late
         self.latency = latency
         if latency is not None:
@@ -89,11 +91,14 @@ class Upsampler:
 
     # --- arrays -----------------------------------------------------------------------------------
     def upsample(self, keypoints: np.ndarray, mask: np.ndarray | None = None, confidence: np.ndarray | None = None,
-                 fps: float | None = None) -> np.ndarray:
+                 fps: float | None = None, with_uncertainty: bool = False
+                 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """21 joints (F, 21, 2) px from ``keypoints`` (F, 12, 2) in COCO body order, or (F, 21, 2).
 
         ``mask`` (F, J) marks present entries (default: the finite ones); ``confidence`` (F, J) the
         detector's scores (default 1), gated at ``upsample.min_confidence`` as `jumps upsample` does.
+        ``with_uncertainty``: also return each joint's predicted 90% error radius (F, 21) px
+        (``inference/uncertainty.py``; NaN where the method has no calibration).
         """
         keypoints = np.asarray(keypoints, dtype=np.float64)
         if keypoints.ndim != 3 or keypoints.shape[1:] not in ((12, 2), (21, 2)) or len(keypoints) == 0:
@@ -114,7 +119,7 @@ class Upsampler:
         fps_in = self.rate_for(fps, "the array")
         out, _, _ = upsample_arrays(self._predict, full, conf, given, fps_in, self.model_fps,
                                     self.config["upsample"]["min_confidence"], "the array")
-        return out
+        return (out[..., :2], out[..., 2]) if with_uncertainty else out[..., :2]
 
     def upsample_track(self, track: Track, fps: float, progress: Callable[[int], None] | None = None
                        ) -> UpsampledTrack:
@@ -122,9 +127,17 @@ class Upsampler:
                               progress)
 
     def _predict(self, keypoints, mask, weight, progress):
+        """Positions and the predicted 90% radius of every joint, (F, 21, 3), at the model's rate."""
         if self.latency is not None:
-            return Stream(self.method, self.latency, None, 0.0).run(keypoints, mask, weight)
-        return self.method.predict_track(keypoints, mask, weight, progress).keypoints
+            out, spread = Stream(self.method, self.latency, None, 0.0).run(keypoints, mask, weight), None
+        else:
+            prediction = self.method.predict_track(keypoints, mask, weight, progress)
+            out, spread = prediction.keypoints, prediction.extras.get("spread_px")
+        if self.calibration is None:
+            radius = np.full(out.shape[:2], np.nan, dtype=np.float32)
+        else:
+            radius = self.calibration.radius_px(out, keypoints, np.where(mask, weight, 0.0), spread)
+        return np.concatenate([out, radius[..., None]], axis=-1)
 
     # --- files ------------------------------------------------------------------------------------
     def upsample_file(self, source: str | Path, out: str | Path, format: str | None = None, overwrite: bool = False,

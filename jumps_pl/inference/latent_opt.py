@@ -24,6 +24,8 @@ from jumps_pl.inference.windows import predict_sequence
 from jumps_pl.models.jumps_gan import JumpsGAN
 from jumps_pl.models.normalization import fit_normalization
 
+SPREAD_STARTS = 3  # the spread of a joint is measured among this many best starts
+
 
 class LatentOptimizer:
     def __init__(self, model: JumpsGAN, starts: int, iterations: int, lr: float, prior_weight: float,
@@ -40,23 +42,25 @@ class LatentOptimizer:
 
     # --- windows ----------------------------------------------------------------------------------
     def optimize_windows(self, keypoints_px: torch.Tensor, mask: torch.Tensor,
-                         confidence: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                         confidence: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Full 21-joint windows (N, T, 21, 2) px from (N, T, 21, 2) px with ``mask`` (N, T, 21).
 
-        Returns the predictions and each window's final loss (N,).
+        Returns the predictions, each window's final loss (N,), and the spread (N, T, 21) px of every
+        joint among the best starts (``SPREAD_STARTS`` lowest losses): how much equally good fits disagree.
         """
-        outputs, losses = [], []
+        outputs, losses, spreads = [], [], []
         with _frozen(self.model):
             for first in range(0, len(keypoints_px), self.batch_windows):
                 part = slice(first, first + self.batch_windows)
                 conf = None if confidence is None else confidence[part]
-                out, loss = self._optimize_batch(keypoints_px[part], mask[part], conf, first)
+                out, loss, spread = self._optimize_batch(keypoints_px[part], mask[part], conf, first)
                 outputs.append(out)
                 losses.append(loss)
-        return torch.cat(outputs), torch.cat(losses)
+                spreads.append(spread)
+        return torch.cat(outputs), torch.cat(losses), torch.cat(spreads)
 
     def _optimize_batch(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None,
-                        offset: int) -> tuple[torch.Tensor, torch.Tensor]:
+                        offset: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         device = self.model.device
         keypoints_px, mask = keypoints_px.to(device), mask.to(device).bool()
         weights = mask.float() if confidence is None else mask.float() * confidence.to(device).clamp_min(0)
@@ -75,8 +79,13 @@ class LatentOptimizer:
         with torch.no_grad():
             loss, poses = self._loss(z, x_rep, w_rep)
             best = loss.view(n, s).argmin(dim=1)
-            chosen = poses.view(n, s, *poses.shape[1:])[torch.arange(n, device=device), best]
-            return norm.invert(chosen).cpu(), loss.view(n, s)[torch.arange(n, device=device), best].cpu()
+            rows = torch.arange(n, device=device)
+            by_start = poses.view(n, s, *poses.shape[1:])
+            chosen = by_start[rows, best]
+            top = loss.view(n, s).topk(min(SPREAD_STARTS, s), dim=1, largest=False).indices  # (N, k)
+            tops = torch.stack([norm.invert(by_start[rows, top[:, i]]) for i in range(top.shape[1])], dim=1)
+            spread = tops.var(dim=1, unbiased=False).sum(-1).sqrt()  # (N, T, J) px
+            return norm.invert(chosen).cpu(), loss.view(n, s)[rows, best].cpu(), spread.cpu()
 
     def _initial_latents(self, x: torch.Tensor, mask: torch.Tensor, offset: int) -> torch.Tensor:
         n, s = len(x), self.starts
@@ -104,14 +113,22 @@ class LatentOptimizer:
                           progress: Callable[[int], None] | None = None) -> np.ndarray:
         """A whole sequence (F, 21, 2) px with ``mask`` (F, 21) -> (F, 21, 2) px, any F >= 1, in
         overlapping windows optimized ``batch_windows`` at a time (``inference/windows.py``)."""
+        return self.upsample_sequence_with_spread(keypoints_px, mask, confidence, progress)[0]
+
+    def upsample_sequence_with_spread(self, keypoints_px: np.ndarray, mask: np.ndarray,
+                                      confidence: np.ndarray | None = None,
+                                      progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """As ``upsample_sequence``, with the spread among the best starts (F, 21) px, blended alike."""
         def predict(windows: np.ndarray, window_mask: np.ndarray, conf: np.ndarray | None, first: int) -> np.ndarray:
             conf_t = None if conf is None else torch.as_tensor(conf, dtype=torch.float32)
             with _frozen(self.model):
-                return self._optimize_batch(torch.as_tensor(windows, dtype=torch.float32),
-                                            torch.as_tensor(window_mask), conf_t, first)[0].numpy()
+                out, _, spread = self._optimize_batch(torch.as_tensor(windows, dtype=torch.float32),
+                                                      torch.as_tensor(window_mask), conf_t, first)
+            return torch.cat([out, spread[..., None]], dim=-1).numpy()  # (B, T, 21, 3): x, y, spread
 
-        return predict_sequence(predict, keypoints_px, mask, confidence, self.window, self.overlap,
+        both = predict_sequence(predict, keypoints_px, mask, confidence, self.window, self.overlap,
                                 self.batch_windows, progress)
+        return both[..., :2], both[..., 2]
 
 
 @contextmanager

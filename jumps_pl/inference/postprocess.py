@@ -22,7 +22,7 @@ from jumps_pl.inference.windows import window_starts
 from jumps_pl.io.tracks import Track, UpsampledTrack
 from jumps_pl.resampling import frame_times, resample, times_at
 
-# predict_track(keypoints (F, 21, 2), mask (F, 21), weight (F, 21), progress) -> (F, 21, 2) px
+# predict_track(keypoints (F, 21, 2), mask (F, 21), weight (F, 21), progress) -> (F, 21, 2 or 3) px
 TrackPredictor = Callable[[np.ndarray, np.ndarray, np.ndarray, Callable[[int], None] | None], np.ndarray]
 _ANCHORS = [int(skeleton.INPUT_INDICES[c]) for c in (0, 1, 6, 7)]  # both shoulders and both hips
 
@@ -48,14 +48,16 @@ def upsample_track(predict: TrackPredictor, track: Track, fps_in: float, model_f
     given[skeleton.INPUT_INDICES] = True
     out, observed, conf = upsample_arrays(predict, keypoints, confidence, given, fps_in, model_fps, min_confidence,
                                           f"track {track.track_id}", progress)
-    return UpsampledTrack(track.track_id, np.arange(first, last + 1), out, observed, conf, detected)
+    radius = out[..., 2] if out.shape[-1] == 3 else None
+    return UpsampledTrack(track.track_id, np.arange(first, last + 1), out[..., :2], observed, conf, detected, radius)
 
 
 def upsample_arrays(predict: TrackPredictor, keypoints: np.ndarray, confidence: np.ndarray, given: np.ndarray,
                     fps_in: float, model_fps: float, min_confidence: float, what: str,
                     progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(L, 21, 2) px with confidences (L, 21) on the joints ``given`` (21,) -> the 21 joints (L, 21, 2),
-    where they were observed (L, 21), and the detector's confidence there (0 elsewhere)."""
+    """(L, 21, 2) px with confidences (L, 21) on the joints ``given`` (21,) -> the 21 joints (L, 21, C),
+    where they were observed (L, 21), and the detector's confidence there (0 elsewhere). ``predict``
+    returns C = 2 (positions) or 3 (positions and a per-joint radius), resampled alike."""
     length = len(keypoints)
     present = (confidence >= max(min_confidence, 1e-6)) & given
     if not present[:, _ANCHORS].all(axis=1).any():

@@ -212,3 +212,4 @@ class UpsampledTrack:
     observed: np.ndarray
     confidence: np.ndarray
     detected: np.ndarray
+    uncertainty: np.ndarray | None = None  # (L, 21) px: the predicted 90% error radius of every joint

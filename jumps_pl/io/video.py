@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from jumps_pl import skeleton
-from jumps_pl.drawing import draw_input, draw_pose
+from jumps_pl.drawing import draw_input, draw_pose, draw_uncertainty
 from jumps_pl.files import check_output, write_atomically
 from jumps_pl.io.tracks import LAYOUTS, PoseFormatError, _frame_number
 
@@ -20,13 +20,17 @@ from jumps_pl.io.tracks import LAYOUTS, PoseFormatError, _frame_number
 @dataclass
 class Upsampled:
     """What `jumps upsample` wrote: ``keypoints`` (P, F, 21, 2) px (NaN outside a track), ``inputs``
-    (P, F, 12, 2) (NaN where not detected), ``frames`` (F,) frame numbers, ``fps``."""
+    (P, F, 12, 2) (NaN where not detected), ``frames`` (F,) frame numbers, ``fps``; ``uncertainty``
+    (P, F, 21) the predicted 90% radius in px (NaN where not written) and ``inferred`` (P, F, 21) the
+    joints the method inferred rather than took from a confident detection."""
 
     keypoints: np.ndarray
     inputs: np.ndarray
     frames: np.ndarray
     fps: float | None
     track_ids: list[str]
+    uncertainty: np.ndarray | None = None
+    inferred: np.ndarray | None = None
 
 
 def read_upsampled(path: str | Path) -> Upsampled:
@@ -39,8 +43,9 @@ def read_upsampled(path: str | Path) -> Upsampled:
     if path.suffix.lower() == ".npz":
         try:
             with np.load(path, allow_pickle=False) as data:
+                uncertainty = data["uncertainty_px"] if "uncertainty_px" in data.files else None
                 return Upsampled(data["keypoints"], data["input_keypoints"], data["frames"], float(data["fps"]),
-                                 [str(t) for t in data["track_ids"]])
+                                 [str(t) for t in data["track_ids"]], uncertainty, ~data["observed"])
         except (KeyError, ValueError, OSError) as err:
             raise PoseFormatError(f"{path}: not an output of `jumps upsample` ({err})") from None
     if path.suffix.lower() != ".json":
@@ -49,7 +54,7 @@ def read_upsampled(path: str | Path) -> Upsampled:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as err:
         raise PoseFormatError(f"{path}: malformed JSON at line {err.lineno}: {err.msg}") from None
-    rows: list[tuple[int, str, list, list]] = []
+    rows: list[tuple] = []
     fps = None
     if isinstance(data, dict) and "detections" in data:
         fps = data.get("fps")
@@ -58,20 +63,21 @@ def read_upsampled(path: str | Path) -> Upsampled:
                 marks = d.get("landmarks") or []
                 names = data.get("landmark_names") or []
                 given = [marks[names.index(n)][:2] for n in skeleton.LOW_RES_JOINTS] if marks and names else []
-                rows.append((int(d["frame"]), "0", [v[:2] for v in d["jumps_landmarks"]], given))
+                rows.append((int(d["frame"]), "0", [v[:2] for v in d["jumps_landmarks"]], given,
+                             [v[2] for v in d["jumps_landmarks"]], d.get("jumps_uncertainty_px")))
     elif isinstance(data, list):
         for i, e in enumerate(data):
             if isinstance(e, dict) and "jumps_keypoints" in e:
-                flat = np.asarray(e["jumps_keypoints"], dtype=np.float64).reshape(-1, 3)[:, :2].tolist()
+                triples = np.asarray(e["jumps_keypoints"], dtype=np.float64).reshape(-1, 3)
                 kp = e.get("keypoints") or []
                 given = np.asarray(kp, dtype=np.float64).reshape(-1, 3)[5:17, :2].tolist() if len(kp) >= 51 else []
                 rows.append((_frame_number(path, f"entry {i}", e["image_id"]), str(e.get("jumps_track", 0)),
-                             flat, given))
+                             triples[:, :2].tolist(), given, triples[:, 2].tolist(), e.get("jumps_uncertainty_px")))
     return _assemble(path, rows, fps)
 
 
 def _read_openpose_output(folder: Path) -> Upsampled:
-    rows: list[tuple[int, str, list, list]] = []
+    rows: list[tuple] = []
     for order, file in enumerate(sorted(folder.glob("*.json"))):
         try:
             data = json.loads(file.read_text())
@@ -81,26 +87,33 @@ def _read_openpose_output(folder: Path) -> Upsampled:
         for person in data.get("people", []):
             if "jumps_keypoints_2d" not in person:
                 continue
-            flat = np.asarray(person["jumps_keypoints_2d"], dtype=np.float64).reshape(-1, 3)[:, :2].tolist()
+            triples = np.asarray(person["jumps_keypoints_2d"], dtype=np.float64).reshape(-1, 3)
             kp = np.asarray(person.get("pose_keypoints_2d") or [], dtype=np.float64).reshape(-1, 3)
             layout = {25: "body25", 18: "coco18"}.get(len(kp))
             given = kp[list(LAYOUTS[layout]), :2].tolist() if layout else []
-            rows.append((frame, str(person.get("jumps_track", 0)), flat, given))
+            rows.append((frame, str(person.get("jumps_track", 0)), triples[:, :2].tolist(), given,
+                         triples[:, 2].tolist(), person.get("jumps_uncertainty_px")))
     return _assemble(folder, rows, None)
 
 
-def _assemble(path: Path, rows: list[tuple[int, str, list, list]], fps: float | None) -> Upsampled:
+def _assemble(path: Path, rows: list[tuple], fps: float | None) -> Upsampled:
     if not rows:
         raise PoseFormatError(f"{path}: no jumps_keypoints / jumps_landmarks: not an output of `jumps upsample`")
     frames = np.arange(min(r[0] for r in rows), max(r[0] for r in rows) + 1)
     tracks = sorted({r[1] for r in rows})
     keypoints = np.full((len(tracks), len(frames), skeleton.NUM_JOINTS, 2), np.nan, dtype=np.float32)
     inputs = np.full((len(tracks), len(frames), 12, 2), np.nan, dtype=np.float32)
-    for frame, track, flat, given in rows:
-        keypoints[tracks.index(track), frame - frames[0]] = flat
+    uncertainty = np.full(keypoints.shape[:3], np.nan, dtype=np.float32)
+    inferred = np.zeros(keypoints.shape[:3], dtype=bool)
+    for frame, track, flat, given, confidence, radius in rows:
+        at = (tracks.index(track), frame - frames[0])
+        keypoints[at] = flat
+        inferred[at] = np.asarray(confidence) == 0
         if given:
-            inputs[tracks.index(track), frame - frames[0]] = given
-    return Upsampled(keypoints, inputs, frames, fps, tracks)
+            inputs[at] = given
+        if radius is not None:
+            uncertainty[at] = [np.nan if r is None else r for r in radius]
+    return Upsampled(keypoints, inputs, frames, fps, tracks, uncertainty, inferred)
 
 
 def video_size(path: str | Path) -> tuple[int, int]:
@@ -151,23 +164,39 @@ def _video_frames(video: Path | None) -> tuple[Iterator[np.ndarray] | None, floa
     return frames(), float(stream.average_rate) if stream.average_rate else None, (stream.width, stream.height)
 
 
-def _draw(image: Image.Image, upsampled: Upsampled, k: int, scale: float) -> None:
+def _draw(image: Image.Image, upsampled: Upsampled, k: int, scale: float, uncertainty: bool) -> None:
     draw = ImageDraw.Draw(image)
     width = max(2, round(3 * scale * image.width / 640))
     for p in range(len(upsampled.keypoints)):
         draw_input(draw, upsampled.inputs[p, k] * scale, width)
         draw_pose(draw, upsampled.keypoints[p, k] * scale, width)
+        if uncertainty and upsampled.uncertainty is not None:
+            draw_uncertainty(draw, upsampled.keypoints[p, k] * scale, upsampled.uncertainty[p, k] * scale,
+                             upsampled.inferred[p, k], width)
+
+
+def _title(image: Image.Image, text: str) -> None:
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, 8 + 7 * len(text), 16], fill=(0, 0, 0))
+    draw.text((4, 2), text, fill=(255, 255, 255))
 
 
 def render(source: str | Path, out: str | Path, video: str | Path | None = None, fps: float | None = None,
-           width: int | None = None, overwrite: bool = False) -> Path:
+           width: int | None = None, overwrite: bool = False, uncertainty: bool = False,
+           compare: str | Path | None = None) -> Path:
     """Draw every frame of an upsampled file: grey = the detector's input joints, colours = the 21
-    joints (left blue, right red, centre and added joints yellow)."""
+    joints (left blue, right red, centre and added joints yellow). ``uncertainty``: a circle of the
+    predicted 90% radius around every inferred joint. ``compare``: another output of `jumps upsample`
+    on the same input (another method), drawn side by side over the same frames."""
     out = Path(out)
     if out.suffix.lower() not in (".gif", ".mp4"):
         raise ValueError(f"--out {out}: render writes .gif or .mp4")
     check_output(out, overwrite)
     upsampled = read_upsampled(source)
+    other = read_upsampled(compare) if compare else None
+    if uncertainty and (upsampled.uncertainty is None or not np.isfinite(upsampled.uncertainty).any()):
+        raise ValueError(f"{source}: has no uncertainty to draw (written by `jumps upsample` 0.2 or later, with a "
+                         "calibrated method)")
     frames_iter, video_fps, size = _video_frames(Path(video) if video else None)
     fps = fps or upsampled.fps or video_fps or 30.0
     if size is None:
@@ -189,8 +218,21 @@ def render(source: str | Path, out: str | Path, video: str | Path | None = None,
             continue
         image = (Image.fromarray(background).resize(out_size) if background is not None
                  else Image.new("RGB", out_size, (255, 255, 255)))
-        _draw(image, upsampled, frame - int(upsampled.frames[0]), scale)
-        images.append(image)
+        if other is None:
+            _draw(image, upsampled, frame - int(upsampled.frames[0]), scale, uncertainty)
+            images.append(image)
+            continue
+        right = image.copy()
+        _draw(image, upsampled, frame - int(upsampled.frames[0]), scale, uncertainty)
+        k = frame - int(other.frames[0])
+        if 0 <= k < len(other.frames):
+            _draw(right, other, k, scale, uncertainty and other.uncertainty is not None)
+        _title(image, Path(source).stem)
+        _title(right, Path(compare).stem)
+        both = Image.new("RGB", (2 * out_size[0], out_size[1]))
+        both.paste(image, (0, 0))
+        both.paste(right, (out_size[0], 0))
+        images.append(both)
     if out.suffix.lower() == ".gif":
         write_atomically(out, lambda tmp: images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
                                                          duration=round(1000 / fps), loop=0))

@@ -9,7 +9,9 @@ Added fields (the input's own fields are kept as they were):
   missing frames get ``{"frame", "landmarks": null, "jumps_landmarks"}``.
 - OpenPose folder: top-level ``jumps_joint_names`` in every frame file; per person ``jumps_keypoints_2d``.
 ``c`` is the detector's confidence where the joint was observed (at or above ``infer.min_confidence``)
-and 0 where JUMPS inferred it.
+and 0 where JUMPS inferred it. Beside it (not instead of it), every writer gives each joint's predicted
+90% error radius in pixels (``inference/uncertainty.py``): ``jumps_uncertainty_px`` (JSON and OpenPose:
+21 numbers per entry, person or detection), ``uncertainty_px`` (npz), ``NAME_u`` columns (csv).
 """
 from __future__ import annotations
 
@@ -44,6 +46,13 @@ def output_kind(out: Path, pose_file: PoseFile) -> str:
         return "openpose"
     raise ValueError(f"--out {out}: unknown output format; use .json, .npz, .csv"
                      f"{' or a folder (OpenPose)' if pose_file.format == 'openpose' else ''}")
+
+
+def _radius(result: UpsampledTrack, k: int) -> list[float | None]:
+    """The predicted 90% radius (px) of the 21 joints of frame k; null where none was calibrated."""
+    if result.uncertainty is None:
+        return [None] * skeleton.NUM_JOINTS
+    return [round(float(u), 2) if np.isfinite(u) else None for u in result.uncertainty[k]]
 
 
 def _triples(result: UpsampledTrack, k: int) -> list[list[float]]:
@@ -91,16 +100,19 @@ def _write_npz(tmp: Path, pose_file: PoseFile, results: list[UpsampledTrack], fp
     observed = np.zeros(shape + (skeleton.NUM_JOINTS,), dtype=bool)
     confidence = np.zeros(shape + (skeleton.NUM_JOINTS,), dtype=np.float32)
     detected = np.zeros(shape, dtype=bool)
+    uncertainty = np.full(shape + (skeleton.NUM_JOINTS,), np.nan, dtype=np.float32)
     inputs = np.full(shape + (12, 2), np.nan, dtype=np.float32)
     tracks = {t.track_id: t for t in pose_file.tracks}
     for p, r in enumerate(results):
         rows = r.frames - first
         keypoints[p, rows], observed[p, rows], confidence[p, rows] = r.keypoints, r.observed, r.confidence
         detected[p, rows] = r.detected
+        if r.uncertainty is not None:
+            uncertainty[p, rows] = r.uncertainty
         track = tracks[r.track_id]
         inputs[p, track.frames - first] = track.keypoints
     np.savez_compressed(tmp, keypoints=keypoints, observed=observed, confidence=confidence, detected=detected,
-                        input_keypoints=inputs, frames=frames, fps=np.float64(fps),
+                        uncertainty_px=uncertainty, input_keypoints=inputs, frames=frames, fps=np.float64(fps),
                         track_ids=np.asarray([str(r.track_id) for r in results]),
                         joint_names=np.asarray(NAMES), input_joint_names=np.asarray(skeleton.LOW_RES_JOINTS))
 
@@ -108,12 +120,14 @@ def _write_npz(tmp: Path, pose_file: PoseFile, results: list[UpsampledTrack], fp
 def _write_csv(tmp: Path, results: list[UpsampledTrack]) -> None:
     with open(tmp, "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["frame", "track", "detected", *(f"{n}_{a}" for n in NAMES for a in "xyc")])
+        writer.writerow(["frame", "track", "detected", *(f"{n}_{a}" for n in NAMES for a in "xyc"),
+                         *(f"{n}_u" for n in NAMES)])
         for r in results:
             for k, frame in enumerate(r.frames):
                 cells = [f"{v:.2f}" if i % 3 < 2 else f"{v:.4f}"
                          for i, v in enumerate(np.concatenate([r.keypoints[k], r.confidence[k][:, None]], 1).ravel())]
-                writer.writerow([int(frame), r.track_id, int(r.detected[k]), *cells])
+                radius = ["" if u is None else f"{u:.2f}" for u in _radius(r, k)]
+                writer.writerow([int(frame), r.track_id, int(r.detected[k]), *cells, *radius])
 
 
 def _results_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> list[dict]:
@@ -126,7 +140,7 @@ def _results_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> list[di
         by_frame = dict(zip(track.frames.tolist(), track.entries, strict=True))
         for k, frame in enumerate(r.frames.tolist()):
             fields = {"jumps_keypoints": [v for row in _triples(r, k) for v in row], "jumps_joint_names": NAMES,
-                      "jumps_track": r.track_id}
+                      "jumps_uncertainty_px": _radius(r, k), "jumps_track": r.track_id}
             if frame in by_frame:
                 entries[by_frame[frame]].update(fields)
             else:
@@ -143,10 +157,11 @@ def _mediapipe_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> dict:
     track = pose_file.tracks[0]
     by_frame = dict(zip(track.frames.tolist(), track.entries, strict=True))
     for k, frame in enumerate(result.frames.tolist()):
+        fields = {"jumps_landmarks": _triples(result, k), "jumps_uncertainty_px": _radius(result, k)}
         if frame in by_frame:
-            detections[by_frame[frame]]["jumps_landmarks"] = _triples(result, k)
+            detections[by_frame[frame]].update(fields)
         else:
-            detections.append({"frame": frame, "landmarks": None, "jumps_landmarks": _triples(result, k)})
+            detections.append({"frame": frame, "landmarks": None, **fields})
     detections.sort(key=lambda d: d.get("frame", 0))
     return data
 
@@ -160,12 +175,13 @@ def _write_openpose(out: Path, pose_file: PoseFile, results: list[UpsampledTrack
             flat = [v for row in _triples(r, k) for v in row]
             if frame in by_frame:
                 name, person = by_frame[frame]
-                files[name]["people"][person].update(jumps_keypoints_2d=flat, jumps_track=r.track_id)
+                files[name]["people"][person].update(jumps_keypoints_2d=flat, jumps_uncertainty_px=_radius(r, k),
+                                                     jumps_track=r.track_id)
             else:
                 name = pose_file.frame_ids.get(frame) or str(_image_id_for(frame, pose_file))
                 files.setdefault(name, {"version": 1.3, "people": []})["people"].append(
-                    {"person_id": [-1], "pose_keypoints_2d": [], "jumps_keypoints_2d": flat, "jumps_track": r.track_id,
-                     "jumps_filled": True})
+                    {"person_id": [-1], "pose_keypoints_2d": [], "jumps_keypoints_2d": flat,
+                     "jumps_uncertainty_px": _radius(r, k), "jumps_track": r.track_id, "jumps_filled": True})
     with atomic_folder(out, overwrite) as staging:
         for name, data in files.items():
             data["jumps_joint_names"] = NAMES

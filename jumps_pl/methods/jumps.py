@@ -50,7 +50,7 @@ class Jumps(Method):
         self.model = loader.model(self.model_key, load_jumps)[0]
         self._check_model()
         self.optimizer = LatentOptimizer(self.model, **{**config["infer"], **self.infer_changes})
-        self._last: tuple[np.ndarray, np.ndarray] | None = None  # (input, output): rows that reuse it
+        self._last: tuple[np.ndarray, Prediction] | None = None  # (input, output): rows that reuse it
 
     def _check_model(self) -> None:
         pass
@@ -65,16 +65,18 @@ class Jumps(Method):
 
     def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
         if self._last is not None and self._last[0] is keypoints_px:
-            return Prediction(self._last[1])
+            return self._last[1]
         tensors = [torch.as_tensor(a) for a in (keypoints_px, mask)]
         conf = None if confidence is None else torch.as_tensor(confidence)
-        out = self.optimizer.optimize_windows(*tensors, conf)[0].numpy()
-        self._last = (keypoints_px, out)
-        return Prediction(out)
+        out, _, spread = self.optimizer.optimize_windows(*tensors, conf)
+        prediction = Prediction(out.numpy(), {"spread_px": spread.numpy()})
+        self._last = (keypoints_px, prediction)
+        return prediction
 
     def predict_track(self, keypoints_px, mask, confidence=None,
                       progress: Callable[[int], None] | None = None) -> Prediction:
-        return Prediction(self.optimizer.upsample_sequence(keypoints_px, mask, confidence, progress))
+        out, spread = self.optimizer.upsample_sequence_with_spread(keypoints_px, mask, confidence, progress)
+        return Prediction(out, {"spread_px": spread})
 
 
 class JumpsNoAlignment(Jumps):

@@ -26,10 +26,11 @@ class JumpsRidgeTransfer(Method):
         return self.jumps.window
 
     def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
-        pred = self.jumps.predict_windows(keypoints_px, mask, confidence).keypoints
-        return Prediction(transfer_residual(self.ridge, pred, keypoints_px, mask))
+        pred = self.jumps.predict_windows(keypoints_px, mask, confidence)
+        return Prediction(transfer_residual(self.ridge, pred.keypoints, keypoints_px, mask), pred.extras)
 
     def predict_track(self, keypoints_px, mask, confidence=None, progress=None) -> Prediction:
-        pred = self.jumps.predict_track(keypoints_px, mask, confidence, progress).keypoints
+        pred = self.jumps.predict_track(keypoints_px, mask, confidence, progress)
         present = mask if confidence is None else mask & (confidence > 0)
-        return Prediction(transfer_residual(self.ridge, pred[None], keypoints_px[None], present[None])[0])
+        out = transfer_residual(self.ridge, pred.keypoints[None], keypoints_px[None], present[None])[0]
+        return Prediction(out, pred.extras)
