@@ -5,7 +5,7 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: demo results test lint bench clean-venv
+.PHONY: demo results calibration test lint bench clean-venv
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,15 +16,18 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 # The main job: the shipped JUMPS model and the baselines on the protocol's test-bench (three tasks),
 # with one example window drawn (input, JUMPS, ground truth). About 6 minutes on a 2-core CPU.
-DEMO_ROWS = 'evaluate.rows=[JUMPS,"JUMPS + ridge transfer",ridge,ridge+savgol,masked-conv-ae]'
+DEMO_ROWS = 'evaluate.rows=[JUMPS,"JUMPS + ridge transfer",ridge,ridge+savgol,ridge+gaussian,ridge+one-euro,masked-conv-ae]'
 demo: $(VENV)/.installed
 	$(BIN)/jumps evaluate --out demo/evaluation.json --table demo/table.md --plot demo/pckh-upsampling.png \
 		--render demo/example.png $(DEMO_ROWS)
 
-# The README's results: every row, ablations included (about 16 minutes on a 2-core CPU).
+# The README's results: every row, ablations included, on both evaluation sets: test-bench (about 17
+# minutes on a 2-core CPU) and the out-of-distribution ood-test (about 7 minutes).
 results: $(VENV)/.installed
 	$(BIN)/jumps evaluate --out docs/results/evaluation.json --table docs/results/table.md \
 		--plot docs/results/pckh-upsampling.png --render docs/results/example.png
+	$(BIN)/jumps evaluate data.split=ood-test --out docs/results/ood-test/evaluation.json \
+		--table docs/results/ood-test/table.md --plot docs/results/ood-test/pckh-upsampling.png
 
 test: $(VENV)/.installed
 	WANDB_MODE=offline $(BIN)/python -m pytest -q
@@ -36,6 +39,15 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_data.py
 	$(BIN)/python benchmarks/bench_infer.py
 	$(BIN)/python benchmarks/bench_upsample.py
+	$(BIN)/python benchmarks/bench_memory.py
+	$(BIN)/python benchmarks/bench_streaming.py
+
+# Fit the per-joint uncertainty of every evaluated method on the validation split and check it on
+# test-bench (the shipped jumps_pl/pretrained/calibration.yaml and the README's calibration figures).
+calibration: $(VENV)/.installed
+	$(BIN)/jumps calibrate --out jumps_pl/pretrained/calibration.yaml --windows 128 --check test-bench \
+		--methods 'JUMPS,JUMPS + ridge transfer,ridge,ridge+savgol,ridge+gaussian,ridge+one-euro,masked-conv-ae' \
+		--report docs/results/calibration --plot docs/results/calibration.png
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,0 +1,73 @@
+"""Live use: how accuracy falls with latency, and whether the stream keeps up with 30 fps.
+
+On the protocol's HPE task (test-bench, the first --windows windows), every window is streamed frame by
+frame through ``inference.stream.Stream`` (what ``jumps_pl.StreamingUpsampler`` and
+``jumps upsample --latency`` run) at each latency, and scored like `jumps evaluate`; the offline row is
+the method on the whole window. Compute is the method's own time per pushed frame on this machine.
+
+    python benchmarks/bench_streaming.py [--method JUMPS] [--windows 16] [--latency 0 8 16 32] [key=value]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+
+from jumps_pl.config import load_config, to_container
+from jumps_pl.evaluation.scoring import score
+from jumps_pl.evaluation.tasks import make_task
+from jumps_pl.inference.stream import Stream
+from jumps_pl.methods import build_methods
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--method", default=None, help="default: upsample.method")
+    parser.add_argument("--windows", type=int, default=16)
+    parser.add_argument("--latency", type=int, nargs="*", default=[0, 8, 16, 32])
+    parser.add_argument("settings", nargs="*")
+    args = parser.parse_args()
+    import torch
+
+    from jumps_pl.data.datamodule import MocapDataModule
+
+    config = to_container(load_config(overrides=args.settings))
+    name = args.method or config["upsample"]["method"]
+    method = build_methods(config, [name])[name]
+    datamodule = MocapDataModule(**config["data"])
+    datamodule.setup()
+    batches = [datamodule.to_2d(b) for b in datamodule.dataloader("test-bench")]
+    target = torch.cat([b["keypoints_px"] for b in batches]).numpy()[: args.windows]
+    head = torch.cat([b["head_size_px"] for b in batches]).numpy()[: args.windows]
+    given = make_task("hpe", target, head, config["data"]["bench_seed"])
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}; method {name!r}; "
+          f"HPE, first {len(target)} test-bench windows of {target.shape[1]} frames")
+    print("| latency (frames) | hop | added AUC | input AUC | missing AUC | compute s / frame | keeps up with 30 fps |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    started = time.perf_counter()
+    offline = method.predict_windows(given.keypoints_px, given.mask, given.confidence).keypoints
+    per_frame = (time.perf_counter() - started) / target[..., 0, 0].size
+    _row("offline (whole window)", "", score(offline, target, head, given), per_frame)
+    weight = given.mask * given.confidence
+    for latency in args.latency:
+        outputs, seconds = [], 0.0
+        for k in range(len(target)):
+            stream = Stream(method, latency, None, 0.0)
+            started = time.perf_counter()
+            outputs.append(stream.run(given.keypoints_px[k], given.mask[k], weight[k]))
+            seconds += time.perf_counter() - started
+        frames = target[..., 0, 0].size
+        _row(str(latency), str(stream.hop), score(np.stack(outputs), target, head, given), seconds / frames)
+
+
+def _row(label: str, hop: str, scores: dict, per_frame: float) -> None:
+    keeps = "yes" if per_frame < 1 / 30 else "no"
+    print(f"| {label} | {hop} | {scores['added']['auc']:.4f} | {scores['input']['auc']:.4f} | "
+          f"{scores['missing']['auc']:.4f} | {per_frame:.4f} | {keeps} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
