@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
                                "predicted 90%% error radius")
     render_parser.add_argument("--compare", metavar="OTHER", help="another `jumps upsample` output of the same input "
                                "(e.g. another --method), drawn side by side")
+    render_parser.add_argument("--repairs", action="store_true", help="ring the joints whose detection was "
+                               "relabelled (magenta: left and right exchanged) or set aside (black)")
     render_parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     evaluate_parser = commands.add_parser("evaluate", help="the protocol's three tasks, a row per method: "
                                           "Markdown table and JSON")
@@ -110,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             from jumps_pl.io.video import render
 
             written = render(args.input, args.out, args.video, args.fps, args.width, args.overwrite, args.uncertainty,
-                             args.compare)
+                             args.compare, args.repairs)
             print(f"rendered: {written}")
             return 0
         if args.command == "sweep":

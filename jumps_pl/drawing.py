@@ -20,6 +20,8 @@ COLOURS: dict[str, Colour] = {
     "added": (250, 200, 0),
     "input": (160, 160, 160),
     "outline": (0, 0, 0),
+    "relabelled": (220, 0, 220),
+    "set aside": (0, 0, 0),
 }
 
 
@@ -57,3 +59,12 @@ def draw_uncertainty(draw: ImageDraw.ImageDraw, pose_px: np.ndarray, radius_px: 
         x, y = pose_px[j]
         r = float(radius_px[j])
         draw.ellipse([x - r, y - r, x + r, y + r], outline=bone_colour(int(j)), width=max(1, width // 2))
+
+
+def draw_repairs(draw: ImageDraw.ImageDraw, pose_px: np.ndarray, repair: np.ndarray, width: int) -> None:
+    """A ring around each joint whose detection was relabelled (magenta) or set aside (black)."""
+    for j in np.flatnonzero((repair > 0) & np.isfinite(pose_px).all(axis=-1)):
+        x, y = pose_px[j]
+        r = 3 * width + 2
+        colour = COLOURS["relabelled"] if repair[j] == 1 else COLOURS["set aside"]
+        draw.ellipse([x - r, y - r, x + r, y + r], outline=colour, width=max(2, width))

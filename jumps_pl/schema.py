@@ -111,6 +111,15 @@ class TrainSchema:
 
 
 @dataclass
+class RepairSchema:
+    enabled: bool = MISSING
+    robust_scale: float = _f(gt=0)
+    ratio: float = _f(gt=0, max=1)
+    outlier: float = _f(gt=0)
+    iterations: int = _f(min=0)
+
+
+@dataclass
 class InferSchema:
     starts: int = _f(min=1)
     iterations: int = _f(min=0)
@@ -121,6 +130,7 @@ class InferSchema:
     overlap: int = _f(min=0)
     batch_windows: int = _f(min=1)
     seed: int = MISSING
+    repair: RepairSchema = field(default_factory=RepairSchema)
 
 
 @dataclass
@@ -172,6 +182,12 @@ class GaussianSchema:
 
 
 @dataclass
+class ContinuitySchema:
+    ratio: float = _f(gt=0, max=1)
+    outlier: float = _f(gt=0)
+
+
+@dataclass
 class MaskedConvAESchema:
     width: int = _f(min=1)
     downsamplings: int = _f(min=0, max=6)
@@ -188,6 +204,7 @@ class BaselinesSchema:
     savgol: SavgolSchema = field(default_factory=SavgolSchema)
     one_euro: OneEuroSchema = field(default_factory=OneEuroSchema)
     gaussian: GaussianSchema = field(default_factory=GaussianSchema)
+    continuity: ContinuitySchema = field(default_factory=ContinuitySchema)
     masked_conv_ae: MaskedConvAESchema = field(default_factory=MaskedConvAESchema)
     masked_conv_ae_epochs: int = _f(min=1)
 

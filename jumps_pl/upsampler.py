@@ -127,17 +127,20 @@ class Upsampler:
                               progress)
 
     def _predict(self, keypoints, mask, weight, progress):
-        """Positions and the predicted 90% radius of every joint, (F, 21, 3), at the model's rate."""
+        """Positions, the predicted 90% radius and the repair status of every joint, (F, 21, 4), at the
+        model's rate (status 0 kept, 1 relabelled, 2 set aside)."""
+        status = np.zeros(keypoints.shape[:2])
         if self.latency is not None:
             out, spread = Stream(self.method, self.latency, None, 0.0).run(keypoints, mask, weight), None
         else:
             prediction = self.method.predict_track(keypoints, mask, weight, progress)
             out, spread = prediction.keypoints, prediction.extras.get("spread_px")
+            status = prediction.extras.get("repair", status)
         if self.calibration is None:
             radius = np.full(out.shape[:2], np.nan, dtype=np.float32)
         else:
             radius = self.calibration.radius_px(out, keypoints, np.where(mask, weight, 0.0), spread)
-        return np.concatenate([out, radius[..., None]], axis=-1)
+        return np.concatenate([out, radius[..., None], np.asarray(status, dtype=np.float32)[..., None]], axis=-1)
 
     # --- files ------------------------------------------------------------------------------------
     def upsample_file(self, source: str | Path, out: str | Path, format: str | None = None, overwrite: bool = False,
@@ -156,6 +159,7 @@ class Upsampler:
         log(f"{source}: {pose_file.format}, {len(tracks)} track(s), {frames} frames at {fps:g} fps "
             f"(method {self.name!r}, model {self.model_fps:g} fps)")
         results = self._upsample_tracks(pose_file, tracks, fps, progress, log)
+        log(repair_summary(results))
         started = time.perf_counter()
         write_output(pose_file, results, out, fps, overwrite=overwrite)
         log(f"wrote {out}: {len(results)} track(s) ({time.perf_counter() - started:.1f} s writing)")
@@ -191,3 +195,11 @@ def upsample(keypoints: np.ndarray, mask: np.ndarray | None = None, confidence: 
              ckpt: str | Path | None = None, **infer) -> np.ndarray:
     """One call: ``Upsampler(method, model=model or ckpt, **infer).upsample(keypoints, mask, confidence, fps)``."""
     return Upsampler(method, model=model or ckpt, **infer).upsample(keypoints, mask, confidence, fps)
+
+
+def repair_summary(results: list[UpsampledTrack]) -> str:
+    """One line: how many input entries were relabelled (left/right) or set aside, in how many frames."""
+    relabelled = sum(int((r.repair == 1).sum()) for r in results if r.repair is not None)
+    aside = sum(int((r.repair == 2).sum()) for r in results if r.repair is not None)
+    frames = sum(int((r.repair > 0).any(-1).sum()) for r in results if r.repair is not None)
+    return f"repairs: {relabelled} input entries relabelled (left/right), {aside} set aside, in {frames} frames"

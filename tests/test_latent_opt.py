@@ -116,7 +116,7 @@ def test_evaluate_end_to_end_writes_table_json_plot_example_and_predictions(
     assert set(results) == {"upsampling", "completion", "hpe"}
     # every row of the table, the baselines from the shipped model folders
     assert set(results["upsampling"]) == {"JUMPS", "JUMPS w/o alignment", "JUMPS w/o encoder", "JUMPS + ridge transfer",
-                                          "ridge", "ridge+savgol", "masked-conv-ae"}
+                                          "ridge", "ridge+savgol", "ridge+gaussian", "ridge+one-euro", "masked-conv-ae"}
     assert set(results["completion"]["JUMPS"]) == {"added", "input", "all", "missing", "per_joint"}
     assert set(results["upsampling"]["ridge"]["per_joint"]) == set(skeleton.ADDED_JOINTS)
     ridge = results["upsampling"]["ridge"]["added"]

@@ -97,7 +97,12 @@ def test_a_run_killed_mid_epoch_resumes_with_its_step_epoch_and_optimizer_states
     deadline = time.time() + 300
     while not target.exists() and time.time() < deadline and process.poll() is None:
         time.sleep(0.2)
-    time.sleep(0.5)  # let the write finish (it is written atomically, then we kill)
+    for _ in range(50):  # let the write finish: kill once the checkpoint loads whole
+        try:
+            torch.load(target, map_location="cpu", weights_only=False)
+            break
+        except Exception:
+            time.sleep(0.2)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert target.exists()

@@ -15,6 +15,10 @@ def markdown_table(results: dict) -> str:
                      for k in ("pckh@0.1", "pckh@0.5", "pckh@1.0", "auc")]
             lines.append(f"| {method} | " + " | ".join(cells) + " |")
         lines.append("")
+        if any("repair" in r for r in rows.values()):
+            lines += [f"{task}: flipped (frame, limb pair) entries that come out with the correct sides: "
+                      + ", ".join(f"{m} {r['repair']['flips_correct']:.3f}" for m, r in rows.items() if "repair" in r),
+                      ""]
     lines += per_joint_table(results)
     return "\n".join(lines)
 

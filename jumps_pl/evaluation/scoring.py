@@ -34,6 +34,8 @@ def score(pred_px: np.ndarray, target_px: np.ndarray, head_size_px: np.ndarray, 
         out[name]["auc"] = pckh_auc(pred, target, head, mask).item()
         if name == "added":  # PCKh at a = 0, 0.01, ..., 1, for plots
             out[name]["curve"] = [round(v, 5) for v in pckh(pred, target, head, mask, AUC_THRESHOLDS).tolist()]
+    if task.flipped is not None and task.flipped.any():
+        out["repair"] = {"flips_correct": flips_correct(pred_px, target_px, task.flipped)}
     out["per_joint"] = {}
     for joint in skeleton.ADDED_INDICES.tolist():
         mask = torch.zeros(n, t, j, dtype=torch.bool)
@@ -62,3 +64,17 @@ def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_
             arrays[f"{task}/{name}/pred_px"] = predictions.astype(np.float32)
             results[task][name] = score(predictions, target_px, head_size_px, given)
     return results, arrays
+
+
+def flips_correct(pred_px: np.ndarray, target_px: np.ndarray, flipped: np.ndarray) -> float:
+    """Share of flipped (frame, input pair) entries whose output left joint is nearer the true left
+    joint than the true right one (``hpe-confident``)."""
+    from jumps_pl.evaluation.tasks import INPUT_PAIRS
+
+    right_sides = []
+    for k, (left, right) in enumerate(INPUT_PAIRS):
+        at = flipped[..., k]
+        out_left = pred_px[..., left, :][at]
+        right_sides.append(np.linalg.norm(out_left - target_px[..., left, :][at], axis=-1)
+                           < np.linalg.norm(out_left - target_px[..., right, :][at], axis=-1))
+    return float(np.concatenate(right_sides).mean())

@@ -6,6 +6,11 @@ All randomness is seeded per task and window batch, so every method sees the sam
   about 20% of the window.
 - ``hpe``: as completion, plus a simulated detector's errors (mixture of AR(1)-correlated Gaussians
   and outlier bursts, occasional left/right swaps) and confidences, per ``../shared/PROTOCOL.md``.
+- ``hpe-confident``: exactly the ``hpe`` input, plus the failures detectors make with high confidence
+  (docs/evaluation.md, "Confident failures"): left/right flips in bursts of 3 to 12 frames (one limb
+  pair, all four limbs, or the whole body) on about 9% of frames, and frames of another person (a
+  pose 1 to 4 head sizes away) in bursts of 1 to 4 frames on about 3%, all at confidence 0.6-1.0.
+  ``TaskInput.flipped`` and ``foreign`` say where, for scoring the repair.
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ import numpy as np
 
 from jumps_pl import skeleton
 
-TASKS = ("upsampling", "completion", "hpe")
+TASKS = ("upsampling", "completion", "hpe", "hpe-confident")
 _BURST_FRAMES = (5, 20)
 _MISSING_SHARE = 0.20
 _NARROW, _WIDE, _OUTLIER = 0.60, 0.34, 0.06
@@ -23,7 +28,13 @@ _SIGMA_NARROW, _SIGMA_WIDE = 0.18, 0.40
 _AR = 0.5
 _SWAP_SHARE = 0.02
 # Left/right pairs among the inputs, as (left, right) high-res indices: shoulders, elbows, ... ankles.
-_INPUT_PAIRS = [(int(skeleton.INPUT_INDICES[i]), int(skeleton.INPUT_INDICES[i + 1])) for i in range(0, 12, 2)]
+INPUT_PAIRS = [(int(skeleton.INPUT_INDICES[i]), int(skeleton.INPUT_INDICES[i + 1])) for i in range(0, 12, 2)]
+# Confident failures: which input pairs (indices into INPUT_PAIRS: shoulders 0, elbows 1, wrists 2,
+# hips 3, knees 4, ankles 5) each kind of flip exchanges, and how often each kind is drawn.
+FLIP_KINDS = {"legs": (4, 5), "arms": (1, 2), "limbs": (1, 2, 4, 5), "body": (0, 1, 2, 3, 4, 5)}
+_FLIP_MIX = {"legs": 0.35, "arms": 0.15, "limbs": 0.2, "body": 0.3}
+_FLIP_SHARE, _FLIP_FRAMES = 0.1, (3, 12)
+_FOREIGN_SHARE, _FOREIGN_FRAMES = 0.03, (1, 4)
 
 
 @dataclass
@@ -35,12 +46,17 @@ class TaskInput:
     mask: np.ndarray
     confidence: np.ndarray
     missing: np.ndarray
+    flipped: np.ndarray | None = None   # (N, T, 6) input pairs given with left and right exchanged
+    foreign: np.ndarray | None = None   # (N, T) frames given from another person
 
 
 def make_task(task: str, target_px: np.ndarray, head_size_px: np.ndarray, seed: int) -> TaskInput:
     """The task's input for ground-truth windows ``target_px`` (N, T, 21, 2) and head sizes (N, T)."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
+    if task == "hpe-confident":
+        return _confident_failures(make_task("hpe", target_px, head_size_px, seed), target_px, head_size_px,
+                                   np.random.default_rng([seed, TASKS.index(task)]))
     rng = np.random.default_rng([seed, TASKS.index(task)])
     n, t, j = target_px.shape[:3]
     given = np.zeros((n, t, j), dtype=bool)
@@ -86,12 +102,56 @@ def _simulated_detector(rng: np.random.Generator, target_px: np.ndarray, head_si
     confidence = np.where(outlier, rng.uniform(0.05, 0.5, (n, t, j)),
                           np.where(wide, rng.uniform(0.3, 0.8, (n, t, j)), rng.uniform(0.6, 1.0, (n, t, j))))
     swap = rng.random((n, t)) < _SWAP_SHARE
-    pair = rng.integers(0, len(_INPUT_PAIRS), (n, t))
-    for k, (left, right) in enumerate(_INPUT_PAIRS):
+    pair = rng.integers(0, len(INPUT_PAIRS), (n, t))
+    for k, (left, right) in enumerate(INPUT_PAIRS):
         frames = swap & (pair == k)
         detected[frames, left], detected[frames, right] = detected[frames, right].copy(), detected[frames, left].copy()
     detected = np.where(mask[..., None], detected, 0.0).astype(np.float32)
     return detected, np.where(mask, confidence, 0.0).astype(np.float32)
+
+
+def _confident_failures(given: TaskInput, target_px: np.ndarray, head_size_px: np.ndarray,
+                        rng: np.random.Generator) -> TaskInput:
+    keypoints, confidence = given.keypoints_px.copy(), given.confidence.copy()
+    n, t = keypoints.shape[:2]
+    bursts = burst_mask(rng, (n,), t, _FLIP_FRAMES, _FLIP_SHARE)
+    kinds = list(_FLIP_MIX)
+    flipped = np.zeros((n, t, len(INPUT_PAIRS)), dtype=bool)
+    for w in range(n):  # one kind per burst
+        frame = 0
+        while frame < t:
+            if not bursts[w, frame]:
+                frame += 1
+                continue
+            end = frame
+            while end < t and bursts[w, end]:
+                end += 1
+            kind = kinds[rng.choice(len(kinds), p=list(_FLIP_MIX.values()))]
+            flipped[w, frame:end, list(FLIP_KINDS[kind])] = True
+            frame = end
+    for k, (left, right) in enumerate(INPUT_PAIRS):
+        at = flipped[..., k]
+        keypoints[at, left], keypoints[at, right] = keypoints[at, right].copy(), keypoints[at, left].copy()
+        both = given.mask[..., left] | given.mask[..., right]
+        flipped[..., k] &= both
+    foreign = burst_mask(rng, (n,), t, _FOREIGN_FRAMES, _FOREIGN_SHARE) & ~flipped.any(-1)
+    if n > 1:
+        other = (np.arange(n) + rng.integers(1, n, n)) % n  # another window: another person
+        hips = list(INPUT_PAIRS[3])
+        for w, f in zip(*np.nonzero(foreign), strict=True):
+            source = target_px[other[w], f][skeleton.INPUT_INDICES]
+            scale = head_size_px[w, f] / max(float(head_size_px[other[w], f]), 1e-6)
+            centre = target_px[w, f, hips].mean(0)
+            angle = rng.uniform(0, 2 * np.pi)
+            offset = rng.uniform(1, 4) * head_size_px[w, f] * np.array([np.cos(angle), np.sin(angle)])
+            pose = (source - source[[6, 7]].mean(0)) * scale + centre + offset
+            keypoints[w, f, skeleton.INPUT_INDICES] = np.where(given.mask[w, f, skeleton.INPUT_INDICES, None],
+                                                               pose, 0.0)
+    else:
+        foreign[:] = False
+    confident = (flipped.any(-1) | foreign)[..., None] & given.mask
+    confidence = np.where(confident, rng.uniform(0.6, 1.0, confidence.shape), confidence).astype(np.float32)
+    return TaskInput(keypoints.astype(np.float32), given.mask, confidence, given.missing, flipped, foreign)
 
 
 def _ar1(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:

@@ -29,7 +29,8 @@ SPREAD_STARTS = 3  # the spread of a joint is measured among this many best star
 
 class LatentOptimizer:
     def __init__(self, model: JumpsGAN, starts: int, iterations: int, lr: float, prior_weight: float,
-                 align: bool, encoder_start: bool, overlap: int, batch_windows: int, seed: int):
+                 align: bool, encoder_start: bool, overlap: int, batch_windows: int, seed: int,
+                 repair: dict | None = None):
         if starts < 1 or iterations < 0:
             raise ValueError(f"infer.starts must be >= 1 and infer.iterations >= 0, got {starts}, {iterations}")
         self.model = model
@@ -39,6 +40,9 @@ class LatentOptimizer:
         self.starts, self.iterations, self.lr = starts, iterations, lr
         self.prior_weight, self.align, self.encoder_start = prior_weight, align, encoder_start
         self.overlap, self.batch_windows, self.seed = overlap, batch_windows, seed
+        # repair (``infer.repair``): robust first fit, relabel flips / set outliers aside, refit
+        self.repair = repair if repair and repair.get("enabled") else None
+        self.last_status: torch.Tensor | None = None  # (N, T, J) of the last optimize_windows call
 
     # --- windows ----------------------------------------------------------------------------------
     def optimize_windows(self, keypoints_px: torch.Tensor, mask: torch.Tensor,
@@ -48,7 +52,7 @@ class LatentOptimizer:
         Returns the predictions, each window's final loss (N,), and the spread (N, T, 21) px of every
         joint among the best starts (``SPREAD_STARTS`` lowest losses): how much equally good fits disagree.
         """
-        outputs, losses, spreads = [], [], []
+        outputs, losses, spreads, statuses = [], [], [], []
         with _frozen(self.model):
             for first in range(0, len(keypoints_px), self.batch_windows):
                 part = slice(first, first + self.batch_windows)
@@ -57,6 +61,8 @@ class LatentOptimizer:
                 outputs.append(out)
                 losses.append(loss)
                 spreads.append(spread)
+                statuses.append(self._status)
+        self.last_status = torch.cat(statuses)
         return torch.cat(outputs), torch.cat(losses), torch.cat(spreads)
 
     def _optimize_batch(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None,
@@ -70,12 +76,14 @@ class LatentOptimizer:
         z = self._initial_latents(x, mask, offset).requires_grad_(True)  # (N*S, Z, T')
         x_rep = x.repeat_interleave(s, dim=0)
         w_rep = weights.repeat_interleave(s, dim=0)
-        optimizer = torch.optim.Adam([z], lr=self.lr)
-        for _ in range(self.iterations):
-            loss = self._loss(z, x_rep, w_rep)[0]
-            optimizer.zero_grad()
-            loss.sum().backward()
-            optimizer.step()
+        robust = self.repair["robust_scale"] if self.repair else None
+        self._fit(z, x_rep, w_rep, self.iterations, robust)
+        self._status = torch.zeros(mask.shape, dtype=torch.int8)
+        if self.repair:
+            x, weights, self._status = self._repaired(z, x, weights, x_rep, w_rep, n, s)
+            x_rep, w_rep = x.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
+            self._fit(z, x_rep, w_rep, self.repair["iterations"], None)
+            self._status = self._status.cpu()
         with torch.no_grad():
             loss, poses = self._loss(z, x_rep, w_rep)
             best = loss.view(n, s).argmin(dim=1)
@@ -87,6 +95,55 @@ class LatentOptimizer:
             spread = tops.var(dim=1, unbiased=False).sum(-1).sqrt()  # (N, T, J) px
             return norm.invert(chosen).cpu(), loss.view(n, s)[rows, best].cpu(), spread.cpu()
 
+    def _fit(self, z: torch.Tensor, x: torch.Tensor, weights: torch.Tensor, iterations: int,
+             robust: float | None) -> None:
+        optimizer = torch.optim.Adam([z], lr=self.lr)
+        for _ in range(iterations):
+            loss = self._loss(z, x, weights, robust)[0]
+            optimizer.zero_grad()
+            loss.sum().backward()
+            optimizer.step()
+
+    def _repaired(self, z: torch.Tensor, x: torch.Tensor, weights: torch.Tensor, x_rep: torch.Tensor,
+                  w_rep: torch.Tensor, n: int, s: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """After the robust fit: per frame and group of left/right input pairs, the labelling (given or
+        exchanged) nearer the fit; entries still farther than ``outlier`` from it set aside. Returns the
+        repaired inputs, weights and the status of every entry (0 kept, 1 relabelled, 2 set aside)."""
+        from jumps_pl.baselines.continuity import GROUPS, PAIRS, RELABELLED, SET_ASIDE
+
+        with torch.no_grad():
+            loss, poses = self._loss(z, x_rep, w_rep, self.repair["robust_scale"])
+            best = loss.view(n, s).argmin(dim=1)
+            fit = poses.view(n, s, *poses.shape[1:])[torch.arange(n, device=x.device), best]  # (N, T, J, 2)
+            x, weights = x.clone(), weights.clone()
+            status = torch.zeros(weights.shape, dtype=torch.int8, device=x.device)
+            present = weights > 0
+            for pairs in GROUPS.values():
+                kept = torch.zeros(x.shape[:2], device=x.device)
+                swapped = torch.zeros_like(kept)
+                both = {}  # pairs with both sides given: only those are compared and exchanged
+                for k in pairs:
+                    left, right = PAIRS[k]
+                    both[k] = present[..., left] & present[..., right]
+                    kept += torch.where(both[k], (x[..., left, :] - fit[..., left, :]).norm(dim=-1)
+                                        + (x[..., right, :] - fit[..., right, :]).norm(dim=-1), 0.0)
+                    swapped += torch.where(both[k], (x[..., right, :] - fit[..., left, :]).norm(dim=-1)
+                                           + (x[..., left, :] - fit[..., right, :]).norm(dim=-1), 0.0)
+                exchange = swapped < self.repair["ratio"] * kept  # (N, T)
+                for k in pairs:
+                    left, right = PAIRS[k]
+                    flip = exchange & both[k]
+                    for values in (x, weights):
+                        a, b = values[:, :, left].clone(), values[:, :, right].clone()
+                        values[:, :, left] = torch.where(_expand(flip, a), b, a)
+                        values[:, :, right] = torch.where(_expand(flip, b), a, b)
+                    for side in (left, right):
+                        status[..., side] = torch.where(flip, RELABELLED, status[..., side])
+            far = present & ((x - fit).norm(dim=-1) > self.repair["outlier"])
+            weights = torch.where(far, torch.zeros_like(weights), weights)
+            status = torch.where(far, torch.full_like(status, SET_ASIDE), status)
+        return x, weights, status
+
     def _initial_latents(self, x: torch.Tensor, mask: torch.Tensor, offset: int) -> torch.Tensor:
         n, s = len(x), self.starts
         generator = torch.Generator(device="cpu").manual_seed(self.seed + offset)
@@ -96,14 +153,19 @@ class LatentOptimizer:
                 z[:, 0] = self.model.encoder(x, mask)
         return z.flatten(0, 1)
 
-    def _loss(self, z: torch.Tensor, x: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Per-start loss (N*S,) and the (aligned) generated poses (N*S, T, J, 2), normalized units."""
+    def _loss(self, z: torch.Tensor, x: torch.Tensor, weights: torch.Tensor, robust: float | None = None
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-start loss (N*S,) and the (aligned) generated poses (N*S, T, J, 2), normalized units.
+        ``robust``: the contextual term as c^2 log(1 + r^2 / c^2) (Cauchy), so a few far entries (a flip,
+        another person) cannot pull the fit; None: the paper's squared residual."""
         poses = self.model.generator(z)
         if self.align:
             b = len(poses)
             similarity = fit_similarity(poses.reshape(b, -1, 2), x.reshape(b, -1, 2), weights.reshape(b, -1))
             poses = similarity.apply(poses)
         squared = (poses - x).pow(2).sum(-1)
+        if robust:
+            squared = robust ** 2 * torch.log1p(squared / robust ** 2)
         contextual = (weights * squared).sum(dim=(1, 2)) / weights.sum(dim=(1, 2)).clamp_min(1e-6)
         prior = -self.model.critic(poses) if self.prior_weight else torch.zeros_like(contextual)
         return contextual + self.prior_weight * prior, poses
@@ -113,22 +175,28 @@ class LatentOptimizer:
                           progress: Callable[[int], None] | None = None) -> np.ndarray:
         """A whole sequence (F, 21, 2) px with ``mask`` (F, 21) -> (F, 21, 2) px, any F >= 1, in
         overlapping windows optimized ``batch_windows`` at a time (``inference/windows.py``)."""
-        return self.upsample_sequence_with_spread(keypoints_px, mask, confidence, progress)[0]
+        return self.upsample_sequence_with_extras(keypoints_px, mask, confidence, progress)[0]
 
-    def upsample_sequence_with_spread(self, keypoints_px: np.ndarray, mask: np.ndarray,
+    def upsample_sequence_with_extras(self, keypoints_px: np.ndarray, mask: np.ndarray,
                                       confidence: np.ndarray | None = None,
-                                      progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """As ``upsample_sequence``, with the spread among the best starts (F, 21) px, blended alike."""
+                                      progress: Callable[[int], None] | None = None
+                                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """As ``upsample_sequence``, with the spread among the best starts (F, 21) px and the repair
+        status of every entry (F, 21) (0 kept, 1 relabelled, 2 set aside; where windows overlap, the
+        status most windows gave), blended alike."""
         def predict(windows: np.ndarray, window_mask: np.ndarray, conf: np.ndarray | None, first: int) -> np.ndarray:
             conf_t = None if conf is None else torch.as_tensor(conf, dtype=torch.float32)
             with _frozen(self.model):
                 out, _, spread = self._optimize_batch(torch.as_tensor(windows, dtype=torch.float32),
                                                       torch.as_tensor(window_mask), conf_t, first)
-            return torch.cat([out, spread[..., None]], dim=-1).numpy()  # (B, T, 21, 3): x, y, spread
+            status = self._status.float()
+            extras = torch.stack([spread, (status == 1).float(), (status == 2).float()], dim=-1)
+            return torch.cat([out, extras], dim=-1).numpy()  # (B, T, 21, 5): x, y, spread, relabelled, aside
 
         both = predict_sequence(predict, keypoints_px, mask, confidence, self.window, self.overlap,
                                 self.batch_windows, progress)
-        return both[..., :2], both[..., 2]
+        status = np.where(both[..., 3] > 0.5, 1, np.where(both[..., 4] > 0.5, 2, 0)).astype(np.int8)
+        return both[..., :2], both[..., 2], status
 
 
 @contextmanager
@@ -146,3 +214,8 @@ def _frozen(model: torch.nn.Module) -> Iterator[None]:
         for p, flag in flags:
             p.requires_grad_(flag)
         model.train(was_training)
+
+
+def _expand(flags: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """(N, T) flags broadcast to ``like`` (N, T) or (N, T, 2)."""
+    return flags if like.dim() == flags.dim() else flags[..., None]

@@ -48,8 +48,10 @@ def upsample_track(predict: TrackPredictor, track: Track, fps_in: float, model_f
     given[skeleton.INPUT_INDICES] = True
     out, observed, conf = upsample_arrays(predict, keypoints, confidence, given, fps_in, model_fps, min_confidence,
                                           f"track {track.track_id}", progress)
-    radius = out[..., 2] if out.shape[-1] == 3 else None
-    return UpsampledTrack(track.track_id, np.arange(first, last + 1), out[..., :2], observed, conf, detected, radius)
+    radius = out[..., 2] if out.shape[-1] > 2 else None
+    repair = np.rint(out[..., 3]).astype(np.int8) if out.shape[-1] > 3 else None
+    return UpsampledTrack(track.track_id, np.arange(first, last + 1), out[..., :2], observed, conf, detected, radius,
+                          repair)
 
 
 def upsample_arrays(predict: TrackPredictor, keypoints: np.ndarray, confidence: np.ndarray, given: np.ndarray,
@@ -57,7 +59,7 @@ def upsample_arrays(predict: TrackPredictor, keypoints: np.ndarray, confidence: 
                     progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(L, 21, 2) px with confidences (L, 21) on the joints ``given`` (21,) -> the 21 joints (L, 21, C),
     where they were observed (L, 21), and the detector's confidence there (0 elsewhere). ``predict``
-    returns C = 2 (positions) or 3 (positions and a per-joint radius), resampled alike."""
+    returns C = 2 (positions), 3 (and a per-joint radius) or 4 (and the repair status), resampled alike."""
     length = len(keypoints)
     present = (confidence >= max(min_confidence, 1e-6)) & given
     if not present[:, _ANCHORS].all(axis=1).any():

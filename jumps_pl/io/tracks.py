@@ -200,6 +200,9 @@ def link_tracks(detections: list, max_distance: float = 1.0) -> list[Track]:
     return [_track_from(k, members) for k, members in enumerate(tracks)]
 
 
+REPAIR_CODES = ("kept", "relabelled", "set aside")  # what was done with each input entry (UpsampledTrack.repair)
+
+
 @dataclass
 class UpsampledTrack:
     """``frames`` (L,) input frame numbers first..last; ``keypoints`` (L, 21, 2) px; ``observed``
@@ -213,3 +216,4 @@ class UpsampledTrack:
     confidence: np.ndarray
     detected: np.ndarray
     uncertainty: np.ndarray | None = None  # (L, 21) px: the predicted 90% error radius of every joint
+    repair: np.ndarray | None = None  # (L, 21) int8: the input entry was 0 kept, 1 relabelled (left/right), 2 set aside

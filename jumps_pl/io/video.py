@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from jumps_pl import skeleton
-from jumps_pl.drawing import draw_input, draw_pose, draw_uncertainty
+from jumps_pl.drawing import draw_input, draw_pose, draw_repairs, draw_uncertainty
 from jumps_pl.files import check_output, write_atomically
 from jumps_pl.io.tracks import LAYOUTS, PoseFormatError, _frame_number
 
@@ -31,6 +31,7 @@ class Upsampled:
     track_ids: list[str]
     uncertainty: np.ndarray | None = None
     inferred: np.ndarray | None = None
+    repair: np.ndarray | None = None  # (P, F, 21) 0 kept, 1 relabelled, 2 set aside (io.tracks.REPAIR_CODES)
 
 
 def read_upsampled(path: str | Path) -> Upsampled:
@@ -44,8 +45,9 @@ def read_upsampled(path: str | Path) -> Upsampled:
         try:
             with np.load(path, allow_pickle=False) as data:
                 uncertainty = data["uncertainty_px"] if "uncertainty_px" in data.files else None
+                repair = data["repair"] if "repair" in data.files else None
                 return Upsampled(data["keypoints"], data["input_keypoints"], data["frames"], float(data["fps"]),
-                                 [str(t) for t in data["track_ids"]], uncertainty, ~data["observed"])
+                                 [str(t) for t in data["track_ids"]], uncertainty, ~data["observed"], repair)
         except (KeyError, ValueError, OSError) as err:
             raise PoseFormatError(f"{path}: not an output of `jumps upsample` ({err})") from None
     if path.suffix.lower() != ".json":
@@ -63,8 +65,9 @@ def read_upsampled(path: str | Path) -> Upsampled:
                 marks = d.get("landmarks") or []
                 names = data.get("landmark_names") or []
                 given = [marks[names.index(n)][:2] for n in skeleton.LOW_RES_JOINTS] if marks and names else []
-                rows.append((int(d["frame"]), "0", [v[:2] for v in d["jumps_landmarks"]], given,
-                             [v[2] for v in d["jumps_landmarks"]], d.get("jumps_uncertainty_px")))
+                marks21 = d["jumps_landmarks"]
+                rows.append((int(d["frame"]), "0", [v[:2] for v in marks21], given, [v[2] for v in marks21],
+                             d.get("jumps_uncertainty_px"), d.get("jumps_repair")))
     elif isinstance(data, list):
         for i, e in enumerate(data):
             if isinstance(e, dict) and "jumps_keypoints" in e:
@@ -72,7 +75,8 @@ def read_upsampled(path: str | Path) -> Upsampled:
                 kp = e.get("keypoints") or []
                 given = np.asarray(kp, dtype=np.float64).reshape(-1, 3)[5:17, :2].tolist() if len(kp) >= 51 else []
                 rows.append((_frame_number(path, f"entry {i}", e["image_id"]), str(e.get("jumps_track", 0)),
-                             triples[:, :2].tolist(), given, triples[:, 2].tolist(), e.get("jumps_uncertainty_px")))
+                             triples[:, :2].tolist(), given, triples[:, 2].tolist(), e.get("jumps_uncertainty_px"),
+                             e.get("jumps_repair")))
     return _assemble(path, rows, fps)
 
 
@@ -92,7 +96,7 @@ def _read_openpose_output(folder: Path) -> Upsampled:
             layout = {25: "body25", 18: "coco18"}.get(len(kp))
             given = kp[list(LAYOUTS[layout]), :2].tolist() if layout else []
             rows.append((frame, str(person.get("jumps_track", 0)), triples[:, :2].tolist(), given,
-                         triples[:, 2].tolist(), person.get("jumps_uncertainty_px")))
+                         triples[:, 2].tolist(), person.get("jumps_uncertainty_px"), person.get("jumps_repair")))
     return _assemble(folder, rows, None)
 
 
@@ -105,7 +109,8 @@ def _assemble(path: Path, rows: list[tuple], fps: float | None) -> Upsampled:
     inputs = np.full((len(tracks), len(frames), 12, 2), np.nan, dtype=np.float32)
     uncertainty = np.full(keypoints.shape[:3], np.nan, dtype=np.float32)
     inferred = np.zeros(keypoints.shape[:3], dtype=bool)
-    for frame, track, flat, given, confidence, radius in rows:
+    repair = np.zeros(keypoints.shape[:3], dtype=np.int8)
+    for frame, track, flat, given, confidence, radius, repaired in rows:
         at = (tracks.index(track), frame - frames[0])
         keypoints[at] = flat
         inferred[at] = np.asarray(confidence) == 0
@@ -113,7 +118,9 @@ def _assemble(path: Path, rows: list[tuple], fps: float | None) -> Upsampled:
             inputs[at] = given
         if radius is not None:
             uncertainty[at] = [np.nan if r is None else r for r in radius]
-    return Upsampled(keypoints, inputs, frames, fps, tracks, uncertainty, inferred)
+        if repaired is not None:
+            repair[at] = repaired
+    return Upsampled(keypoints, inputs, frames, fps, tracks, uncertainty, inferred, repair)
 
 
 def video_size(path: str | Path) -> tuple[int, int]:
@@ -164,7 +171,8 @@ def _video_frames(video: Path | None) -> tuple[Iterator[np.ndarray] | None, floa
     return frames(), float(stream.average_rate) if stream.average_rate else None, (stream.width, stream.height)
 
 
-def _draw(image: Image.Image, upsampled: Upsampled, k: int, scale: float, uncertainty: bool) -> None:
+def _draw(image: Image.Image, upsampled: Upsampled, k: int, scale: float, uncertainty: bool,
+          repairs: bool = False) -> None:
     draw = ImageDraw.Draw(image)
     width = max(2, round(3 * scale * image.width / 640))
     for p in range(len(upsampled.keypoints)):
@@ -173,6 +181,8 @@ def _draw(image: Image.Image, upsampled: Upsampled, k: int, scale: float, uncert
         if uncertainty and upsampled.uncertainty is not None:
             draw_uncertainty(draw, upsampled.keypoints[p, k] * scale, upsampled.uncertainty[p, k] * scale,
                              upsampled.inferred[p, k], width)
+        if repairs and upsampled.repair is not None:
+            draw_repairs(draw, upsampled.keypoints[p, k] * scale, upsampled.repair[p, k], width)
 
 
 def _title(image: Image.Image, text: str) -> None:
@@ -183,11 +193,13 @@ def _title(image: Image.Image, text: str) -> None:
 
 def render(source: str | Path, out: str | Path, video: str | Path | None = None, fps: float | None = None,
            width: int | None = None, overwrite: bool = False, uncertainty: bool = False,
-           compare: str | Path | None = None) -> Path:
+           compare: str | Path | None = None, repairs: bool = False) -> Path:
     """Draw every frame of an upsampled file: grey = the detector's input joints, colours = the 21
     joints (left blue, right red, centre and added joints yellow). ``uncertainty``: a circle of the
     predicted 90% radius around every inferred joint. ``compare``: another output of `jumps upsample`
-    on the same input (another method), drawn side by side over the same frames."""
+    on the same input (another method), drawn side by side over the same frames. ``repairs``: a
+    magenta ring where the detector's left and right were exchanged, a black one where its joint was
+    set aside."""
     out = Path(out)
     if out.suffix.lower() not in (".gif", ".mp4"):
         raise ValueError(f"--out {out}: render writes .gif or .mp4")
@@ -219,14 +231,14 @@ def render(source: str | Path, out: str | Path, video: str | Path | None = None,
         image = (Image.fromarray(background).resize(out_size) if background is not None
                  else Image.new("RGB", out_size, (255, 255, 255)))
         if other is None:
-            _draw(image, upsampled, frame - int(upsampled.frames[0]), scale, uncertainty)
+            _draw(image, upsampled, frame - int(upsampled.frames[0]), scale, uncertainty, repairs)
             images.append(image)
             continue
         right = image.copy()
-        _draw(image, upsampled, frame - int(upsampled.frames[0]), scale, uncertainty)
+        _draw(image, upsampled, frame - int(upsampled.frames[0]), scale, uncertainty, repairs)
         k = frame - int(other.frames[0])
         if 0 <= k < len(other.frames):
-            _draw(right, other, k, scale, uncertainty and other.uncertainty is not None)
+            _draw(right, other, k, scale, uncertainty and other.uncertainty is not None, repairs)
         _title(image, Path(source).stem)
         _title(right, Path(compare).stem)
         both = Image.new("RGB", (2 * out_size[0], out_size[1]))

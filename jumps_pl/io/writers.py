@@ -12,6 +12,9 @@ Added fields (the input's own fields are kept as they were):
 and 0 where JUMPS inferred it. Beside it (not instead of it), every writer gives each joint's predicted
 90% error radius in pixels (``inference/uncertainty.py``): ``jumps_uncertainty_px`` (JSON and OpenPose:
 21 numbers per entry, person or detection), ``uncertainty_px`` (npz), ``NAME_u`` columns (csv).
+And what was repaired, per frame and joint (0 the input was kept, 1 relabelled: left and right
+exchanged, 2 set aside as an outlier or another person; ``REPAIR_CODES``): ``jumps_repair`` (JSON and
+OpenPose, with ``jumps_repair_codes``), ``repair`` (npz, with ``repair_codes``), ``NAME_r`` columns (csv).
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ import numpy as np
 
 from jumps_pl import skeleton
 from jumps_pl.files import atomic_folder, check_output, write_atomically, write_text
-from jumps_pl.io.tracks import PoseFile, UpsampledTrack
+from jumps_pl.io.tracks import REPAIR_CODES, PoseFile, UpsampledTrack
 
 __all__ = ["OUTPUT_KINDS", "check_output", "output_kind", "write_output"]
 
@@ -53,6 +56,11 @@ def _radius(result: UpsampledTrack, k: int) -> list[float | None]:
     if result.uncertainty is None:
         return [None] * skeleton.NUM_JOINTS
     return [round(float(u), 2) if np.isfinite(u) else None for u in result.uncertainty[k]]
+
+
+def _repair(result: UpsampledTrack, k: int) -> list[int]:
+    """What was done with the input entries of frame k (``REPAIR_CODES``), 21 codes."""
+    return [0] * skeleton.NUM_JOINTS if result.repair is None else [int(c) for c in result.repair[k]]
 
 
 def _triples(result: UpsampledTrack, k: int) -> list[list[float]]:
@@ -101,6 +109,7 @@ def _write_npz(tmp: Path, pose_file: PoseFile, results: list[UpsampledTrack], fp
     confidence = np.zeros(shape + (skeleton.NUM_JOINTS,), dtype=np.float32)
     detected = np.zeros(shape, dtype=bool)
     uncertainty = np.full(shape + (skeleton.NUM_JOINTS,), np.nan, dtype=np.float32)
+    repair = np.zeros(shape + (skeleton.NUM_JOINTS,), dtype=np.int8)
     inputs = np.full(shape + (12, 2), np.nan, dtype=np.float32)
     tracks = {t.track_id: t for t in pose_file.tracks}
     for p, r in enumerate(results):
@@ -109,10 +118,13 @@ def _write_npz(tmp: Path, pose_file: PoseFile, results: list[UpsampledTrack], fp
         detected[p, rows] = r.detected
         if r.uncertainty is not None:
             uncertainty[p, rows] = r.uncertainty
+        if r.repair is not None:
+            repair[p, rows] = r.repair
         track = tracks[r.track_id]
         inputs[p, track.frames - first] = track.keypoints
     np.savez_compressed(tmp, keypoints=keypoints, observed=observed, confidence=confidence, detected=detected,
-                        uncertainty_px=uncertainty, input_keypoints=inputs, frames=frames, fps=np.float64(fps),
+                        uncertainty_px=uncertainty, repair=repair, repair_codes=np.asarray(REPAIR_CODES),
+                        input_keypoints=inputs, frames=frames, fps=np.float64(fps),
                         track_ids=np.asarray([str(r.track_id) for r in results]),
                         joint_names=np.asarray(NAMES), input_joint_names=np.asarray(skeleton.LOW_RES_JOINTS))
 
@@ -121,13 +133,13 @@ def _write_csv(tmp: Path, results: list[UpsampledTrack]) -> None:
     with open(tmp, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["frame", "track", "detected", *(f"{n}_{a}" for n in NAMES for a in "xyc"),
-                         *(f"{n}_u" for n in NAMES)])
+                         *(f"{n}_u" for n in NAMES), *(f"{n}_r" for n in NAMES)])
         for r in results:
             for k, frame in enumerate(r.frames):
                 cells = [f"{v:.2f}" if i % 3 < 2 else f"{v:.4f}"
                          for i, v in enumerate(np.concatenate([r.keypoints[k], r.confidence[k][:, None]], 1).ravel())]
                 radius = ["" if u is None else f"{u:.2f}" for u in _radius(r, k)]
-                writer.writerow([int(frame), r.track_id, int(r.detected[k]), *cells, *radius])
+                writer.writerow([int(frame), r.track_id, int(r.detected[k]), *cells, *radius, *_repair(r, k)])
 
 
 def _results_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> list[dict]:
@@ -140,7 +152,8 @@ def _results_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> list[di
         by_frame = dict(zip(track.frames.tolist(), track.entries, strict=True))
         for k, frame in enumerate(r.frames.tolist()):
             fields = {"jumps_keypoints": [v for row in _triples(r, k) for v in row], "jumps_joint_names": NAMES,
-                      "jumps_uncertainty_px": _radius(r, k), "jumps_track": r.track_id}
+                      "jumps_uncertainty_px": _radius(r, k), "jumps_repair": _repair(r, k),
+                      "jumps_repair_codes": list(REPAIR_CODES), "jumps_track": r.track_id}
             if frame in by_frame:
                 entries[by_frame[frame]].update(fields)
             else:
@@ -152,12 +165,14 @@ def _results_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> list[di
 def _mediapipe_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> dict:
     data = copy.deepcopy(pose_file.raw)
     data["jumps_joint_names"] = NAMES
+    data["jumps_repair_codes"] = list(REPAIR_CODES)
     detections = data["detections"]
     result = results[0]
     track = pose_file.tracks[0]
     by_frame = dict(zip(track.frames.tolist(), track.entries, strict=True))
     for k, frame in enumerate(result.frames.tolist()):
-        fields = {"jumps_landmarks": _triples(result, k), "jumps_uncertainty_px": _radius(result, k)}
+        fields = {"jumps_landmarks": _triples(result, k), "jumps_uncertainty_px": _radius(result, k),
+                  "jumps_repair": _repair(result, k)}
         if frame in by_frame:
             detections[by_frame[frame]].update(fields)
         else:
@@ -176,13 +191,15 @@ def _write_openpose(out: Path, pose_file: PoseFile, results: list[UpsampledTrack
             if frame in by_frame:
                 name, person = by_frame[frame]
                 files[name]["people"][person].update(jumps_keypoints_2d=flat, jumps_uncertainty_px=_radius(r, k),
-                                                     jumps_track=r.track_id)
+                                                     jumps_repair=_repair(r, k), jumps_track=r.track_id)
             else:
                 name = pose_file.frame_ids.get(frame) or str(_image_id_for(frame, pose_file))
                 files.setdefault(name, {"version": 1.3, "people": []})["people"].append(
                     {"person_id": [-1], "pose_keypoints_2d": [], "jumps_keypoints_2d": flat,
-                     "jumps_uncertainty_px": _radius(r, k), "jumps_track": r.track_id, "jumps_filled": True})
+                     "jumps_uncertainty_px": _radius(r, k), "jumps_repair": _repair(r, k), "jumps_track": r.track_id,
+                     "jumps_filled": True})
     with atomic_folder(out, overwrite) as staging:
         for name, data in files.items():
             data["jumps_joint_names"] = NAMES
+            data["jumps_repair_codes"] = list(REPAIR_CODES)
             (staging / name).write_text(json.dumps(data))

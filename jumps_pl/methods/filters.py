@@ -65,3 +65,19 @@ class RidgeGaussian(Ridge):
     def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
         sigma = self.config["baselines"]["gaussian"]["sigma"]
         return Prediction(gaussian(self.ridge.predict(keypoints_px, mask), sigma))
+
+
+class ContinuityRidgeSavgol(Ridge):
+    name = "continuity+ridge+savgol"
+    summary = "heuristic: left/right flips and outlier frames repaired by continuity, then ridge+savgol"
+    sections = ("baselines.continuity", "baselines.savgol")
+    causal = False
+
+    def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
+        from jumps_pl.baselines.continuity import relabel_by_continuity
+        from jumps_pl.baselines.ridge import savgol
+
+        cfg, sg = self.config["baselines"]["continuity"], self.config["baselines"]["savgol"]
+        repaired, kept, status = relabel_by_continuity(keypoints_px, mask, cfg["ratio"], cfg["outlier"])
+        out = savgol(self.ridge.predict(repaired, kept), sg["window"], sg["order"])
+        return Prediction(out, {"repair": status})

@@ -69,14 +69,26 @@ class Jumps(Method):
         tensors = [torch.as_tensor(a) for a in (keypoints_px, mask)]
         conf = None if confidence is None else torch.as_tensor(confidence)
         out, _, spread = self.optimizer.optimize_windows(*tensors, conf)
-        prediction = Prediction(out.numpy(), {"spread_px": spread.numpy()})
+        prediction = Prediction(out.numpy(), {"spread_px": spread.numpy(),
+                                              "repair": self.optimizer.last_status.numpy()})
         self._last = (keypoints_px, prediction)
         return prediction
 
     def predict_track(self, keypoints_px, mask, confidence=None,
                       progress: Callable[[int], None] | None = None) -> Prediction:
-        out, spread = self.optimizer.upsample_sequence_with_spread(keypoints_px, mask, confidence, progress)
-        return Prediction(out, {"spread_px": spread})
+        out, spread, status = self.optimizer.upsample_sequence_with_extras(keypoints_px, mask, confidence, progress)
+        return Prediction(out, {"spread_px": spread, "repair": status})
+
+
+class JumpsRepair(Jumps):
+    name = "JUMPS + repair"
+    summary = ("design change: JUMPS whose fit first ignores far entries (robust loss), then relabels left/right "
+               "flips and sets foreign entries aside by the prior's fit, and refits (infer.repair)")
+
+    def __init__(self, config: dict, loader):
+        infer = config["infer"]
+        self.infer_changes = {"repair": {**infer["repair"], "enabled": True}}
+        super().__init__(config, loader)
 
 
 class JumpsNoAlignment(Jumps):

@@ -1,0 +1,67 @@
+"""Repairing left/right flips and wrong-person frames by continuity, as tools that try do today.
+
+Frame by frame (causal), for each group of left/right input pairs (the whole body, then all four
+limbs, the legs, the arms), keep the labelling (as given, or left and right exchanged) nearer the
+track of the previous frames (each joint's last seen position); a frame whose joints are on average
+more than ``outlier`` torso lengths from that track is set aside (another person, or a detector
+failure). ``ratio``: a labelling is exchanged only when that costs less than ``ratio`` times keeping it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from jumps_pl import skeleton
+
+# input pairs (high-res left, right) and the groups tested, largest first
+PAIRS = [(int(skeleton.INPUT_INDICES[i]), int(skeleton.INPUT_INDICES[i + 1])) for i in range(0, 12, 2)]
+GROUPS = {"body": (0, 1, 2, 3, 4, 5), "limbs": (1, 2, 4, 5), "legs": (4, 5), "arms": (1, 2)}
+KEPT, RELABELLED, SET_ASIDE = 0, 1, 2
+_SHOULDERS, _HIPS = PAIRS[0], PAIRS[3]
+
+
+def relabel_by_continuity(keypoints: np.ndarray, mask: np.ndarray, ratio: float, outlier: float
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(N, T, 21, 2) px and ``mask`` (N, T, 21) -> repaired keypoints, the mask without set-aside
+    entries, and what was done per entry (N, T, 21): ``KEPT``, ``RELABELLED`` or ``SET_ASIDE``."""
+    keypoints = np.array(keypoints, dtype=np.float64, copy=True)
+    mask = np.array(mask, dtype=bool, copy=True)
+    status = np.zeros(mask.shape, dtype=np.int8)
+    n, t = mask.shape[:2]
+    last = keypoints[:, 0].copy()
+    seen = mask[:, 0].copy()
+    for f in range(1, t):
+        x, present = keypoints[:, f], mask[:, f]
+        torso = _torso(last, seen)
+        for pairs in GROUPS.values():
+            kept, swapped, both = np.zeros(n), np.zeros(n), {}
+            for k in pairs:  # only pairs with both sides given (and seen before) are compared and exchanged
+                left, right = PAIRS[k]
+                both[k] = ok = present[:, left] & present[:, right] & seen[:, left] & seen[:, right]
+                kept += np.where(ok, _dist(x[:, left], last[:, left]) + _dist(x[:, right], last[:, right]), 0.0)
+                swapped += np.where(ok, _dist(x[:, right], last[:, left]) + _dist(x[:, left], last[:, right]), 0.0)
+            exchange = swapped < ratio * kept
+            for k in pairs:
+                left, right = PAIRS[k]
+                flip = exchange & both[k]
+                x[flip, left], x[flip, right] = x[flip, right].copy(), x[flip, left].copy()
+                status[flip, f, left] = status[flip, f, right] = RELABELLED
+        compared = present & seen
+        spread = np.where(compared, _dist(x, last), 0.0).sum(-1) / np.maximum(compared.sum(-1), 1)
+        away = (compared.sum(-1) >= 4) & (spread > outlier * torso)
+        status[away, f] = np.where(present[away], SET_ASIDE, status[away, f])
+        present[away] = False
+        keypoints[:, f], mask[:, f] = x, present
+        last = np.where(present[..., None], x, last)
+        seen |= present
+    return keypoints.astype(np.float32), mask, status
+
+
+def _dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(a - b, axis=-1)
+
+
+def _torso(points: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    shoulders = points[:, list(_SHOULDERS)].mean(1)
+    hips = points[:, list(_HIPS)].mean(1)
+    ok = seen[:, list(_SHOULDERS)].all(1) & seen[:, list(_HIPS)].all(1)
+    return np.where(ok, np.maximum(_dist(shoulders, hips), 1e-6), np.inf)

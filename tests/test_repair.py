@@ -1,0 +1,97 @@
+"""Confident detector failures: the hpe-confident task, the continuity heuristic, the prior's repair,
+and every writer saying what was repaired."""
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from conftest import SHARED_CORPUS
+from jumps_pl import skeleton
+from jumps_pl.baselines.continuity import RELABELLED, SET_ASIDE, relabel_by_continuity
+from jumps_pl.cli import main
+from jumps_pl.evaluation.tasks import INPUT_PAIRS, make_task
+
+STREET = SHARED_CORPUS.parents[1] / "media" / "street" / "alphapose-results.json"
+
+
+@pytest.fixture(scope="module")
+def windows(clip_archive, tmp_path_factory):
+    from conftest import data_config
+    from jumps_pl.data.datamodule import MocapDataModule
+
+    dm = MocapDataModule(**data_config(clip_archive, tmp_path_factory.mktemp("cache"), train_stride=16))
+    dm.setup()
+    batch = dm.to_2d(next(iter(dm.dataloader("train"))), augment=True)
+    return batch["keypoints_px"].numpy()[:32], batch["head_size_px"].numpy()[:32]
+
+
+def test_the_confident_failure_task_is_hpe_plus_confident_flips_and_foreign_frames(windows):
+    target, head = windows
+    plain, failing = make_task("hpe", target, head, 0), make_task("hpe-confident", target, head, 0)
+    assert failing.flipped.any(-1).mean() >= 0.05 and failing.foreign.mean() >= 0.02
+    touched = failing.flipped.any(-1) | failing.foreign
+    np.testing.assert_array_equal(failing.keypoints_px[~touched], plain.keypoints_px[~touched])
+    np.testing.assert_array_equal(failing.mask, plain.mask)
+    confident = failing.confidence[touched][failing.mask[touched]]
+    assert confident.min() >= 0.6  # detector-like confidence where it fails
+    w, f, k = (a[0] for a in np.nonzero(failing.flipped))
+    left, right = INPUT_PAIRS[k]
+    np.testing.assert_allclose(failing.keypoints_px[w, f, left], plain.keypoints_px[w, f, right])
+
+
+def test_continuity_relabels_a_flip_and_sets_a_jump_aside(windows):
+    target, _ = windows
+    given = target[:1].copy()
+    mask = np.ones(given.shape[:3], dtype=bool)
+    given[0, 20:26] = given[0, 20:26][:, [0, 1, 2, 3, 4, 9, 10, 11, 12, 5, 6, 7, 8, 17, 18, 19, 20, 13, 14, 15, 16]]
+    given[0, 40] += 2000.0
+    repaired, kept, status = relabel_by_continuity(given, mask, ratio=0.8, outlier=1.0)
+    assert (status[0, 20:26][:, [6, 10]] == RELABELLED).all()
+    inputs = list(skeleton.INPUT_INDICES)
+    np.testing.assert_allclose(repaired[0, 20:26][:, inputs], target[0, 20:26][:, inputs], atol=1e-3)
+    assert (status[0, 40][mask[0, 40]] == SET_ASIDE).all() and not kept[0, 40].any()
+
+
+def test_the_prior_repair_runs_and_reports_what_it_did(tiny_checkpoint, windows):
+    from jumps_pl.config import load_config, to_container
+    from jumps_pl.methods import build_methods
+
+    target, head = windows
+    config = to_container(load_config(overrides=[f"models.jumps={tiny_checkpoint}", "infer.iterations=20",
+                                                 "infer.repair.iterations=10", "infer.starts=2"]))
+    given = make_task("hpe-confident", target[:8], head[:8], 0)
+    methods = build_methods(config, ["JUMPS", "JUMPS + repair"])
+    plain = methods["JUMPS"].predict_windows(given.keypoints_px, given.mask, given.confidence)
+    repaired = methods["JUMPS + repair"].predict_windows(given.keypoints_px, given.mask, given.confidence)
+    assert not plain.extras["repair"].any()  # the paper's row: repair off by default
+    status = repaired.extras["repair"]
+    assert status.shape == given.mask.shape and set(np.unique(status)) <= {0, 1, 2} and status.any()
+    assert not status[~given.mask].any()  # only given entries are repaired
+    assert np.isfinite(repaired.keypoints).all()
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".json", ".csv"])
+def test_every_writer_says_what_was_repaired(suffix, tmp_path, capsys):
+    out = tmp_path / f"out{suffix}"
+    assert main(["upsample", str(STREET), "--out", str(out), "--method", "continuity+ridge+savgol", "--fps", "50",
+                 "--quiet"]) == 0
+    assert "repairs:" in capsys.readouterr().err
+    if suffix == ".npz":
+        with np.load(out) as data:
+            assert data["repair"].shape == data["confidence"].shape and data["repair_codes"].tolist()[1] == "relabelled"
+    elif suffix == ".json":
+        entry = next(e for e in json.loads(out.read_text()) if "jumps_repair" in e)
+        assert len(entry["jumps_repair"]) == 21 and entry["jumps_repair_codes"] == ["kept", "relabelled", "set aside"]
+    else:
+        with open(out) as handle:
+            assert "Foot_L_r" in next(csv.DictReader(handle))
+
+
+def test_render_marks_repaired_joints(tmp_path):
+    out = tmp_path / "out.npz"
+    assert main(["upsample", str(STREET), "--out", str(out), "--method", "continuity+ridge+savgol", "--fps", "50",
+                 "--quiet"]) == 0
+    assert main(["render", str(out), "--out", str(tmp_path / "r.gif"), "--width", "240", "--repairs"]) == 0
