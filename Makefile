@@ -34,6 +34,7 @@ test: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check jumps_pl tests benchmarks
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_data.py
