@@ -57,6 +57,9 @@ class DataSchema:
     train_camera: CameraSchema = field(default_factory=CameraSchema)
     ood_sources: list[str] = MISSING
     ood_stride: int = _f(min=1)
+    source_balance: float = _f(min=0, max=1)
+    speed: list[float] = _f(gt=0, length=2)
+    bone_jitter: float = _f(min=0, max=0.5)
 
 
 @dataclass
@@ -89,6 +92,7 @@ class ModelSchema:
     loss_weights: LossWeightsSchema = field(default_factory=LossWeightsSchema)
     encoder_masking: EncoderMaskingSchema = field(default_factory=EncoderMaskingSchema)
     nan_policy: str = _f(choices=("stop", "skip"))
+    reconstruction_epochs: int = _f(min=0)
 
 
 @dataclass
@@ -120,6 +124,15 @@ class RepairSchema:
 
 
 @dataclass
+class FusionSchema:
+    repair: bool = MISSING
+    noise_threshold: float = _f(min=0)
+    smoothing: float = _f(min=0)
+    robust: float = _f(min=0)
+    transfer: list[float] = _f(min=0, max=1, length=9)
+
+
+@dataclass
 class InferSchema:
     starts: int = _f(min=1)
     iterations: int = _f(min=0)
@@ -145,6 +158,7 @@ class ModelsSchema:
 class UpsampleSchema:
     method: str = MISSING  # a registered method: checked by the registry (jumps_pl.methods)
     min_confidence: float = _f(min=0, max=1)
+    untangle: float = _f(min=0, max=1)
     calibration: Optional[str] = MISSING
     fps: Optional[float] = _f(gt=0)
 
@@ -223,6 +237,7 @@ class Schema:
     model: ModelSchema = field(default_factory=ModelSchema)
     train: TrainSchema = field(default_factory=TrainSchema)
     infer: InferSchema = field(default_factory=InferSchema)
+    fusion: FusionSchema = field(default_factory=FusionSchema)
     models: ModelsSchema = field(default_factory=ModelsSchema)
     upsample: UpsampleSchema = field(default_factory=UpsampleSchema)
     evaluate: EvaluateSchema = field(default_factory=EvaluateSchema)
@@ -307,6 +322,8 @@ def check_values(config: dict) -> list[str]:
     if not baselines["savgol"]["order"] < baselines["savgol"]["window"]:
         problems.append(f"baselines.savgol.order={baselines['savgol']['order']!r}: must be < baselines.savgol.window "
                         f"({baselines['savgol']['window']})")
+    if isinstance(data["speed"], list) and len(data["speed"]) == 2 and data["speed"][0] > data["speed"][1]:
+        problems.append(f"data.speed={data['speed']!r}: allowed [low, high] with low <= high")
     for camera in ("eval_camera", "train_camera"):
         for name in ("yaw_deg", "pitch_deg", "distance_m"):
             low_high = data[camera][name]

@@ -96,3 +96,57 @@ def test_full_corpus_bench_is_the_protocol_size(tmp_path_factory):
     assert stats["test-bench"]["windows"] == 256
     bench = dm.datasets["test-bench"].windows
     assert len(set(bench.frame.tolist())) == 256
+
+
+def test_speed_augmentation_replays_a_span_at_the_drawn_speed(clip_archive, tmp_path):
+    dm = MocapDataModule(**data_config(clip_archive, tmp_path, batch_size=8, speed=[2.0, 2.0], mirror=False))
+    dm.setup()
+    assert dm.train_span == 127 and dm.datasets["train"][0]["positions_m"].shape == (127, 21, 3)
+    batch = next(iter(dm.train_dataloader()))
+    span = batch["positions_m"]
+    windows = dm._random_speed(span)
+    assert windows.shape == (8, 64, 21, 3)
+    # at speed 2 every frame of the window is a frame of the span two frames after the previous one,
+    # from a start that may fall between frames (linear interpolation)
+    step = windows[:, 1:] - windows[:, :-1]
+    two_frames = 0.5 * (span[:, 2:] - span[:, :-2])
+    assert torch.linalg.vector_norm(step, dim=-1).mean() == pytest.approx(
+        2 * torch.linalg.vector_norm(two_frames, dim=-1).mean().item(), rel=0.15)
+
+
+def test_bone_jitter_scales_left_and_right_bones_alike_and_keeps_the_root(clip_archive, tmp_path):
+    dm = MocapDataModule(**data_config(clip_archive, tmp_path, batch_size=8, bone_jitter=0.1))
+    dm.setup()
+    positions = next(iter(dm.val_dataloader()))["positions_m"]
+    jittered = dm._random_bone_lengths(positions)
+    assert torch.equal(jittered[:, :, skeleton.ROOT], positions[:, :, skeleton.ROOT])
+
+    def length(p, name):
+        j = skeleton.joint_index(name)
+        return torch.linalg.vector_norm(p[:, :, j] - p[:, :, skeleton.PARENTS[j]], dim=-1)
+
+    for left in ("LowerLeg_L", "LowerArm_L", "Toes_L"):
+        right = left[:-2] + "_R"
+        ratio_left = length(jittered, left) / length(positions, left)
+        ratio_right = length(jittered, right) / length(positions, right)
+        torch.testing.assert_close(ratio_left, ratio_right)
+        assert ((ratio_left > 0.9 - 1e-4) & (ratio_left < 1.1 + 1e-4)).all() and ratio_left.std() > 0
+
+
+def test_source_balance_draws_each_archive_equally_often(clip_archive, clip_folder, tmp_path):
+    import shutil
+
+    root = tmp_path / "two"
+    (root / "a").mkdir(parents=True)
+    shutil.copy(clip_archive / "data.zip", root / "a" / "data.zip")
+    (root / "b").mkdir()
+    train = sorted(clip_folder.glob("*.bvh"))[:6]
+    for p in train:  # a few loose files under another folder: a second, smaller source
+        shutil.copy(p, root / "b" / ("copy_" + p.name))
+    dm = MocapDataModule(**data_config(root, tmp_path / "c", batch_size=8, source_balance=1.0))
+    dm.setup()
+    weights = dm._train_weights
+    clips = dm.clips
+    from_b = np.array(["copy_" in clips[c].name for c in dm.datasets["train"].windows.clip_id])
+    assert 0 < from_b.mean() < 0.3  # the loose folder is the smaller source...
+    assert weights[from_b].sum() == pytest.approx(weights[~from_b].sum())  # ...drawn as often as the archive

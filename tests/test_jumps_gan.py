@@ -66,6 +66,16 @@ def test_both_optimizers_step_the_expected_number_of_times_per_batch(clip_archiv
         list(model.encoder.parameters()))
 
 
+def test_reconstruction_epochs_train_encoder_and_generator_alone_then_the_critic_joins(clip_archive, tmp_path):
+    config = tiny_config(clip_archive, tmp_path, "trainer.max_epochs=3", "trainer.limit_train_batches=4",
+                         "model.n_critic=3", "model.reconstruction_epochs=2")
+    trainer, _, _ = _fit(config)
+    opt_d, opt_g = (o.optimizer if hasattr(o, "optimizer") else o for o in trainer.optimizers)
+    assert {int(state["step"]) for state in opt_d.state.values()} == {4 * 3}  # the last epoch only
+    assert {int(state["step"]) for state in opt_g.state.values()} == {3 * 4}
+    assert trainer.global_step == 2 * 4 + 4 * (3 + 1)
+
+
 def test_checkpoint_round_trip_restores_identical_outputs_and_carries_the_config(clip_archive, tmp_path):
     config = tiny_config(clip_archive, tmp_path, "trainer.max_epochs=1", "trainer.limit_train_batches=2")
     trainer, model, _ = _fit(config)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytorch_lightning as pl
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 
 from jumps_pl import skeleton
 from jumps_pl.data.cameras import CameraRanges, head_size_px, project, sample_cameras
@@ -82,7 +83,8 @@ class MocapDataModule(pl.LightningDataModule):
                  window: int, train_stride: int, eval_stride: int, batch_size: int, num_workers: int,
                  seed: int, mirror: bool, split: str, bench_windows: int, bench_seed: int,
                  eval_camera: dict, train_camera: dict, ood_sources: list[str] | tuple[str, ...] = (),
-                 ood_stride: int = 16):
+                 ood_stride: int = 16, source_balance: float = 0.0,
+                 speed: list[float] | tuple[float, float] = (1.0, 1.0), bone_jitter: float = 0.0):
         super().__init__()
         if split not in EVAL_SETS:
             raise ValueError(f"data.split must be one of {', '.join(EVAL_SETS)}, got {split!r}")
@@ -95,9 +97,15 @@ class MocapDataModule(pl.LightningDataModule):
         self.batch_size, self.num_workers, self.seed, self.mirror = batch_size, num_workers, seed, mirror
         self.split, self.bench_windows, self.bench_seed = split, bench_windows, bench_seed
         self.ood_sources, self.ood_stride = tuple(ood_sources), ood_stride
+        self.source_balance, self.speed, self.bone_jitter = float(source_balance), tuple(speed), float(bone_jitter)
+        if len(self.speed) != 2 or not 0 < self.speed[0] <= self.speed[1]:
+            raise ValueError(f"data.speed must be two positive numbers [low, high], got {list(speed)}")
+        # training windows carry enough frames to be replayed at the highest speed
+        self.train_span = int(np.ceil((window - 1) * max(1.0, self.speed[1]))) + 1
         self.eval_camera = _camera_ranges(eval_camera, "data.eval_camera")
         self.train_camera = _camera_ranges(train_camera, "data.train_camera")
         self.clips: list[Clip] | None = None
+        self._train_weights: np.ndarray | None = None
         self.datasets: dict[str, WindowDataset] = {}
         self._rng = np.random.default_rng(seed)
 
@@ -133,7 +141,9 @@ class MocapDataModule(pl.LightningDataModule):
         first = self.positions_m[self._clip_first_frame]
         self.head_length_m = 0.5 * np.linalg.norm(first[:, neck] - first[:, hips], axis=-1)
         splits = np.array([c.split for c in clips])
-        self.datasets["train"] = self._dataset(self._windows(splits == "train", self.train_stride))
+        train = self._windows(splits == "train", self.train_stride, self.train_span)
+        self.datasets["train"] = WindowDataset(self.positions_m, self.head_length_m, train, self.train_span)
+        self._train_weights = self._balance_weights(train)
         for offset, name in ((1, "val"), (2, "test"), (3, "all")):
             windows = self._windows(splits == name if name != "all" else np.ones(len(clips), bool), self.eval_stride)
             rng = np.random.default_rng([self.seed, offset])
@@ -146,15 +156,28 @@ class MocapDataModule(pl.LightningDataModule):
             rng = np.random.default_rng([self.seed, offset])
             self.datasets[name] = self._dataset(windows, sample_cameras(rng, self._targets(windows), self.eval_camera))
 
-    def _windows(self, clip_mask: np.ndarray, stride: int) -> Windows:
+    def _windows(self, clip_mask: np.ndarray, stride: int, span: int | None = None) -> Windows:
         frame, clip_id, start = [], [], []
         for c in np.flatnonzero(clip_mask):
             n = len(self._loaded_clips()[c].positions_m)
-            starts = np.arange(0, n - self.window + 1, stride)
+            starts = np.arange(0, n - (span or self.window) + 1, stride)
             frame.append(self._clip_first_frame[c] + starts)
             clip_id.append(np.full(len(starts), c))
             start.append(starts)
         return Windows(_int_concat(frame), _int_concat(clip_id), _int_concat(start))
+
+    def _balance_weights(self, windows: Windows) -> np.ndarray | None:
+        """Sampling weight of each training window: (1 / windows of its source)^source_balance, a source
+        being a zip archive or a folder of files; None when ``source_balance`` is 0 (plain shuffling)."""
+        if self.source_balance == 0 or len(windows.frame) == 0:
+            return None
+        clips = self._loaded_clips()
+        groups = [_source_group(clips[c].source) for c in windows.clip_id]
+        names, index = np.unique(groups, return_inverse=True)
+        counts = np.bincount(index, minlength=len(names)).astype(np.float64)
+        share = counts ** (1.0 - self.source_balance)
+        log.info("training sources %s: window shares %s", list(names), np.round(share / share.sum(), 3).tolist())
+        return (share / counts)[index]
 
     def _targets(self, windows: Windows) -> np.ndarray:
         """Each window's mean Hips position, where its camera aims."""
@@ -179,7 +202,14 @@ class MocapDataModule(pl.LightningDataModule):
 
     # --- loaders -------------------------------------------------------------------------------
     def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
+        if self._train_weights is None:
+            return self._loader("train", shuffle=True)
+        dataset = self.datasets["train"]
+        generator = torch.Generator().manual_seed(int(self._rng.integers(2 ** 62)))
+        sampler = WeightedRandomSampler(torch.as_tensor(self._train_weights), len(dataset), replacement=True,
+                                        generator=generator)
+        return DataLoader(dataset, batch_size=self.batch_size, sampler=sampler, drop_last=True,
+                          num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
 
     def val_dataloader(self) -> DataLoader:
         return self._loader("val")
@@ -210,6 +240,8 @@ class MocapDataModule(pl.LightningDataModule):
         """Add ``keypoints_px`` and ``head_size_px``; with ``augment``, first mirror and draw cameras."""
         positions = batch["positions_m"]
         if augment:
+            positions = self._random_speed(positions)
+            positions = self._random_bone_lengths(positions)
             positions = self._random_mirror(positions)
             targets = positions[:, :, skeleton.ROOT].mean(dim=1).double().cpu().numpy()
             cameras = sample_cameras(self._rng, targets, self.train_camera,
@@ -222,6 +254,37 @@ class MocapDataModule(pl.LightningDataModule):
         batch["keypoints_px"] = project(positions, camera)
         batch["head_size_px"] = head_size_px(positions[:, :, skeleton.NECK], batch["head_length_m"], camera)
         return batch
+
+    def _random_speed(self, positions: torch.Tensor) -> torch.Tensor:
+        """(B, S, 21, 3) training spans -> (B, T, 21, 3) windows replayed at a speed from U[data.speed]
+        (linear interpolation between frames), each from a random start within its span."""
+        b, span = positions.shape[:2]
+        if self.speed == (1.0, 1.0):
+            return positions[:, :self.window]
+        speed = np.minimum(self._rng.uniform(*self.speed, b), (span - 1) / (self.window - 1))
+        first = self._rng.uniform(0.0, 1.0, b) * ((span - 1) - speed * (self.window - 1))
+        times = torch.from_numpy(first[:, None] + speed[:, None] * np.arange(self.window)).to(positions)
+        low = times.floor().long().clamp(max=span - 2 if span > 1 else 0)
+        frac = (times - low.to(times))[..., None, None]
+        index = low[..., None, None].expand(-1, -1, *positions.shape[2:])
+        before = positions.gather(1, index)
+        after = positions.gather(1, (index + 1).clamp(max=span - 1))
+        return before + frac * (after - before)
+
+    def _random_bone_lengths(self, positions: torch.Tensor) -> torch.Tensor:
+        """Scale every bone by U[1 - bone_jitter, 1 + bone_jitter], left and right bones alike."""
+        if self.bone_jitter == 0:
+            return positions
+        b = len(positions)
+        scale = torch.from_numpy(1.0 + self._rng.uniform(-self.bone_jitter, self.bone_jitter,
+                                                         (b, skeleton.NUM_JOINTS))).to(positions)
+        scale = scale[:, torch.as_tensor(_BONE_SIDE_CANONICAL)]  # a right bone takes its left twin's factor
+        out = positions.clone()
+        for joint, parent in enumerate(skeleton.PARENTS):  # parents come before their children
+            if parent >= 0:
+                bone = positions[:, :, joint] - positions[:, :, parent]
+                out[:, :, joint] = out[:, :, parent] + scale[:, joint, None, None] * bone
+        return out
 
     def _random_mirror(self, positions: torch.Tensor) -> torch.Tensor:
         if not self.mirror:
@@ -250,6 +313,14 @@ class MocapDataModule(pl.LightningDataModule):
             out[name] = {"clips": len(set(windows.windows.clip_id.tolist())), "frames": len(windows) * self.window,
                          "windows": len(windows)}
         return out
+
+
+_BONE_SIDE_CANONICAL = np.minimum(np.arange(skeleton.NUM_JOINTS), skeleton.MIRROR_PERMUTATION)
+
+
+def _source_group(source: str) -> str:
+    """The source a clip counts toward when balancing: its zip archive, or the folder of its file."""
+    return source if source.lower().endswith(".zip") else str(Path(source).parent)
 
 
 def _int_concat(parts: list[np.ndarray]) -> np.ndarray:

@@ -13,7 +13,10 @@ Each training step, on a batch x of normalized windows:
    ``encoder_masking``), so that E also encodes incomplete low-resolution windows.
    ``use_encoder=False`` leaves E out (the pure WGAN).
 
-``trainer.global_step`` counts optimizer steps: n_critic + 1 per batch.
+``reconstruction_epochs``: the first epochs train E and G on L_Rec and L_Rec_backward alone (no critic,
+about a tenth of the cost of an adversarial step), a reconstruction-first schedule.
+
+``trainer.global_step`` counts optimizer steps: n_critic + 1 per batch (1 in the reconstruction epochs).
 """
 from __future__ import annotations
 
@@ -35,7 +38,8 @@ class DivergenceError(RuntimeError):
 class JumpsGAN(pl.LightningModule):
     def __init__(self, window: int, width: int, latent_channels: int, downsamplings: int, use_encoder: bool,
                  n_critic: int, gp_weight: float, lr_critic: float, lr_generator: float, betas: list[float],
-                 loss_weights: dict[str, float], encoder_masking: dict[str, float], nan_policy: str):
+                 loss_weights: dict[str, float], encoder_masking: dict[str, float], nan_policy: str,
+                 reconstruction_epochs: int = 0):  # the default: model folders written before the key
         super().__init__()
         if nan_policy not in ("stop", "skip"):
             raise ValueError(f"model.nan_policy must be 'stop' or 'skip', got {nan_policy!r}")
@@ -75,15 +79,17 @@ class JumpsGAN(pl.LightningModule):
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         x = fit_normalization(batch["keypoints_px"]).apply(batch["keypoints_px"])
         opt_d, opt_g = self.optimizers()
-        critic_logs = self._critic_iterations(x, opt_d)
-        gen_logs = self._generator_iteration(x, opt_g)
+        adversarial = self.current_epoch >= self.hparams.reconstruction_epochs or self.encoder is None
+        critic_logs = self._critic_iterations(x, opt_d) if adversarial else {}
+        gen_logs = self._generator_iteration(x, opt_g, adversarial)
         logs = {**critic_logs, **gen_logs, "skipped_steps": float(self.skipped_steps),
                 "lr/critic": opt_d.param_groups[0]["lr"], "lr/generator": opt_g.param_groups[0]["lr"]}
         self.log_dict({k if k.startswith("lr/") else f"train/{k}": v for k, v in logs.items()},
                       prog_bar=False, batch_size=len(x))
         if "loss_rec_pos" in gen_logs:
             self.log("rec", gen_logs["loss_rec_pos"], prog_bar=True, logger=False, batch_size=len(x))
-        self.log("W", critic_logs["wasserstein"], prog_bar=True, logger=False, batch_size=len(x))
+        if critic_logs:
+            self.log("W", critic_logs["wasserstein"], prog_bar=True, logger=False, batch_size=len(x))
 
     def _critic_iterations(self, x: torch.Tensor, opt_d) -> dict[str, torch.Tensor]:
         hp = self.hparams
@@ -104,21 +110,27 @@ class JumpsGAN(pl.LightningModule):
         self.untoggle_optimizer(opt_d)
         return logs
 
-    def _generator_iteration(self, x: torch.Tensor, opt_g) -> dict[str, torch.Tensor]:
+    def _generator_iteration(self, x: torch.Tensor, opt_g, adversarial: bool = True) -> dict[str, torch.Tensor]:
+        """One G/E step; without ``adversarial`` (the first ``reconstruction_epochs``) only the
+        reconstruction terms L_Rec and L_Rec_backward, no critic."""
         w = self.hparams.loss_weights
         self.toggle_optimizer(opt_g)
         z = self.sample_prior(len(x))
-        loss_g = -self.critic(self.generator(z)).mean()
-        terms = {"loss_g": loss_g}
-        total = w["adversarial"] * loss_g
+        terms: dict[str, torch.Tensor] = {}
+        total = torch.zeros((), device=x.device)
+        if adversarial:
+            terms["loss_g"] = -self.critic(self.generator(z)).mean()
+            total = w["adversarial"] * terms["loss_g"]
         if self.encoder is not None:
             x_hat = self.reconstruct(x, self._encoder_mask(x))
-            terms["loss_mix"] = -self.critic(x_hat).mean()
+            if adversarial:
+                terms["loss_mix"] = -self.critic(x_hat).mean()
+                total = total + w["mix"] * terms["loss_mix"]
             terms["loss_rec_pos"] = _squared_error(x_hat, x)
             terms["loss_rec_vel"] = _squared_error(_velocity(x_hat), _velocity(x))
             terms["loss_rec_backward"] = F.mse_loss(self.encoder(self.generator(z)), z)
-            total = (total + w["mix"] * terms["loss_mix"] + w["position"] * terms["loss_rec_pos"]
-                     + w["velocity"] * terms["loss_rec_vel"] + w["latent"] * terms["loss_rec_backward"])
+            total = (total + w["position"] * terms["loss_rec_pos"] + w["velocity"] * terms["loss_rec_vel"]
+                     + w["latent"] * terms["loss_rec_backward"])
         logs = {k: v.detach() for k, v in terms.items()}
         logs["loss_total_g"] = total.detach()
         logs["grad_norm/generator"] = self._optimizer_step(opt_g, total, terms)
