@@ -11,6 +11,7 @@ and the library object alike::
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 import warnings
@@ -26,7 +27,7 @@ from jumps_pl.inference.postprocess import upsample_arrays, upsample_track, wind
 from jumps_pl.inference.stream import Stream
 from jumps_pl.inference.uncertainty import load_calibrations
 from jumps_pl.io.formats import PoseFile, Track, read_poses
-from jumps_pl.io.tracks import UpsampledTrack
+from jumps_pl.io.tracks import UpsampledTrack, untangle_tracks
 from jumps_pl.io.writers import output_kind, write_output
 from jumps_pl.methods import DEFAULT_METHOD, Method, build_methods, check_name
 
@@ -155,6 +156,11 @@ class Upsampler:
         output_kind(out, pose_file)
         fps = self.rate_for(pose_file.fps or video_fps, str(source), log)
         tracks = [t for t in pose_file.tracks if len(t.frames)]
+        if len(tracks) > 1 and self.config["upsample"]["untangle"] > 0:
+            tracks, moved = untangle_tracks(tracks, self.config["upsample"]["untangle"])
+            pose_file = dataclasses.replace(pose_file, tracks=tracks)  # the writers see the tracks as repaired
+            if moved:
+                log(f"tracks: {moved} frame(s) given back to the person the tracker had exchanged them with")
         frames = sum(int(t.frames[-1] - t.frames[0] + 1) for t in tracks)
         log(f"{source}: {pose_file.format}, {len(tracks)} track(s), {frames} frames at {fps:g} fps "
             f"(method {self.name!r}, model {self.model_fps:g} fps)")

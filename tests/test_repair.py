@@ -95,3 +95,27 @@ def test_render_marks_repaired_joints(tmp_path):
     assert main(["upsample", str(STREET), "--out", str(out), "--method", "continuity+ridge+savgol", "--fps", "50",
                  "--quiet"]) == 0
     assert main(["render", str(out), "--out", str(tmp_path / "r.gif"), "--width", "240", "--repairs"]) == 0
+
+
+def test_frames_a_tracker_exchanged_between_two_people_go_back_to_their_tracks(tmp_path, capsys):
+    """Two people built from the street detections (the second 300 px to the right); the tracker's ids
+    are exchanged on frames 60-64. After upsampling, each track follows its own person throughout."""
+    entries = sorted(json.loads(STREET.read_text()), key=lambda e: int(e["image_id"].split(".")[0]))
+    people = []
+    for e in entries:
+        frame = int(e["image_id"].split(".")[0])
+        other = np.asarray(e["keypoints"], dtype=float).reshape(17, 3)
+        other[:, 0] += 300.0
+        ids = (2, 1) if 60 <= frame <= 64 else (1, 2)
+        people.append({**e, "idx": ids[0]})
+        people.append({**e, "keypoints": other.ravel().tolist(), "idx": ids[1]})
+    source, out = tmp_path / "two.json", tmp_path / "two.npz"
+    source.write_text(json.dumps(people))
+    assert main(["upsample", str(source), "--out", str(out), "--method", "ridge", "--fps", "50", "--quiet"]) == 0
+    assert "5 frame(s) given back" in capsys.readouterr().err
+    with np.load(out) as data:
+        inputs, ids = data["input_keypoints"], data["track_ids"].tolist()
+    hips_x = np.nanmean(inputs[:, :, 6:8, 0], axis=-1)  # (tracks, frames)
+    first, second = ids.index("1"), ids.index("2")
+    gap = hips_x[second] - hips_x[first]
+    assert (gap > 250).all(), np.nonzero(gap <= 250)  # track 2 is the person on the right in every frame

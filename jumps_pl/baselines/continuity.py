@@ -65,3 +65,15 @@ def _torso(points: np.ndarray, seen: np.ndarray) -> np.ndarray:
     hips = points[:, list(_HIPS)].mean(1)
     ok = seen[:, list(_SHOULDERS)].all(1) & seen[:, list(_HIPS)].all(1)
     return np.where(ok, np.maximum(_dist(shoulders, hips), 1e-6), np.inf)
+
+
+def apply_repair(keypoints: np.ndarray, weights: np.ndarray, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The input as a repair left it: (..., 21, 2) keypoints and (..., 21) weights with left and right
+    exchanged where ``status`` says a pair was relabelled, and weight 0 where an entry was set aside."""
+    keypoints, weights = np.array(keypoints, copy=True), np.array(weights, copy=True)
+    for left, right in PAIRS:
+        # a relabelled pair marks both sides; one side may since have been set aside
+        flip = (status[..., left] == RELABELLED) | (status[..., right] == RELABELLED)
+        for values in (keypoints, weights):
+            values[flip, left], values[flip, right] = values[flip, right].copy(), values[flip, left].copy()
+    return keypoints, np.where(status == SET_ASIDE, 0.0, weights)

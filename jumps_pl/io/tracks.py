@@ -217,3 +217,50 @@ class UpsampledTrack:
     detected: np.ndarray
     uncertainty: np.ndarray | None = None  # (L, 21) px: the predicted 90% error radius of every joint
     repair: np.ndarray | None = None  # (L, 21) int8: the input entry was 0 kept, 1 relabelled (left/right), 2 set aside
+
+
+def untangle_tracks(tracks: list[Track], ratio: float) -> tuple[list[Track], int]:
+    """Give back frames that a tracker exchanged between two people: frame by frame, for every pair of
+    tracks present in the same frame, exchange their detections when that lies nearer each track's
+    previous pose (mean joint distance, relative to the pose's size) by less than ``ratio`` times keeping
+    them. Returns the tracks (same ids, detections and entries moved) and the number of frames moved."""
+    tracks = [Track(t.track_id, t.frames.copy(), t.keypoints.copy(), t.confidence.copy(), list(t.entries))
+              for t in tracks]
+    moved = 0
+    for a in range(len(tracks)):
+        for b in range(a + 1, len(tracks)):
+            moved += _untangle_pair(tracks[a], tracks[b], ratio)
+    return tracks, moved
+
+
+def _untangle_pair(a: Track, b: Track, ratio: float) -> int:
+    rows_a = {int(f): k for k, f in enumerate(a.frames)}
+    rows_b = {int(f): k for k, f in enumerate(b.frames)}
+    last_a = last_b = None
+    moved = 0
+    for frame in sorted(set(rows_a) | set(rows_b)):
+        ka, kb = rows_a.get(frame), rows_b.get(frame)
+        if ka is not None and kb is not None and last_a is not None and last_b is not None:
+            here_a, here_b = (a.keypoints[ka], a.confidence[ka]), (b.keypoints[kb], b.confidence[kb])
+            keep = _pose_distance(here_a, last_a) + _pose_distance(here_b, last_b)
+            swap = _pose_distance(here_b, last_a) + _pose_distance(here_a, last_b)
+            if swap < ratio * keep:
+                for field_name in ("keypoints", "confidence"):
+                    va, vb = getattr(a, field_name), getattr(b, field_name)
+                    va[ka], vb[kb] = vb[kb].copy(), va[ka].copy()
+                a.entries[ka], b.entries[kb] = b.entries[kb], a.entries[ka]
+                moved += 1
+        if ka is not None:
+            last_a = (a.keypoints[ka], a.confidence[ka])
+        if kb is not None:
+            last_b = (b.keypoints[kb], b.confidence[kb])
+    return moved
+
+
+def _pose_distance(pose: tuple[np.ndarray, np.ndarray], reference: tuple[np.ndarray, np.ndarray]) -> float:
+    """Mean distance of the joints both poses have, over the reference pose's size (inf if none shared)."""
+    both = (pose[1] > 0) & (reference[1] > 0)
+    if not both.any():
+        return math.inf
+    size = np.ptp(reference[0][reference[1] > 0], axis=0).max() + 1e-6
+    return float(np.linalg.norm(pose[0][both] - reference[0][both], axis=-1).mean() / size)

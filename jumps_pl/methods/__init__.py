@@ -13,14 +13,15 @@ from collections.abc import Callable
 
 from jumps_pl.methods.base import Loader, Method, MissingModel, Prediction
 from jumps_pl.methods.filters import ContinuityRidgeSavgol, RidgeGaussian, RidgeOneEuro
+from jumps_pl.methods.fusion import JumpsFusion
 from jumps_pl.methods.jumps import Jumps, JumpsNoAlignment, JumpsNoEncoder, JumpsRepair
 from jumps_pl.methods.masked_conv_ae import MaskedConvAEMethod
 from jumps_pl.methods.ridge import Ridge, RidgeSavgol
 from jumps_pl.methods.transfer import JumpsRidgeTransfer
 
-_CLASSES: tuple[type[Method], ...] = (Jumps, JumpsNoAlignment, JumpsNoEncoder, JumpsRidgeTransfer, JumpsRepair, Ridge,
-                                      RidgeSavgol, RidgeOneEuro, RidgeGaussian, ContinuityRidgeSavgol,
-                                      MaskedConvAEMethod)
+_CLASSES: tuple[type[Method], ...] = (JumpsFusion, Jumps, JumpsNoAlignment, JumpsNoEncoder, JumpsRidgeTransfer,
+                                      JumpsRepair, Ridge, RidgeSavgol, RidgeOneEuro, RidgeGaussian,
+                                      ContinuityRidgeSavgol, MaskedConvAEMethod)
 REGISTRY: dict[str, type[Method]] = {cls.name: cls for cls in _CLASSES}
 DEFAULT_METHOD = "JUMPS"
 

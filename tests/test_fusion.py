@@ -1,0 +1,96 @@
+"""The fusion of the prior's fit with the observations (``JUMPS + fusion``), on real windows."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jumps_pl import skeleton
+from jumps_pl.baselines.continuity import RELABELLED, SET_ASIDE, apply_repair
+from jumps_pl.evaluation.tasks import make_task
+from jumps_pl.inference.fusion import FusionSettings, fuse
+
+INPUTS = skeleton.INPUT_INDICES
+
+
+@pytest.fixture(scope="module")
+def windows(clip_archive, tmp_path_factory):
+    from conftest import data_config
+    from jumps_pl.data.datamodule import MocapDataModule
+
+    dm = MocapDataModule(**data_config(clip_archive, tmp_path_factory.mktemp("cache"), train_stride=16))
+    dm.setup()
+    batch = dm.to_2d(next(iter(dm.dataloader("train"))), augment=True)
+    return batch["keypoints_px"].numpy()[:16].astype(np.float64), batch["head_size_px"].numpy()[:16]
+
+
+def _a_smooth_wrong_fit(target: np.ndarray) -> np.ndarray:
+    """A fit that misses every joint by a slowly drifting offset (as an imprecise generator does)."""
+    t = np.arange(target.shape[1])[None, :, None, None]
+    return target + 6.0 * np.sin(t / 20.0 + np.arange(21)[None, None, :, None]) + 3.0
+
+
+def _identity_map(poses: np.ndarray) -> np.ndarray:
+    return poses
+
+
+SETTINGS = FusionSettings(noise_threshold=0.02, smoothing=3.0, robust=3.0, transfer=(1.0,) * 9)
+
+
+def test_exact_inputs_are_kept_exactly_and_gaps_follow_the_fit_plus_the_interpolated_residual(windows):
+    target, head = windows
+    given = make_task("completion", target, head, 0)
+    fit = _a_smooth_wrong_fit(target)
+    out, noise = fuse(given.keypoints_px, given.mask.astype(float), fit, _identity_map, SETTINGS)
+    present = given.mask[:, :, INPUTS]
+    np.testing.assert_allclose(out[:, :, INPUTS][present], target[:, :, INPUTS][present], atol=1e-3)
+    assert (noise < SETTINGS.noise_threshold).mean() > 0.9  # a smooth residual reads as exact inputs
+    hidden = given.missing[:, :, INPUTS]
+    error_fused = np.linalg.norm(out[:, :, INPUTS] - target[:, :, INPUTS], axis=-1)[hidden]
+    error_fit = np.linalg.norm(fit[:, :, INPUTS] - target[:, :, INPUTS], axis=-1)[hidden]
+    assert error_fused.mean() < 0.5 * error_fit.mean()  # the residual of the neighbours corrects the gap
+
+
+def test_noisy_inputs_are_smoothed_around_the_fit_and_end_closer_than_the_detections(windows):
+    target, head = windows
+    given = make_task("hpe", target, head, 0)
+    fit = _a_smooth_wrong_fit(target)
+    out, noise = fuse(given.keypoints_px, given.mask * given.confidence, fit, _identity_map, SETTINGS)
+    present = given.mask[:, :, INPUTS]
+    assert (noise > SETTINGS.noise_threshold).mean() > 0.9
+    error_out = np.linalg.norm(out[:, :, INPUTS] - target[:, :, INPUTS], axis=-1)[present]
+    error_in = np.linalg.norm(given.keypoints_px[:, :, INPUTS] - target[:, :, INPUTS], axis=-1)[present]
+    error_fit = np.linalg.norm(fit[:, :, INPUTS] - target[:, :, INPUTS], axis=-1)[present]
+    assert error_out.mean() < 0.7 * error_in.mean() and error_out.mean() < error_fit.mean()
+
+
+def test_added_joints_are_the_map_of_the_fused_inputs_plus_the_transferred_share_of_the_prior(windows):
+    target, _ = windows
+    fit = _a_smooth_wrong_fit(target)
+    mask = np.zeros(target.shape[:3])
+    mask[:, :, INPUTS] = 1.0
+
+    def shift_map(poses):  # a map that puts every added joint 10 px right of the left hip
+        out = poses.copy()
+        out[:, :, skeleton.ADDED_INDICES] = poses[:, :, [skeleton.joint_index("UpperLeg_L")]] + [10.0, 0.0]
+        return out
+
+    for share in (0.0, 1.0):
+        settings = FusionSettings(0.02, 3.0, 3.0, (share,) * 9)
+        out, _ = fuse(target, mask, fit, shift_map, settings)
+        expected = shift_map(out)[:, :, skeleton.ADDED_INDICES] + share * (
+            fit[:, :, skeleton.ADDED_INDICES] - shift_map(fit)[:, :, skeleton.ADDED_INDICES])
+        np.testing.assert_allclose(out[:, :, skeleton.ADDED_INDICES], expected, atol=1e-3)
+
+
+def test_apply_repair_exchanges_relabelled_pairs_and_drops_set_aside_entries():
+    keypoints = np.arange(21 * 2, dtype=float).reshape(1, 21, 2)
+    weights = np.ones((1, 21))
+    status = np.zeros((1, 21), dtype=np.int8)
+    left, right = skeleton.joint_index("LowerLeg_L"), skeleton.joint_index("LowerLeg_R")
+    status[0, left], status[0, right] = RELABELLED, SET_ASIDE  # relabelled, then one side set aside
+    hand = skeleton.joint_index("Hand_L")
+    status[0, hand] = SET_ASIDE
+    repaired, kept = apply_repair(keypoints, weights, status)
+    np.testing.assert_array_equal(repaired[0, left], keypoints[0, right])
+    np.testing.assert_array_equal(repaired[0, right], keypoints[0, left])
+    assert kept[0, right] == 0 and kept[0, hand] == 0 and kept[0, left] == 1 and kept.sum() == 19
