@@ -18,15 +18,15 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 # with one example window drawn (input, JUMPS, ground truth). About 6 minutes on a 2-core CPU.
 DEMO_ROWS = 'evaluate.rows=[JUMPS,"JUMPS + ridge transfer",ridge,ridge+savgol,ridge+gaussian,ridge+one-euro,masked-conv-ae]'
 demo: $(VENV)/.installed
-	$(BIN)/jumps evaluate --out demo/evaluation.json --table demo/table.md --plot demo/pckh-upsampling.png \
+	$(BIN)/jumps evaluate --overwrite --out demo/evaluation.json --table demo/table.md --plot demo/pckh-upsampling.png \
 		--render demo/example.png $(DEMO_ROWS)
 
 # The README's results: every row, ablations included, on both evaluation sets: test-bench (about 17
 # minutes on a 2-core CPU) and the out-of-distribution ood-test (about 7 minutes).
 results: $(VENV)/.installed
-	$(BIN)/jumps evaluate --out docs/results/evaluation.json --table docs/results/table.md \
+	$(BIN)/jumps evaluate --overwrite --out docs/results/evaluation.json --table docs/results/table.md \
 		--plot docs/results/pckh-upsampling.png --render docs/results/example.png
-	$(BIN)/jumps evaluate data.split=ood-test --out docs/results/ood-test/evaluation.json \
+	$(BIN)/jumps evaluate --overwrite data.split=ood-test --out docs/results/ood-test/evaluation.json \
 		--table docs/results/ood-test/table.md --plot docs/results/ood-test/pckh-upsampling.png
 
 test: $(VENV)/.installed
@@ -46,7 +46,7 @@ bench: $(VENV)/.installed
 # Fit the per-joint uncertainty of every evaluated method on the validation split and check it on
 # test-bench (the shipped jumps_pl/pretrained/calibration.yaml and the README's calibration figures).
 calibration: $(VENV)/.installed
-	$(BIN)/jumps calibrate --out jumps_pl/pretrained/calibration.yaml --windows 128 --check test-bench \
+	$(BIN)/jumps calibrate --overwrite --out jumps_pl/pretrained/calibration.yaml --windows 128 --check test-bench \
 		--methods 'JUMPS,JUMPS + ridge transfer,ridge,ridge+savgol,ridge+gaussian,ridge+one-euro,masked-conv-ae' \
 		--report docs/results/calibration --plot docs/results/calibration.png
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import Any
+from weakref import proxy
 
 import numpy as np
 import pytorch_lightning as pl
 import torch
 import yaml
+from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 
 from jumps_pl import skeleton
@@ -29,10 +31,29 @@ class SaveConfig(pl.Callback):
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         if trainer.is_global_zero:
             write_text(self.run_dir / "config.yaml", yaml.safe_dump(self.config, sort_keys=False))
+        for logger in trainer.loggers:  # the whole config on the dashboard (wandb's run starts here, not before)
+            logger.log_hyperparams(self.config)
 
     def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule,
                            checkpoint: dict[str, Any]) -> None:
         checkpoint[CONFIG_KEY] = self.config
+
+
+class SafeCheckpoint(ModelCheckpoint):
+    """Lightning's ModelCheckpoint, writing each file to a temporary name and renaming it when complete
+    (``jumps_pl.files``), so a killed run never leaves half a checkpoint under a real name."""
+
+    def _save_checkpoint(self, trainer: pl.Trainer, filepath: str) -> None:
+        tmp = temporary_path(filepath)
+        trainer.save_checkpoint(tmp, self.save_weights_only)  # every rank takes part; rank 0 writes
+        if trainer.is_global_zero:
+            commit(tmp, filepath)
+        trainer.strategy.barrier()
+        self._last_global_step_saved = trainer.global_step
+        self._last_checkpoint_saved = filepath
+        if trainer.is_global_zero:
+            for logger in trainer.loggers:
+                logger.after_save_checkpoint(proxy(self))
 
 
 class TimedCheckpoint(pl.Callback):

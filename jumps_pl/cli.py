@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     export_parser = commands.add_parser("export", help="a JUMPS checkpoint as a model folder (weights.pt + config)")
     export_parser.add_argument("ckpt", help="Lightning checkpoint (e.g. runs/NAME/checkpoints/last.ckpt)")
     export_parser.add_argument("--out", required=True, help="model folder to write (e.g. my-models/jumps-long)")
+    export_parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     upsample_parser = commands.add_parser("upsample", help="21 joints from a pose estimator's output "
                                           f"({', '.join(_formats())})")
     upsample_parser.add_argument("input", help="pose file, or an OpenPose folder of per-frame JSON files")
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                                  help="log the results to wandb (logging.project; offline without an account)")
     evaluate_parser.add_argument("--save-predictions", metavar="FILE.npz",
                                  help="predictions, ground truth, head sizes and masks per task and row")
+    evaluate_parser.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
     _add_config_arguments(evaluate_parser)
     calibrate_parser = commands.add_parser("calibrate", help="fit each method's per-joint uncertainty on the "
                                            "validation split's HPE task (and check it on another set)")
@@ -92,10 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     calibrate_parser.add_argument("--check-windows", type=int, help="first N windows of --check (default: all)")
     calibrate_parser.add_argument("--report", metavar="FILE", help="the check's table (.md) and numbers (.json)")
     calibrate_parser.add_argument("--plot", metavar="FILE.png", help="the check's predicted radius against error")
+    calibrate_parser.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
     _add_config_arguments(calibrate_parser)
     sweep_parser = commands.add_parser("sweep", help="run a wandb sweep file's grid locally, one table")
     sweep_parser.add_argument("file", help="wandb sweep YAML (e.g. experiments/sweeps/ablations.yaml)")
     sweep_parser.add_argument("--out", default="sweep.json", help="results JSON; the table goes beside it as .md")
+    sweep_parser.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
     _add_config_arguments(sweep_parser)
     args, extra = parser.parse_known_args(argv)
     # key=value settings may also follow options (`jumps sweep FILE --out X key=value`)
@@ -118,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sweep":
             from jumps_pl.evaluation.sweep import run_sweep
 
-            run_sweep(args.file, list(args.settings), args.out)
+            run_sweep(args.file, list(args.settings), args.out, args.overwrite)
             return 0
         cfg = _config_from(args)
         if args.command == "evaluate":
@@ -231,7 +235,9 @@ def calibrate(cfg: DictConfig, args: argparse.Namespace) -> int:
             raise ValueError(f"{what} must be >= 1, got {number}")
     if args.check and args.check not in ("test-bench", "test", "ood-test", "val", "ood-val"):
         raise ValueError(f"--check {args.check!r}: allowed test-bench, test, ood-test, val, ood-val")
-    check_output(args.out, overwrite=True)
+    for path in (args.out, args.plot, *((f"{args.report}.md", f"{args.report}.json") if args.report else ())):
+        if path:
+            check_output(path, args.overwrite)
     run(config, names, args.out, args.split, args.windows, args.check, args.check_windows, args.report, args.plot)
     return 0
 
@@ -280,15 +286,14 @@ def train_baseline(cfg: DictConfig, args: argparse.Namespace) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from jumps_pl.methods.jumps import load_jumps
     from jumps_pl.model_folders import write_model_folder
 
-    if Path(args.out).exists() and any(Path(args.out).iterdir()):
-        raise FileExistsError(f"{args.out} exists and is not empty; choose another --out")
+    from jumps_pl.files import check_output
+
+    check_output(args.out, args.overwrite)
     model, config = load_jumps(args.ckpt)
-    write_model_folder(args.out, config, "jumps", state_dict=model.state_dict())
+    write_model_folder(args.out, config, "jumps", state_dict=model.state_dict(), overwrite=args.overwrite)
     print(f"model folder: {args.out}")
     return 0
 
@@ -303,19 +308,27 @@ def evaluate(cfg: DictConfig, args: argparse.Namespace) -> int:
         config["models"]["jumps"] = args.ckpt
     if args.ckpt_no_encoder:
         config["models"]["jumps_no_encoder"] = args.ckpt_no_encoder
-    run = None
-    if args.wandb:
+    from jumps_pl.files import check_output
+
+    for path in (args.out, args.table, args.plot, args.render, args.save_predictions):
+        if path:
+            check_output(path, args.overwrite)
+    runs = []
+
+    def start_wandb():  # once the data and the methods have loaded: a failed start leaves no wandb run
         import wandb
 
         from jumps_pl.loggers import wandb_logged_in
 
-        run = wandb.init(project=config["logging"]["project"], config=config, job_type="evaluate",
-                         mode=None if wandb_logged_in() else "offline")
+        runs.append(wandb.init(project=config["logging"]["project"], config=config, job_type="evaluate",
+                               mode=None if wandb_logged_in() else "offline"))
+        return runs[0]
+
     try:
         evaluate_config(config, out=args.out, table=args.table, plot=args.plot, render=args.render,
-                        predictions=args.save_predictions, wandb_run=run)
+                        predictions=args.save_predictions, start_wandb=start_wandb if args.wandb else None)
     finally:
-        if run is not None:
+        for run in runs:
             run.finish()
     return 0
 

@@ -35,8 +35,7 @@ def build_logger(logging_cfg: dict, run_dir: Path, config: dict, online: bool) -
         except ModuleNotFoundError:
             raise ConfigError("logging.logger=tensorboard needs `pip install tensorboard`") from None
     if kind == "wandb":
-        logger = WandbLogger(project=logging_cfg["project"], name=logging_cfg["name"], save_dir=str(run_dir),
-                             offline=not online)
-        logger.experiment.config.update(config, allow_val_change=True)
-        return logger
+        # the run (and its folder) starts lazily, once training starts; SaveConfig logs the config then
+        return WandbLogger(project=logging_cfg["project"], name=logging_cfg["name"], save_dir=str(run_dir),
+                           offline=not online)
     raise ConfigError(f"logging.logger must be one of {', '.join(LOGGERS)}, got {kind!r}")

@@ -337,14 +337,26 @@ _TRAINER_INTS = {"max_epochs": -1, "max_steps": -1, "min_epochs": 0, "min_steps"
 
 
 def check_trainer(trainer: dict) -> list[str]:
-    """The common ``trainer.*`` keys, with the types and values pytorch_lightning.Trainer takes."""
-    problems = []
+    """``trainer.*``: every key an argument of pytorch_lightning.Trainer, and the common ones with the
+    types and values it takes."""
+    import inspect
+
+    import pytorch_lightning as pl
+
+    known = set(inspect.signature(pl.Trainer).parameters) - {"logger", "callbacks", "default_root_dir"}
+    problems = [f"trainer.{key}={value!r}: not an argument of pytorch_lightning.Trainer"
+                + _did_you_mean_among(key, known) for key, value in trainer.items() if key not in known]
     for key, lowest in _TRAINER_INTS.items():
         value = trainer.get(key)
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
             problems.append(f"trainer.{key}={value!r}: allowed an integer >= {lowest} (or null)")
+    for key in ("limit_train_batches", "limit_val_batches", "limit_test_batches", "val_check_interval"):
+        value = trainer.get(key)
+        if value is not None and not _fraction_or_count(value):
+            problems.append(f"trainer.{key}={value!r}: allowed a share in [0, 1] (float) or a number of batches "
+                            "(integer >= 0)")
     devices = trainer.get("devices")
     if devices is not None and not _devices_ok(devices):
         problems.append(f"trainer.devices={devices!r}: allowed a positive integer, -1 (all), 'auto', "
@@ -356,6 +368,34 @@ def check_trainer(trainer: dict) -> list[str]:
             if str(value) not in known:
                 problems.append(f"trainer.{key}={value!r}: allowed one of {', '.join(sorted(known))}")
     return problems
+
+
+def _fraction_or_count(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return 0 <= value <= 1 if isinstance(value, float) else value >= 0
+
+
+def _did_you_mean_among(key: str, names: set[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, sorted(names), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_accelerator(trainer: dict) -> list[str]:
+    """Whether the accelerator asked for is on this machine (checked by the commands that train)."""
+    accelerator = str(trainer.get("accelerator", "auto"))
+    if accelerator in ("auto", "cpu"):
+        return []
+    from pytorch_lightning.accelerators import AcceleratorRegistry
+
+    names = ("cuda", "mps") if accelerator == "gpu" else (accelerator,)
+    if any(AcceleratorRegistry.get(name).is_available() for name in names if name in
+           AcceleratorRegistry.available_accelerators()):
+        return []
+    return [f"trainer.accelerator={accelerator!r}: no such device on this machine (torch "
+            f"{__import__('torch').__version__}); use trainer.accelerator=cpu, or install a torch build for it"]
 
 
 def _devices_ok(devices: Any) -> bool:

@@ -9,12 +9,13 @@ import time
 from pathlib import Path
 
 import pytorch_lightning as pl
-from pytorch_lightning.callbacks import ModelCheckpoint, TQDMProgressBar
+from pytorch_lightning.callbacks import TQDMProgressBar
 
-from jumps_pl.callbacks import SaveConfig
+from jumps_pl.callbacks import SafeCheckpoint, SaveConfig
 from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.loggers import build_logger
 from jumps_pl.model_folders import write_model_folder
+from jumps_pl.trainers import make_trainer
 
 BASELINES = ("ridge", "masked-conv-ae")
 
@@ -38,14 +39,14 @@ def train_baseline(name: str, config: dict, wandb_online: bool = False) -> Path:
     from jumps_pl.baselines.masked_conv_ae import MaskedConvAE
 
     module = MaskedConvAE(**config["baselines"]["masked_conv_ae"])
-    callbacks = [ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True),
+    callbacks = [SafeCheckpoint(dirpath=run_dir / "checkpoints", save_last=True),
                  SaveConfig(config, run_dir)]
     trainer_args = dict(config["trainer"])
     trainer_args["max_epochs"] = config["baselines"]["masked_conv_ae_epochs"]
     if trainer_args.get("enable_progress_bar", True):
         callbacks.append(TQDMProgressBar(refresh_rate=20))
-    trainer = pl.Trainer(**trainer_args, logger=build_logger(config["logging"], run_dir, config, wandb_online),
-                         callbacks=callbacks, default_root_dir=str(run_dir))
+    trainer = make_trainer(trainer_args, logger=build_logger(config["logging"], run_dir, config, wandb_online),
+                           callbacks=callbacks, default_root_dir=str(run_dir))
     trainer.fit(module, datamodule=datamodule, ckpt_path=config["train"]["resume"])
     seconds = round(time.perf_counter() - started, 1)
     return write_model_folder(run_dir / "model", {**config, "fit_seconds": seconds, "epochs": trainer.current_epoch},

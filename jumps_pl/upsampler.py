@@ -129,8 +129,8 @@ class Upsampler:
 
     def _predict(self, keypoints, mask, weight, progress):
         """Positions, the predicted 90% radius and the repair status of every joint, (F, 21, 4), at the
-        model's rate (status 0 kept, 1 relabelled, 2 set aside)."""
-        status = np.zeros(keypoints.shape[:2])
+        model's rate (status 0 kept, 1 relabelled, 2 set aside; -1 where the method repairs nothing)."""
+        status = np.full(keypoints.shape[:2], -1.0)
         if self.latency is not None:
             out, spread = Stream(self.method, self.latency, None, 0.0).run(keypoints, mask, weight), None
         else:
@@ -165,7 +165,8 @@ class Upsampler:
         log(f"{source}: {pose_file.format}, {len(tracks)} track(s), {frames} frames at {fps:g} fps "
             f"(method {self.name!r}, model {self.model_fps:g} fps)")
         results = self._upsample_tracks(pose_file, tracks, fps, progress, log)
-        log(repair_summary(results))
+        if any(r.repair is not None for r in results):
+            log(repair_summary(results))
         started = time.perf_counter()
         write_output(pose_file, results, out, fps, overwrite=overwrite)
         log(f"wrote {out}: {len(results)} track(s) ({time.perf_counter() - started:.1f} s writing)")

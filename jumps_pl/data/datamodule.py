@@ -190,9 +190,6 @@ class MocapDataModule(pl.LightningDataModule):
         candidates = self._windows(np.array([c.split == "test" for c in self._loaded_clips()]), self.window)
         rng = np.random.default_rng(self.bench_seed)
         n = len(candidates.frame)
-        if n < self.bench_windows and self.split == "test-bench":  # say it only where test-bench is used
-            log.warning("test-bench: only %d candidate windows in the test clips under data.root=%s, "
-                        "data.bench_windows=%d asked; using all", n, self.root, self.bench_windows)
         chosen = np.sort(rng.choice(n, size=min(n, self.bench_windows), replace=False))
         windows = Windows(candidates.frame[chosen], candidates.clip_id[chosen], candidates.start[chosen])
         return self._dataset(windows, sample_cameras(rng, self._targets(windows), self.eval_camera))
@@ -226,6 +223,9 @@ class MocapDataModule(pl.LightningDataModule):
         if name not in self.datasets:
             raise KeyError(f"unknown dataset {name!r}; known: {', '.join(self.datasets) or 'none (call setup())'}")
         dataset = self.datasets[name]
+        if name == "test-bench" and len(dataset) < self.bench_windows:  # said only where test-bench is used
+            log.warning("test-bench: only %d candidate windows in the test clips under data.root=%s, "
+                        "data.bench_windows=%d asked; using all", len(dataset), self.root, self.bench_windows)
         if len(dataset) == 0:
             raise ValueError(f"the {name} split has no windows of {self.window} frames under {self.root}")
         return DataLoader(dataset, batch_size=self.batch_size, shuffle=shuffle, drop_last=shuffle,

@@ -20,8 +20,10 @@ from jumps_pl.methods import build_methods
 def evaluate_config(config: dict, out: str | Path | None = None, table: str | Path | None = None,
                     plot: str | Path | None = None, render: str | Path | None = None,
                     predictions: str | Path | None = None, rows: list[str] | None = None,
-                    log: Callable[[str], None] | None = None, quiet: bool = False, wandb_run=None) -> dict:
-    """Run the rows of a resolved config on ``data.split``; write what is asked; return the results."""
+                    log: Callable[[str], None] | None = None, quiet: bool = False,
+                    start_wandb: Callable[[], object] | None = None) -> dict:
+    """Run the rows of a resolved config on ``data.split``; write what is asked; return the results.
+    ``start_wandb``: starts a wandb run (called once data and methods have loaded) to log the results to."""
     from jumps_pl.data.datamodule import MocapDataModule
 
     log = log or (lambda message: print(message, file=sys.stderr))
@@ -37,6 +39,7 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
     head = torch.cat([b["head_size_px"] for b in batches]).numpy()
     if evaluate["windows"]:
         target, head = target[: evaluate["windows"]], head[: evaluate["windows"]]
+    wandb_run = start_wandb() if start_wandb else None
     log(f"evaluating {len(target)} windows of {config['data']['split']} under {config['data']['root']}: "
         f"{', '.join(methods)}")
     started = time.perf_counter()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from jumps_pl.config import ConfigError, load_config, read_yaml_file, to_container
 from jumps_pl.evaluation.evaluate import evaluate_config
-from jumps_pl.files import write_json, write_text
+from jumps_pl.files import check_output, write_json, write_text
 
 
 def read_sweep(path: str | Path) -> tuple[list[str], list[tuple]]:
@@ -43,19 +43,26 @@ def _override(name: str, value) -> str:
     return f"{name}={'null' if value is None else value}"
 
 
-def run_sweep(path: str | Path, settings: list[str], out: str | Path) -> list[dict]:
+def run_sweep(path: str | Path, settings: list[str], out: str | Path, overwrite: bool = False) -> list[dict]:
     """Run every grid point; write ``out`` (.json) and the Markdown table beside it (.md)."""
     names, grid = read_sweep(path)
     out = Path(out)
+    for target in (out, out.with_suffix(".md")):
+        check_output(target, overwrite)
+    points = []
+    for values in grid:  # every point's settings checked before the first run
+        overrides = [*settings, *(_override(n, v) for n, v in zip(names, values, strict=True))]
+        try:
+            points.append((values, overrides, to_container(load_config(None, overrides))))
+        except ConfigError as err:
+            raise ConfigError(f"{path}: the point {' '.join(overrides[len(settings):])}: {err}") from None
     runs: list[dict] = []
     print(f"sweep {path}: {len(grid)} runs", file=sys.stderr)
-    for number, values in enumerate(grid, 1):
-        overrides = [*settings, *(_override(n, v) for n, v in zip(names, values, strict=True))]
+    for number, (values, overrides, config) in enumerate(points, 1):
         print(f"[{number}/{len(grid)}] {' '.join(overrides[len(settings):])}", file=sys.stderr)
         started = time.perf_counter()
         run = {"parameters": dict(zip(names, values, strict=True))}
         try:
-            config = to_container(load_config(None, overrides))
             run["results"] = evaluate_config(config, log=lambda message: None, quiet=True)
         except (ConfigError, FileNotFoundError, ValueError) as err:
             run["error"] = str(err)

@@ -49,7 +49,7 @@ def upsample_track(predict: TrackPredictor, track: Track, fps_in: float, model_f
     out, observed, conf = upsample_arrays(predict, keypoints, confidence, given, fps_in, model_fps, min_confidence,
                                           f"track {track.track_id}", progress)
     radius = out[..., 2] if out.shape[-1] > 2 else None
-    repair = np.rint(out[..., 3]).astype(np.int8) if out.shape[-1] > 3 else None
+    repair = np.rint(out[..., 3]).astype(np.int8) if out.shape[-1] > 3 and (out[..., 3] >= 0).any() else None
     return UpsampledTrack(track.track_id, np.arange(first, last + 1), out[..., :2], observed, conf, detected, radius,
                           repair)
 

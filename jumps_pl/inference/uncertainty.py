@@ -119,6 +119,9 @@ def calibration_path() -> Path:
 
 def load_calibrations(path: str | Path | None = None) -> dict[str, Calibration]:
     """Method name -> calibration, from ``path`` (default: the shipped ``pretrained/calibration.yaml``)."""
+    if path and not Path(path).is_file():
+        raise FileNotFoundError(f"upsample.calibration={path}: no such file (a `jumps calibrate` output; "
+                                "null for the shipped one)")
     path = Path(path) if path else calibration_path()
     if not path.is_file():
         return {}

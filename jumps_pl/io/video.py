@@ -203,12 +203,16 @@ def render(source: str | Path, out: str | Path, video: str | Path | None = None,
     out = Path(out)
     if out.suffix.lower() not in (".gif", ".mp4"):
         raise ValueError(f"--out {out}: render writes .gif or .mp4")
+    if fps is not None and not fps > 0:
+        raise ValueError(f"--fps {fps}: must be a positive number of frames per second")
+    if width is not None and not width > 0:
+        raise ValueError(f"--width {width}: must be a positive number of pixels")
     check_output(out, overwrite)
     upsampled = read_upsampled(source)
     other = read_upsampled(compare) if compare else None
     if uncertainty and (upsampled.uncertainty is None or not np.isfinite(upsampled.uncertainty).any()):
-        raise ValueError(f"{source}: has no uncertainty to draw (written by `jumps upsample` 0.2 or later, with a "
-                         "calibrated method)")
+        raise ValueError(f"{source}: has no uncertainty to draw: its method had no calibration when `jumps upsample` "
+                         "wrote it (`jumps calibrate`, then upsample.calibration=FILE)")
     frames_iter, video_fps, size = _video_frames(Path(video) if video else None)
     fps = fps or upsampled.fps or video_fps or 30.0
     if size is None:
@@ -220,49 +224,57 @@ def render(source: str | Path, out: str | Path, video: str | Path | None = None,
         width = min(native_width, 480 if out.suffix.lower() == ".gif" else native_width)
     scale = width / native_width
     out_size = (int(round(size[0] * scale)) // 2 * 2, int(round(size[1] * scale)) // 2 * 2)
-    images: list[Image.Image] = []
-    last = int(upsampled.frames[-1])
-    background = None
-    for frame in range(0, last + 1):
-        if frames_iter is not None:
-            background = next(frames_iter, background)
-        if frame < upsampled.frames[0]:
-            continue
-        image = (Image.fromarray(background).resize(out_size) if background is not None
-                 else Image.new("RGB", out_size, (255, 255, 255)))
-        if other is None:
-            _draw(image, upsampled, frame - int(upsampled.frames[0]), scale, uncertainty, repairs)
-            images.append(image)
-            continue
-        right = image.copy()
-        _draw(image, upsampled, frame - int(upsampled.frames[0]), scale, uncertainty, repairs)
-        k = frame - int(other.frames[0])
-        if 0 <= k < len(other.frames):
-            _draw(right, other, k, scale, uncertainty and other.uncertainty is not None, repairs)
-        _title(image, Path(source).stem)
-        _title(right, Path(compare).stem)
-        both = Image.new("RGB", (2 * out_size[0], out_size[1]))
-        both.paste(image, (0, 0))
-        both.paste(right, (out_size[0], 0))
-        images.append(both)
-    if out.suffix.lower() == ".gif":
-        write_atomically(out, lambda tmp: images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
+    images = _drawn_frames(upsampled, other, frames_iter, out_size, scale, uncertainty, repairs,
+                           Path(source).stem, Path(compare).stem if compare else "")
+    if out.suffix.lower() == ".gif":  # Pillow's GIF writer keeps the frames; MP4 is encoded frame by frame
+        frames = list(images)
+        write_atomically(out, lambda tmp: frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
                                                          duration=round(1000 / fps), loop=0))
     else:
         write_atomically(out, lambda tmp: _write_mp4(tmp, images, fps))
     return out
 
 
-def _write_mp4(path: Path, images: list[Image.Image], fps: float) -> None:
+def _drawn_frames(upsampled: Upsampled, other: Upsampled | None, frames_iter: Iterator[np.ndarray] | None,
+                  out_size: tuple[int, int], scale: float, uncertainty: bool, repairs: bool, title: str,
+                  other_title: str) -> Iterator[Image.Image]:
+    """One drawn image per frame from the first upsampled frame on, generated as the video is read."""
+    background = None
+    for frame in range(0, int(upsampled.frames[-1]) + 1):
+        if frames_iter is not None:
+            background = next(frames_iter, background)
+        if frame < upsampled.frames[0]:
+            continue
+        image = (Image.fromarray(background).resize(out_size) if background is not None
+                 else Image.new("RGB", out_size, (255, 255, 255)))
+        _draw(image, upsampled, frame - int(upsampled.frames[0]), scale, uncertainty, repairs)
+        if other is None:
+            yield image
+            continue
+        right = (Image.fromarray(background).resize(out_size) if background is not None
+                 else Image.new("RGB", out_size, (255, 255, 255)))
+        k = frame - int(other.frames[0])
+        if 0 <= k < len(other.frames):
+            _draw(right, other, k, scale, uncertainty and other.uncertainty is not None, repairs)
+        _title(image, title)
+        _title(right, other_title)
+        both = Image.new("RGB", (2 * out_size[0], out_size[1]))
+        both.paste(image, (0, 0))
+        both.paste(right, (out_size[0], 0))
+        yield both
+
+
+def _write_mp4(path: Path, images: Iterator[Image.Image], fps: float) -> None:
     from fractions import Fraction
 
     import av
 
     with av.open(str(path), mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1000))
-        stream.width, stream.height = images[0].size
         stream.pix_fmt = "yuv420p"
-        for image in images:
+        for k, image in enumerate(images):
+            if k == 0:
+                stream.width, stream.height = image.size
             for packet in stream.encode(av.VideoFrame.from_image(image)):
                 container.mux(packet)
         for packet in stream.encode():
