@@ -44,6 +44,16 @@ NUMERIC = [  # (override, what the message must name)
     ("trainer.devices=0", "trainer.devices"), ("trainer.accelerator=quantum", "trainer.accelerator"),
     ("trainer.precision=17", "trainer.precision"), ("trainer.strategy=nope", "trainer.strategy"),
     ("logging.logger=stdout", "logging.logger"),
+    ("infer.repair.ratio=1.5", "infer.repair.ratio"), ("infer.repair.iterations=-1", "infer.repair.iterations"),
+    ("fusion.smoothing=-1", "fusion.smoothing"), ("fusion.transfer=[1,1]", "fusion.transfer"),
+    ("fusion.repair=sometimes", "fusion.repair"), ("upsample.untangle=2", "upsample.untangle"),
+    ("data.source_balance=1.5", "data.source_balance"), ("data.speed=[1.2,0.8]", "data.speed"),
+    ("data.speed=[0,1]", "data.speed"), ("data.bone_jitter=-0.1", "data.bone_jitter"),
+    ("model.reconstruction_epochs=-1", "model.reconstruction_epochs"), ("model.lr_generator=0", "model.lr_generator"),
+    ("train.image_every_n_epochs=-1", "train.image_every_n_epochs"),
+    ("trainer.limit_val_batches=abc", "trainer.limit_val_batches"), ("trainer.limit_train_batches=1.5",
+                                                                   "trainer.limit_train_batches"),
+    ("trainer.max_epoch=3", "trainer.max_epoch"),  # not a Trainer argument (did you mean max_epochs?)
     ("infer.startz=3", "infer.startz"), ("nope=1", "nope"),  # unknown keys
 ]
 
@@ -123,3 +133,77 @@ def test_an_existing_output_is_kept(tmp_path, monkeypatch, capsys):
     assert main(["upsample", str(STREET), "--out", "out.npz", "--method", "ridge"]) == 2
     assert (work / "out.npz").read_bytes() == b"mine" and "--overwrite" in capsys.readouterr().err
     assert json.loads(json.dumps(sorted(p.name for p in work.iterdir()))) == ["out.npz"]
+
+
+def test_train_refuses_an_accelerator_this_machine_lacks(tmp_path, monkeypatch, capsys, clip_folder):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    err = _run(tmp_path, monkeypatch, capsys, "train", f"data.root={clip_folder}", "trainer.accelerator=cuda",
+               "logging.logger=wandb")
+    assert "trainer.accelerator='cuda'" in err and "no such device" in err
+
+
+@pytest.mark.parametrize("extra, culprit", [
+    (["infer.starts=abc"], "infer.starts"), (["baselines.masked_conv_ae_epochs=0"], "masked_conv_ae_epochs"),
+    (["trainer.accelerator=quantum"], "trainer.accelerator"), (["logging.logger=stdout"], "logging.logger"),
+])
+def test_train_baseline_refuses_bad_settings(extra, culprit, tmp_path, monkeypatch, capsys, clip_folder):
+    err = _run(tmp_path, monkeypatch, capsys, "train-baseline", "masked-conv-ae", f"data.root={clip_folder}", *extra)
+    assert culprit in err
+
+
+@pytest.mark.parametrize("extra, culprit", [
+    (["infer.starts=abc"], "infer.starts"), (["--windows", "0"], "--windows"),
+    (["--methods", "ridge,nope"], "'nope'"), (["--check", "train"], "--check"),
+    (["--check", "val", "--check-windows", "0"], "--check-windows"),
+])
+def test_calibrate_refuses_bad_settings(extra, culprit, tmp_path, monkeypatch, capsys, clip_folder):
+    err = _run(tmp_path, monkeypatch, capsys, "calibrate", f"data.root={clip_folder}", "--out", "c.yaml", *extra)
+    assert culprit in err
+
+
+def test_sweep_refuses_a_bad_point_before_running_any(tmp_path, monkeypatch, capsys, clip_folder):
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text("method: grid\nparameters:\n  infer.starts: {values: [2, abc]}\n"
+                     "  evaluate.rows: {value: '[ridge]'}\n")
+    err = _run(tmp_path, monkeypatch, capsys, "sweep", str(sweep), "--out", "s.json", f"data.root={clip_folder}")
+    assert "infer.starts=abc" in err and "s.yaml" in err
+
+
+@pytest.mark.parametrize("extra, culprit", [
+    (["--fps", "-1"], "--fps"), (["--width", "0"], "--width"), (["--out", "r.avi"], "r.avi"),
+    (["--uncertainty"], "uncertainty"),
+])
+def test_render_refuses_bad_arguments(extra, culprit, tmp_path, monkeypatch, capsys):
+    source = tmp_path / "in.npz"
+    monkeypatch.chdir(tmp_path)
+    assert main(["upsample", str(STREET), "--out", str(source), "--method", "ridge", "--fps", "50", "--quiet"]) == 0
+    capsys.readouterr()
+    out = [] if "--out" in extra else ["--out", "r.gif"]
+    err = _run(tmp_path, monkeypatch, capsys, "render", str(source), *out, *extra)
+    assert culprit in err
+
+
+def test_export_refuses_a_missing_checkpoint_and_an_existing_folder(tmp_path, monkeypatch, capsys):
+    err = _run(tmp_path, monkeypatch, capsys, "export", "no.ckpt", "--out", "m")
+    assert "no.ckpt" in err
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "mine.txt").write_text("mine")
+    err = _run(tmp_path / "b", monkeypatch, capsys, "export", "no.ckpt", "--out", str(tmp_path / "kept"))
+    assert "kept exists" in err and (tmp_path / "kept" / "mine.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("extra, culprit", [
+    (["data.window=abc"], "data.window"), (["data.root=/nowhere/at/all"], "/nowhere/at/all"),
+])
+def test_data_stats_refuses_bad_settings(extra, culprit, tmp_path, monkeypatch, capsys):
+    err = _run(tmp_path, monkeypatch, capsys, "data-stats", *extra)
+    assert culprit in err
+
+
+def test_upsample_refuses_a_calibration_file_that_does_not_exist(tmp_path, monkeypatch, capsys):
+    err = _run(tmp_path, monkeypatch, capsys, "upsample", str(STREET), "--out", "out.npz", "--method", "ridge",
+               "upsample.calibration=nope.yaml")
+    assert "upsample.calibration=nope.yaml" in err
