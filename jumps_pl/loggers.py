@@ -11,8 +11,7 @@ from pathlib import Path
 from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger, WandbLogger
 
 from jumps_pl.config import ConfigError
-
-LOGGERS = ("wandb", "csv", "tensorboard")
+from jumps_pl.schema import LOGGERS
 
 
 def wandb_logged_in() -> bool:

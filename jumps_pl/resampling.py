@@ -29,6 +29,17 @@ def resample(values: np.ndarray, present: np.ndarray, times_from: np.ndarray, ti
     return out, ok
 
 
+def sample_at(values: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Linear interpolation of batched sequences (B, S, ...) at fractional frame ``times`` (B, T) in
+    [0, S - 1] -> (B, T, ...): playback-speed augmentation of training windows."""
+    span = values.shape[1]
+    low = np.clip(np.floor(times).astype(np.int64), 0, max(span - 2, 0))
+    high = np.minimum(low + 1, span - 1)
+    w = (times - low).reshape(times.shape + (1,) * (values.ndim - 2)).astype(values.dtype)
+    rows = np.arange(len(values))[:, None]
+    return values[rows, low] * (1 - w) + values[rows, high] * w
+
+
 def resample_rate(values: np.ndarray, fps_in: float, fps_out: float) -> np.ndarray:
     """(F, ...) complete values from ``fps_in`` to ``fps_out``; unchanged within 0.1% of the rate."""
     if abs(fps_in - fps_out) <= 1e-3 * fps_out or len(values) < 2:

@@ -25,6 +25,8 @@ def _f(min: float | None = None, max: float | None = None, gt: float | None = No
 
 EVAL_SPLITS = ("test-bench", "test", "val", "all", "ood-val", "ood-test")
 LOGGERS = ("wandb", "csv", "tensorboard")
+# The protocol's tasks (jumps_pl/evaluation/tasks.py makes them)
+TASKS = ("upsampling", "completion", "hpe", "hpe-confident")
 
 
 @dataclass
@@ -166,7 +168,7 @@ class UpsampleSchema:
 @dataclass
 class EvaluateSchema:
     rows: list[str] = MISSING  # registered methods: checked by the registry
-    tasks: list[str] = MISSING  # checked against the protocol's tasks (evaluation/tasks.py)
+    tasks: list[str] = _f(choices=TASKS)
     windows: Optional[int] = _f(min=1)
     example: int = _f(min=0)
 

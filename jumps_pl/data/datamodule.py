@@ -25,9 +25,10 @@ from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 from jumps_pl import skeleton
 from jumps_pl.data.cameras import CameraRanges, head_size_px, project, sample_cameras
 from jumps_pl.data.corpus import SPLITS, Clip, load_corpus
+from jumps_pl.resampling import sample_at
+from jumps_pl.schema import EVAL_SPLITS
 
 log = logging.getLogger(__name__)
-EVAL_SETS = ("val", "test", "test-bench", "all", "ood-val", "ood-test")
 # Training cameras keep every joint of the window at least this far in front of them (the protocol's
 # test-bench cameras come no closer than 1.39 m).
 TRAIN_MIN_DEPTH_M = 1.0
@@ -86,8 +87,8 @@ class MocapDataModule(pl.LightningDataModule):
                  ood_stride: int = 16, source_balance: float = 0.0,
                  speed: list[float] | tuple[float, float] = (1.0, 1.0), bone_jitter: float = 0.0):
         super().__init__()
-        if split not in EVAL_SETS:
-            raise ValueError(f"data.split must be one of {', '.join(EVAL_SETS)}, got {split!r}")
+        if split not in EVAL_SPLITS:
+            raise ValueError(f"data.split must be one of {', '.join(EVAL_SPLITS)}, got {split!r}")
         for name, value in (("window", window), ("train_stride", train_stride), ("eval_stride", eval_stride),
                             ("batch_size", batch_size)):
             if int(value) < 1:
@@ -263,13 +264,8 @@ class MocapDataModule(pl.LightningDataModule):
             return positions[:, :self.window]
         speed = np.minimum(self._rng.uniform(*self.speed, b), (span - 1) / (self.window - 1))
         first = self._rng.uniform(0.0, 1.0, b) * ((span - 1) - speed * (self.window - 1))
-        times = torch.from_numpy(first[:, None] + speed[:, None] * np.arange(self.window)).to(positions)
-        low = times.floor().long().clamp(max=span - 2 if span > 1 else 0)
-        frac = (times - low.to(times))[..., None, None]
-        index = low[..., None, None].expand(-1, -1, *positions.shape[2:])
-        before = positions.gather(1, index)
-        after = positions.gather(1, (index + 1).clamp(max=span - 1))
-        return before + frac * (after - before)
+        times = first[:, None] + speed[:, None] * np.arange(self.window)  # (B, T) in frames of the span
+        return torch.from_numpy(sample_at(positions.cpu().numpy(), times)).to(positions)
 
     def _random_bone_lengths(self, positions: torch.Tensor) -> torch.Tensor:
         """Scale every bone by U[1 - bone_jitter, 1 + bone_jitter], left and right bones alike."""

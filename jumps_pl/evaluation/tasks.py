@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from jumps_pl import skeleton
+from jumps_pl.schema import TASKS
 
-TASKS = ("upsampling", "completion", "hpe", "hpe-confident")
 _BURST_FRAMES = (5, 20)
 _MISSING_SHARE = 0.20
 _NARROW, _WIDE, _OUTLIER = 0.60, 0.34, 0.06
