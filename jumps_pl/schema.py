@@ -131,6 +131,7 @@ class FusionSchema:
     noise_threshold: float = _f(min=0)
     smoothing: float = _f(min=0)
     robust: float = _f(min=0)
+    gap_prior: float = _f(min=0, max=1)
     transfer: list[float] = _f(min=0, max=1, length=9)
 
 

@@ -33,7 +33,7 @@ def _identity_map(poses: np.ndarray) -> np.ndarray:
     return poses
 
 
-SETTINGS = FusionSettings(noise_threshold=0.02, smoothing=3.0, robust=3.0, transfer=(1.0,) * 9)
+SETTINGS = FusionSettings(noise_threshold=0.02, smoothing=3.0, robust=3.0, gap_prior=1.0, transfer=(1.0,) * 9)
 
 
 def test_exact_inputs_are_kept_exactly_and_gaps_follow_the_fit_plus_the_interpolated_residual(windows):
@@ -75,7 +75,7 @@ def test_added_joints_are_the_map_of_the_fused_inputs_plus_the_transferred_share
         return out
 
     for share in (0.0, 1.0):
-        settings = FusionSettings(0.02, 3.0, 3.0, (share,) * 9)
+        settings = FusionSettings(0.02, 3.0, 3.0, 1.0, (share,) * 9)
         out, _ = fuse(target, mask, fit, shift_map, settings)
         expected = shift_map(out)[:, :, skeleton.ADDED_INDICES] + share * (
             fit[:, :, skeleton.ADDED_INDICES] - shift_map(fit)[:, :, skeleton.ADDED_INDICES])

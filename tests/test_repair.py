@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -119,3 +120,26 @@ def test_frames_a_tracker_exchanged_between_two_people_go_back_to_their_tracks(t
     first, second = ids.index("1"), ids.index("2")
     gap = hips_x[second] - hips_x[first]
     assert (gap > 250).all(), np.nonzero(gap <= 250)  # track 2 is the person on the right in every frame
+
+
+def test_on_the_street_the_frames_of_another_person_do_not_drag_the_hips(tmp_path):
+    """Frames marked by eye (tests/data/street-marks.yaml) where the detector takes the person in teal:
+    the default method's hip centre stays within 1 head size of the line between the nearest good
+    frames, and nearer it than the detection's own hips."""
+    import yaml
+
+    marks = yaml.safe_load((Path(__file__).parent / "data" / "street-marks.yaml").read_text())
+    out = tmp_path / "street.npz"
+    assert main(["upsample", str(STREET), "--out", str(out), "--fps", "50", "--quiet"]) == 0
+    with np.load(out) as data:
+        poses, inputs, frames = data["keypoints"][0], data["input_keypoints"][0], data["frames"]
+    hips = lambda p: p[:, [skeleton.joint_index("UpperLeg_L"), skeleton.joint_index("UpperLeg_R")]].mean(1)  # noqa: E731
+    out_hips, in_hips = hips(poses), inputs[:, 6:8].mean(1)
+    head = 0.5 * np.linalg.norm(poses[:, skeleton.NECK] - poses[:, skeleton.ROOT], axis=-1)
+    before, after = (int(np.flatnonzero(frames == f)[0]) for f in marks["good_neighbours"])
+    for frame in marks["wrong_person"]:
+        k = int(np.flatnonzero(frames == frame)[0])
+        line = out_hips[before] + (out_hips[after] - out_hips[before]) * (k - before) / (after - before)
+        line_in = in_hips[before] + (in_hips[after] - in_hips[before]) * (k - before) / (after - before)
+        assert np.linalg.norm(out_hips[k] - line) < head[k]
+        assert np.linalg.norm(out_hips[k] - line) < np.linalg.norm(in_hips[k] - line_in)

@@ -6,11 +6,12 @@ as precise as the detector. Per window and input joint, on the residual r = x - 
 1. **How noisy**: the rms second difference of r over frames where three in a row are observed. A fit
    to exact inputs leaves a smooth residual (the generator's own error); a detector's jitter leaves a
    rough one. Above ``noise_threshold`` the joint counts as noisy.
-2. **Residual**: gaps (missing or set-aside entries) are filled by linear interpolation of r (edges
-   held), so a hidden joint follows the prior's motion plus the correction its neighbours in time
-   need. Noisy joints' residuals are smoothed along time (a Gaussian of ``smoothing`` frames, weighted
-   by confidence), once more with entries far from the smoothed residual down-weighted (``robust``).
-   Exact joints keep r as it is: the output goes through the given joints.
+2. **Residual**: noisy joints' residuals are smoothed along time (a Gaussian of ``smoothing`` frames,
+   weighted by confidence), once more with entries far from the smoothed residual down-weighted
+   (``robust``). Exact joints keep r as it is: the output goes through the given joints.
+   **Gaps** (missing or set-aside entries) take the straight line between the neighbouring fused
+   observations (edges held) plus ``gap_prior`` times the prior's own bend away from its straight line
+   there: 1 follows the prior's motion through the gap (G + the interpolated residual), 0 is a line.
 3. **Input joints**: G(z*) + r, i.e. the observation where it is trusted, the prior's high frequencies
    where the observation is smoothed.
 4. **Added joints**: the per-frame linear map from the fused input joints (ridge), plus ``transfer``
@@ -44,6 +45,7 @@ class FusionSettings:
     noise_threshold: float
     smoothing: float
     robust: float
+    gap_prior: float
     transfer: tuple[float, ...]
 
     @classmethod
@@ -53,7 +55,7 @@ class FusionSettings:
             raise ValueError(f"fusion.transfer needs {len(_ADDED)} numbers (one per added joint: "
                              f"{', '.join(skeleton.ADDED_JOINTS)}), got {len(transfer)}")
         return cls(float(section["noise_threshold"]), float(section["smoothing"]), float(section["robust"]),
-                   transfer)
+                   float(section["gap_prior"]), transfer)
 
 
 def fuse(keypoints_px: np.ndarray, weights: np.ndarray, fit_px: np.ndarray, added_map: AddedMap,
@@ -71,6 +73,12 @@ def fuse(keypoints_px: np.ndarray, weights: np.ndarray, fit_px: np.ndarray, adde
         far = np.linalg.norm(residual - smoothed, axis=-1) / (settings.robust * np.maximum(noise, 1e-3)[:, None])
         w = np.where(observed & (sigma[:, None] > 0), w / (1.0 + far ** 2), w)
         smoothed = _smooth(_fill(residual, w > 0), np.where(w > 0, w, _GAP_WEIGHT), sigma)
+    # in gaps: the line between the neighbouring (fused) observations plus ``gap_prior`` times the prior's
+    # own bend away from its line there (1: the prior's motion through the gap; 0: a straight line)
+    line_of_fit = _fill(fit[:, :, _INPUTS] / scale, w > 0)
+    gaps = (w == 0)[..., None]
+    smoothed = np.where(gaps, smoothed + (settings.gap_prior - 1.0) * (fit[:, :, _INPUTS] / scale - line_of_fit),
+                        smoothed)
     out = fit.copy()
     out[:, :, _INPUTS] = fit[:, :, _INPUTS] + smoothed * scale
     beyond = fit[:, :, _ADDED] - added_map(fit)[:, :, _ADDED]
