@@ -2,9 +2,10 @@
 
 Frame by frame (causal), for each group of left/right input pairs (the whole body, then all four
 limbs, the legs, the arms), keep the labelling (as given, or left and right exchanged) nearer the
-track of the previous frames (each joint's last seen position); a frame whose joints are on average
-more than ``outlier`` torso lengths from that track is set aside (another person, or a detector
-failure). ``ratio``: a labelling is exchanged only when that costs less than ``ratio`` times keeping it.
+track of the previous frames (each joint's mean position over its last ``_MEMORY`` kept frames, so
+that one noisy frame does not decide); a frame whose joints are on average more than ``outlier`` torso
+lengths from that track is set aside (another person, or a detector failure). ``ratio``: a labelling
+is exchanged only when that costs less than ``ratio`` times keeping it.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from jumps_pl import skeleton
 PAIRS = [(int(skeleton.INPUT_INDICES[i]), int(skeleton.INPUT_INDICES[i + 1])) for i in range(0, 12, 2)]
 GROUPS = {"body": (0, 1, 2, 3, 4, 5), "limbs": (1, 2, 4, 5), "legs": (4, 5), "arms": (1, 2)}
 KEPT, RELABELLED, SET_ASIDE = 0, 1, 2
+_MEMORY = 3  # kept frames per joint that the track's position averages
 _SHOULDERS, _HIPS = PAIRS[0], PAIRS[3]
 
 
@@ -26,10 +28,14 @@ def relabel_by_continuity(keypoints: np.ndarray, mask: np.ndarray, ratio: float,
     keypoints = np.array(keypoints, dtype=np.float64, copy=True)
     mask = np.array(mask, dtype=bool, copy=True)
     status = np.zeros(mask.shape, dtype=np.int8)
-    n, t = mask.shape[:2]
-    last = keypoints[:, 0].copy()
+    n, t, j = mask.shape
+    history = np.zeros((_MEMORY, n, j, 2))  # the last kept positions of every joint, a ring
+    counts = np.zeros((n, j))
+    history[0] = keypoints[:, 0]
+    counts += mask[:, 0]
     seen = mask[:, 0].copy()
     for f in range(1, t):
+        last = history.sum(0) / np.maximum(np.minimum(counts, _MEMORY), 1)[..., None]
         x, present = keypoints[:, f], mask[:, f]
         torso = _torso(last, seen)
         for pairs in GROUPS.values():
@@ -51,7 +57,10 @@ def relabel_by_continuity(keypoints: np.ndarray, mask: np.ndarray, ratio: float,
         status[away, f] = np.where(present[away], SET_ASIDE, status[away, f])
         present[away] = False
         keypoints[:, f], mask[:, f] = x, present
-        last = np.where(present[..., None], x, last)
+        slot = (counts % _MEMORY).astype(np.int64)  # the oldest kept position of each joint is replaced
+        rows, cols = np.nonzero(present)
+        history[slot[rows, cols], rows, cols] = x[rows, cols]
+        counts += present
         seen |= present
     return keypoints.astype(np.float32), mask, status
 
