@@ -80,6 +80,14 @@ class EncoderMaskingSchema:
 
 
 @dataclass
+class EncoderCorruptionSchema:
+    flip_prob: float = _f(min=0, max=1)
+    foreign_prob: float = _f(min=0, max=1)
+    noise_prob: float = _f(min=0, max=1)
+    noise_max: float = _f(min=0)
+
+
+@dataclass
 class ModelSchema:
     window: int = _f(min=8)
     width: int = _f(min=1)
@@ -95,6 +103,7 @@ class ModelSchema:
     encoder_masking: EncoderMaskingSchema = field(default_factory=EncoderMaskingSchema)
     nan_policy: str = _f(choices=("stop", "skip"))
     reconstruction_epochs: int = _f(min=0)
+    encoder_corruption: EncoderCorruptionSchema = field(default_factory=EncoderCorruptionSchema)
 
 
 @dataclass
@@ -119,10 +128,13 @@ class TrainSchema:
 @dataclass
 class RepairSchema:
     enabled: bool = MISSING
+    reference: str = _f(choices=("fit", "encoder"))
     robust_scale: float = _f(gt=0)
     ratio: float = _f(gt=0, max=1)
     outlier: float = _f(gt=0)
     iterations: int = _f(min=0)
+    rounds: int = _f(min=1)
+    continuity_ratio: float = _f(min=0, max=1)
 
 
 @dataclass

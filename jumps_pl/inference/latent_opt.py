@@ -19,6 +19,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
+from jumps_pl.baselines.continuity import PAIRS as INPUT_PAIRS
 from jumps_pl.inference.align import fit_similarity
 from jumps_pl.inference.windows import predict_sequence
 from jumps_pl.models.jumps_gan import JumpsGAN
@@ -76,13 +77,29 @@ class LatentOptimizer:
         z = self._initial_latents(x, mask, offset).requires_grad_(True)  # (N*S, Z, T')
         x_rep = x.repeat_interleave(s, dim=0)
         w_rep = weights.repeat_interleave(s, dim=0)
-        robust = self.repair["robust_scale"] if self.repair else None
-        self._fit(z, x_rep, w_rep, self.iterations, robust)
         self._status = torch.zeros(mask.shape, dtype=torch.int8)
-        if self.repair:
-            x, weights, self._status = self._repaired(z, x, weights, x_rep, w_rep, n, s)
-            x_rep, w_rep = x.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
-            self._fit(z, x_rep, w_rep, self.repair["iterations"], None)
+        if not self.repair:
+            self._fit(z, x_rep, w_rep, self.iterations, None)
+        else:  # continuity first (optional), a robust fit, then rounds of relabel / set aside / refit
+            given, weights_given = x, weights
+            exchanged = torch.zeros(*x.shape[:2], len(INPUT_PAIRS), dtype=torch.bool, device=device)
+            if self.repair["continuity_ratio"] > 0:
+                given, exchanged = _relabel_by_continuity(x, weights, self.repair["continuity_ratio"])
+                x_rep = given.repeat_interleave(s, dim=0)
+            if self.repair["reference"] == "encoder":  # G(E(x)): a denoising encoder's reading of the window
+                x, weights, self._status = self._repaired(self._encoded(given, mask), given, weights_given, exchanged)
+                z = self._initial_latents(x, weights > 0, offset).requires_grad_(True)
+                x_rep, w_rep = x.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
+                self._fit(z, x_rep, w_rep, self.iterations, None)
+            else:  # a robust latent fit
+                self._fit(z, x_rep, w_rep, self.iterations, self.repair["robust_scale"])
+            rounds = self.repair["rounds"] - (self.repair["reference"] == "encoder")
+            for round_ in range(rounds):
+                reference = self._best_fit(z, given, weights_given, n, s)
+                x, weights, self._status = self._repaired(reference, given, weights_given, exchanged)
+                x_rep, w_rep = x.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
+                last = round_ == rounds - 1
+                self._fit(z, x_rep, w_rep, self.repair["iterations"], None if last else self.repair["robust_scale"])
             self._status = self._status.cpu()
         with torch.no_grad():
             loss, poses = self._loss(z, x_rep, w_rep)
@@ -104,26 +121,43 @@ class LatentOptimizer:
             loss.sum().backward()
             optimizer.step()
 
-    def _repaired(self, z: torch.Tensor, x: torch.Tensor, weights: torch.Tensor, x_rep: torch.Tensor,
-                  w_rep: torch.Tensor, n: int, s: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """After the robust fit: per frame and group of left/right input pairs, the labelling (given or
-        exchanged) nearer the fit; entries still farther than ``outlier`` from it set aside. Returns the
-        repaired inputs, weights and the status of every entry (0 kept, 1 relabelled, 2 set aside)."""
-        from jumps_pl.baselines.continuity import GROUPS, PAIRS, RELABELLED, SET_ASIDE
-
+    def _best_fit(self, z: torch.Tensor, given: torch.Tensor, weights: torch.Tensor, n: int, s: int) -> torch.Tensor:
+        """The (aligned) poses (N, T, J, 2) of each window's best start under the robust loss."""
         with torch.no_grad():
+            x_rep, w_rep = given.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
             loss, poses = self._loss(z, x_rep, w_rep, self.repair["robust_scale"])
             best = loss.view(n, s).argmin(dim=1)
-            fit = poses.view(n, s, *poses.shape[1:])[torch.arange(n, device=x.device), best]  # (N, T, J, 2)
-            x, weights = x.clone(), weights.clone()
-            status = torch.zeros(weights.shape, dtype=torch.int8, device=x.device)
+            return poses.view(n, s, *poses.shape[1:])[torch.arange(n, device=given.device), best]
+
+    def _encoded(self, given: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """G(E(x)) aligned to x under the robust loss's weights: what the encoder reads in the window."""
+        with torch.no_grad():
+            poses = self.model.generator(self.model.encoder(given, mask))
+            if not self.align:
+                return poses
+            b = len(poses)
+            similarity = fit_similarity(poses.reshape(b, -1, 2), given.reshape(b, -1, 2),
+                                        mask.float().reshape(b, -1))
+            return similarity.apply(poses)
+
+    def _repaired(self, fit: torch.Tensor, given: torch.Tensor, weights: torch.Tensor, exchanged: torch.Tensor
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Against a reference ``fit`` (N, T, J, 2): per frame and group of left/right input pairs, the
+        labelling (as ``given``, or exchanged) nearer it; entries still farther than ``outlier`` from it
+        set aside. ``exchanged`` (N, T, 6): pairs ``given`` already exchanged (the continuity pass).
+        Returns the repaired inputs, weights and the status of every entry (0 kept, 1 relabelled, 2 set
+        aside)."""
+        from jumps_pl.baselines.continuity import GROUPS, RELABELLED, SET_ASIDE
+
+        with torch.no_grad():
+            x, weights, exchanged = given.clone(), weights.clone(), exchanged.clone()
             present = weights > 0
             for pairs in GROUPS.values():
                 kept = torch.zeros(x.shape[:2], device=x.device)
                 swapped = torch.zeros_like(kept)
                 both = {}  # pairs with both sides given: only those are compared and exchanged
                 for k in pairs:
-                    left, right = PAIRS[k]
+                    left, right = INPUT_PAIRS[k]
                     both[k] = present[..., left] & present[..., right]
                     kept += torch.where(both[k], (x[..., left, :] - fit[..., left, :]).norm(dim=-1)
                                         + (x[..., right, :] - fit[..., right, :]).norm(dim=-1), 0.0)
@@ -131,14 +165,17 @@ class LatentOptimizer:
                                            + (x[..., left, :] - fit[..., right, :]).norm(dim=-1), 0.0)
                 exchange = swapped < self.repair["ratio"] * kept  # (N, T)
                 for k in pairs:
-                    left, right = PAIRS[k]
+                    left, right = INPUT_PAIRS[k]
                     flip = exchange & both[k]
-                    for values in (x, weights):
-                        a, b = values[:, :, left].clone(), values[:, :, right].clone()
-                        values[:, :, left] = torch.where(_expand(flip, a), b, a)
-                        values[:, :, right] = torch.where(_expand(flip, b), a, b)
-                    for side in (left, right):
-                        status[..., side] = torch.where(flip, RELABELLED, status[..., side])
+                    a, b = x[:, :, left].clone(), x[:, :, right].clone()
+                    x[:, :, left] = torch.where(flip[..., None], b, a)
+                    x[:, :, right] = torch.where(flip[..., None], a, b)
+                    exchanged[..., k] ^= flip
+            status = torch.zeros(weights.shape, dtype=torch.int8, device=x.device)
+            for k, (left, right) in enumerate(INPUT_PAIRS):
+                for side in (left, right):
+                    relabelled = exchanged[..., k] & present[..., side]
+                    status[..., side] = torch.where(relabelled, RELABELLED, status[..., side])
             far = present & ((x - fit).norm(dim=-1) > self.repair["outlier"])
             weights = torch.where(far, torch.zeros_like(weights), weights)
             status = torch.where(far, torch.full_like(status, SET_ASIDE), status)
@@ -197,6 +234,17 @@ class LatentOptimizer:
                                 self.batch_windows, progress)
         status = np.where(both[..., 3] > 0.5, 1, np.where(both[..., 4] > 0.5, 2, 0)).astype(np.int8)
         return both[..., :2], both[..., 2], status
+
+
+def _relabel_by_continuity(x: torch.Tensor, weights: torch.Tensor, ratio: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The continuity heuristic's relabelling (no entry set aside): the inputs with its exchanges
+    made, and which input pairs (N, T, 6) it exchanged."""
+    from jumps_pl.baselines.continuity import RELABELLED, relabel_by_continuity
+
+    present = (weights > 0).cpu().numpy()
+    relabelled, _, status = relabel_by_continuity(x.cpu().numpy(), present, ratio, outlier=float("inf"))
+    exchanged = np.stack([status[..., left] == RELABELLED for left, _ in INPUT_PAIRS], axis=-1)
+    return torch.as_tensor(relabelled).to(x), torch.as_tensor(exchanged, device=x.device)
 
 
 @contextmanager

@@ -13,6 +13,9 @@ Each training step, on a batch x of normalized windows:
    ``encoder_masking``), so that E also encodes incomplete low-resolution windows.
    ``use_encoder=False`` leaves E out (the pure WGAN).
 
+``encoder_corruption``: the encoder's input in L_Rec carries a detector's failures (flips, another
+person's frames, jitter; ``models/corruption.py``) while the target stays clean: a denoising encoder.
+
 ``reconstruction_epochs``: the first epochs train E and G on L_Rec and L_Rec_backward alone (no critic,
 about a tenth of the cost of an adversarial step), a reconstruction-first schedule.
 
@@ -27,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from jumps_pl import skeleton
+from jumps_pl.models.corruption import corrupt
 from jumps_pl.models.networks import Critic, Encoder, Generator
 from jumps_pl.models.normalization import fit_normalization
 
@@ -39,7 +43,8 @@ class JumpsGAN(pl.LightningModule):
     def __init__(self, window: int, width: int, latent_channels: int, downsamplings: int, use_encoder: bool,
                  n_critic: int, gp_weight: float, lr_critic: float, lr_generator: float, betas: list[float],
                  loss_weights: dict[str, float], encoder_masking: dict[str, float], nan_policy: str,
-                 reconstruction_epochs: int = 0):  # the default: model folders written before the key
+                 reconstruction_epochs: int = 0, encoder_corruption: dict[str, float] | None = None):
+        # (the defaults: model folders written before these keys)
         super().__init__()
         if nan_policy not in ("stop", "skip"):
             raise ValueError(f"model.nan_policy must be 'stop' or 'skip', got {nan_policy!r}")
@@ -122,7 +127,7 @@ class JumpsGAN(pl.LightningModule):
             terms["loss_g"] = -self.critic(self.generator(z)).mean()
             total = w["adversarial"] * terms["loss_g"]
         if self.encoder is not None:
-            x_hat = self.reconstruct(x, self._encoder_mask(x))
+            x_hat = self.reconstruct(self._corrupted(x), self._encoder_mask(x))
             if adversarial:
                 terms["loss_mix"] = -self.critic(x_hat).mean()
                 total = total + w["mix"] * terms["loss_mix"]
@@ -160,6 +165,14 @@ class JumpsGAN(pl.LightningModule):
         mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)
         grad, = torch.autograd.grad(self.critic(mixed).sum(), mixed, create_graph=True)
         return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+    def _corrupted(self, x: torch.Tensor) -> torch.Tensor:
+        """The encoder's training input: ``x`` with a detector's failures (``encoder_corruption``), so that
+        E learns to map them to the clean window's latent (models/corruption.py)."""
+        cfg = self.hparams.encoder_corruption
+        if not cfg or not any(cfg[k] > 0 for k in ("flip_prob", "foreign_prob", "noise_prob")):
+            return x
+        return corrupt(x, cfg["flip_prob"], cfg["foreign_prob"], cfg["noise_prob"], cfg["noise_max"])
 
     def _encoder_mask(self, x: torch.Tensor) -> torch.Tensor:
         """Random masks (B, T, J): a share of windows keeps only the input joints, with entries dropped."""

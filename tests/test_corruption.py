@@ -1,0 +1,37 @@
+"""The detector failures put on the encoder's input in training (models/corruption.py)."""
+from __future__ import annotations
+
+import torch
+
+from jumps_pl import skeleton
+from jumps_pl.models.corruption import corrupt
+
+
+def _windows() -> torch.Tensor:
+    generator = torch.Generator().manual_seed(1)
+    return torch.randn(16, 64, 21, 2, generator=generator)
+
+
+def test_flips_exchange_whole_left_right_pairs_in_bursts_and_leave_the_rest():
+    x = _windows()
+    y = corrupt(x, flip_prob=1.0, foreign_prob=0.0, noise_prob=0.0, noise_max=0.0,
+                generator=torch.Generator().manual_seed(0))
+    changed = (y != x).any(-1)  # (B, T, J)
+    assert changed.any(-1).float().mean() > 0.03
+    left, right = skeleton.joint_index("Foot_L"), skeleton.joint_index("Foot_R")
+    swapped = changed[..., left]
+    torch.testing.assert_close(y[..., left, :][swapped], x[..., right, :][swapped])
+    added = torch.as_tensor(skeleton.ADDED_INDICES)
+    assert not changed[..., added].any()  # only the detector's joints are exchanged
+
+
+def test_foreign_frames_move_every_input_joint_and_noise_reaches_every_joint():
+    x = _windows()
+    y = corrupt(x, flip_prob=0.0, foreign_prob=1.0, noise_prob=0.0, noise_max=0.0,
+                generator=torch.Generator().manual_seed(0))
+    inputs = torch.as_tensor(skeleton.INPUT_INDICES)
+    moved = (y != x).any(-1)[..., inputs]
+    assert (moved.all(-1) == moved.any(-1)).all() and moved.any()  # a whole pose at once
+    z = corrupt(x, 0.0, 0.0, noise_prob=1.0, noise_max=0.2, generator=torch.Generator().manual_seed(0))
+    assert (z != x).all() and (z - x).abs().mean() < 0.2
+    assert torch.equal(corrupt(x, 0.0, 0.0, 0.0, 0.0), x)
