@@ -98,6 +98,7 @@ class ModelSchema:
     gp_weight: float = _f(min=0)
     lr_critic: float = _f(gt=0)
     lr_generator: float = _f(gt=0)
+    lr_reconstruction: Optional[float] = _f(gt=0)
     betas: list[float] = _f(min=0, max=1, length=2)
     loss_weights: LossWeightsSchema = field(default_factory=LossWeightsSchema)
     encoder_masking: EncoderMaskingSchema = field(default_factory=EncoderMaskingSchema)

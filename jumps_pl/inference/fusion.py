@@ -87,6 +87,17 @@ def fuse(keypoints_px: np.ndarray, weights: np.ndarray, fit_px: np.ndarray, adde
     return out.astype(np.float32), noise.astype(np.float32)
 
 
+def window_noise(keypoints_px: np.ndarray, weights: np.ndarray, fit_px: np.ndarray) -> np.ndarray:
+    """(N,) how noisy each window's observations are: the median over its input joints of the rms
+    second difference of the residual to ``fit_px``, in torso lengths (as ``fuse`` reads each joint)."""
+    fit = np.asarray(fit_px, dtype=np.float64)
+    scale = np.maximum(_torso_px(fit), 1e-6)[:, None, None, None]
+    observed = np.asarray(weights)[:, :, _INPUTS] > 0
+    residual = np.where(observed[..., None], (keypoints_px[:, :, _INPUTS] - fit[:, :, _INPUTS]) / scale, 0.0)
+    noise = _roughness(residual, observed)
+    return np.median(np.where(np.isfinite(noise), noise, 1e9), axis=1)
+
+
 def _torso_px(poses: np.ndarray) -> np.ndarray:
     """(N, T, 21, 2) -> (N,) the mean distance between the shoulder and hip midpoints."""
     shoulders = poses[:, :, list(_SHOULDERS)].mean(2)

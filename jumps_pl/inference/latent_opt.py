@@ -66,6 +66,35 @@ class LatentOptimizer:
         self.last_status = torch.cat(statuses)
         return torch.cat(outputs), torch.cat(losses), torch.cat(spreads)
 
+    def encode_windows(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None = None
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The encoder's reading of each window, G(E(x)) aligned to x, (N, T, 21, 2) px, with no latent
+        optimization; with ``infer.repair`` the input is first checked against it (relabel, set aside,
+        ``rounds`` times, each time encoded anew). Returns the poses and the repair status (N, T, 21)."""
+        if self.model.encoder is None:
+            raise ValueError("encode_windows needs a model trained with an encoder (model.use_encoder=true)")
+        outputs, statuses = [], []
+        with torch.no_grad():
+            for first in range(0, len(keypoints_px), self.batch_windows):
+                part = slice(first, first + self.batch_windows)
+                conf = None if confidence is None else confidence[part]
+                device = self.model.device
+                kp, m = keypoints_px[part].to(device), mask[part].to(device).bool()
+                weights = m.float() if conf is None else m.float() * conf.to(device).clamp_min(0)
+                norm = fit_normalization(kp, m)
+                given = torch.where(m[..., None], norm.apply(kp), torch.zeros_like(kp))
+                status = torch.zeros(m.shape, dtype=torch.int8, device=device)
+                exchanged = torch.zeros(*given.shape[:2], len(INPUT_PAIRS), dtype=torch.bool, device=device)
+                if self.repair and self.repair["continuity_ratio"] > 0:
+                    given, exchanged = _relabel_by_continuity(given, weights, self.repair["continuity_ratio"])
+                poses = self._encoded(given, m)
+                for _ in range(self.repair["rounds"] if self.repair else 0):
+                    x, w, status = self._repaired(poses, given, weights, exchanged)
+                    poses = self._encoded(x, w > 0)
+                outputs.append(norm.invert(poses).cpu())
+                statuses.append(status.cpu())
+        return torch.cat(outputs), torch.cat(statuses)
+
     def _optimize_batch(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None,
                         offset: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         device = self.model.device

@@ -88,10 +88,30 @@ class Method:
         must not count). Default: overlapping windows of ``data.window`` frames, blended."""
         present = mask if confidence is None else mask & (confidence > 0)
         infer = self.config["infer"]
+        names: list[str] = []
 
         def predict(windows, window_mask, conf, first):
-            return self.predict_windows(windows, window_mask, conf).keypoints
+            prediction = self.predict_windows(windows, window_mask, conf)
+            names[:] = sorted(prediction.extras)
+            return np.concatenate([prediction.keypoints, *(_channels(name, prediction.extras[name]) for name in names)],
+                                  axis=-1)
 
-        out = predict_sequence(predict, keypoints_px, present, confidence, self.window, infer["overlap"],
-                               infer["batch_windows"], progress)
-        return Prediction(out)
+        both = predict_sequence(predict, keypoints_px, present, confidence, self.window, infer["overlap"],
+                                infer["batch_windows"], progress)
+        extras, channel = {}, 2
+        for name in names:  # blended like the positions; a repair code is the one most windows gave
+            if name == "repair":
+                relabelled, aside = both[..., channel] > 0.5, both[..., channel + 1] > 0.5
+                extras[name] = np.where(relabelled, 1, np.where(aside, 2, 0)).astype(np.int8)
+                channel += 2
+            else:
+                extras[name] = both[..., channel]
+                channel += 1
+        return Prediction(both[..., :2], extras)
+
+
+def _channels(name: str, values: np.ndarray) -> np.ndarray:
+    """An extra (B, T, 21) as channels to blend: a repair code as two indicators (relabelled, set aside)."""
+    if name == "repair":
+        return np.stack([values == 1, values == 2], axis=-1).astype(np.float32)
+    return np.asarray(values, dtype=np.float32)[..., None]

@@ -1,31 +1,47 @@
 """``JUMPS + fusion``: the design change that ``jumps upsample`` runs by default (docs/evaluation.md).
 
-The paper's latent fit (``JUMPS``, or ``JUMPS + repair`` with ``fusion.repair``), then the fit and the
-observations fused by how noisy the observations are (``jumps_pl.inference.fusion``): exact inputs are
-kept, noisy ones smoothed around the prior's motion, gaps follow the prior, and the added joints come
-from the per-frame linear map of the fused inputs plus the share ``fusion.transfer`` of what the prior
-knows beyond that map. Config: ``infer``, ``fusion``; models: ``models.jumps``, ``models.ridge``.
+Per window, how noisy the observations are decides which reading of the AE-WGAN prior they are fused
+with (``jumps_pl.inference.fusion``):
+
+- **noisy** (a detector's output): the encoder's reading G(E(x)), with no latent optimization, which
+  would fit the noise; with ``fusion.repair`` the input is first checked against it (left/right flips
+  relabelled, another person's entries set aside, ``infer.repair``) and encoded anew;
+- **exact** (mocap projections, completion): the paper's latent fit (``JUMPS``: multi-start incl. E(x),
+  aligned), which reproduces the given joints closely.
+
+Then the fusion: exact inputs kept, noisy ones smoothed around the prior's motion, gaps along the
+prior's bend, the added joints from the per-frame linear map plus ``fusion.transfer`` of what the
+prior knows beyond it. Config: ``infer``, ``fusion``; models: ``models.jumps``, ``models.ridge``.
 """
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from jumps_pl.baselines.continuity import apply_repair
-from jumps_pl.inference.fusion import FusionSettings, fuse
+from jumps_pl.inference.fusion import FusionSettings, fuse, window_noise
+from jumps_pl.inference.latent_opt import LatentOptimizer
 from jumps_pl.methods.base import Method, Prediction
+from jumps_pl.methods.jumps import load_jumps
 from jumps_pl.methods.ridge import load_ridge
 
 
 class JumpsFusion(Method):
     name = "JUMPS + fusion"
-    summary = ("design change (the default): the JUMPS fit with confident failures repaired, fused with the "
-               "observations by how noisy they are; added joints by the linear map plus the prior (fusion)")
+    summary = ("design change (the default): noisy windows read by the encoder, with confident failures "
+               "repaired, exact ones by the latent fit; fused with the observations by how noisy they are")
     models = ("jumps", "ridge")
     sections = ("infer", "fusion")
 
     def __init__(self, config: dict, loader):
         super().__init__(config, loader)
-        self.fit = loader.method("JUMPS + repair" if config["fusion"]["repair"] else "JUMPS")
+        self.fit = loader.method("JUMPS")
+        model = loader.model("jumps", load_jumps)[0]
+        if model.encoder is None:
+            raise ValueError(f"{self.name} needs a model with an encoder (models.jumps)")
+        infer = config["infer"]
+        repair = {**infer["repair"], "enabled": bool(config["fusion"]["repair"])}
+        self.reader = LatentOptimizer(model, **{**infer, "repair": repair})
         self.ridge = loader.model("ridge", load_ridge)
         self.settings = FusionSettings.from_config(config["fusion"])
 
@@ -40,18 +56,19 @@ class JumpsFusion(Method):
     def _added_map(self, poses_px: np.ndarray) -> np.ndarray:
         return self.ridge.predict(poses_px, np.ones(poses_px.shape[:3], dtype=bool))
 
-    def _fused(self, fit: Prediction, keypoints_px, mask, confidence) -> Prediction:
-        weights = np.asarray(mask, dtype=np.float32) * (1.0 if confidence is None else np.asarray(confidence))
-        keypoints, weights = apply_repair(keypoints_px, weights, fit.extras["repair"])
-        out, _ = fuse(keypoints, weights, fit.keypoints, self._added_map, self.settings)
-        return Prediction(out, fit.extras)
-
     def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
-        return self._fused(self.fit.predict_windows(keypoints_px, mask, confidence), keypoints_px, mask, confidence)
-
-    def predict_track(self, keypoints_px, mask, confidence=None, progress=None) -> Prediction:
-        """The fit of the whole track (windows blended), then the fusion over the whole track at once."""
-        fit = self.fit.predict_track(keypoints_px, mask, confidence, progress)
-        one = Prediction(fit.keypoints[None], {k: v[None] for k, v in fit.extras.items()})
-        fused = self._fused(one, keypoints_px[None], mask[None], None if confidence is None else confidence[None])
-        return Prediction(fused.keypoints[0], fit.extras)
+        keypoints_px, mask = np.asarray(keypoints_px, dtype=np.float32), np.asarray(mask, dtype=bool)
+        weights = mask * (1.0 if confidence is None else np.asarray(confidence, dtype=np.float32))
+        conf = None if confidence is None else torch.as_tensor(np.asarray(confidence, dtype=np.float32))
+        encoded, status = self.reader.encode_windows(torch.as_tensor(keypoints_px), torch.as_tensor(mask), conf)
+        prior, status = encoded.numpy(), status.numpy()
+        keypoints, kept = apply_repair(keypoints_px, weights, status)
+        exact = window_noise(keypoints, kept, prior) <= self.settings.noise_threshold  # (N,)
+        spread = np.zeros(mask.shape, dtype=np.float32)
+        if exact.any():  # the latent fit, on the input as given (exact inputs need no repair)
+            fitted = self.fit.predict_windows(keypoints_px[exact], mask[exact],
+                                              None if confidence is None else np.asarray(confidence)[exact])
+            prior[exact], spread[exact] = fitted.keypoints, fitted.extras["spread_px"]
+            keypoints[exact], kept[exact], status[exact] = keypoints_px[exact], weights[exact], 0
+        out, _ = fuse(keypoints, kept, prior, self._added_map, self.settings)
+        return Prediction(out, {"spread_px": spread, "repair": status})

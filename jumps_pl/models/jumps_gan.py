@@ -17,7 +17,9 @@ Each training step, on a batch x of normalized windows:
 person's frames, jitter; ``models/corruption.py``) while the target stays clean: a denoising encoder.
 
 ``reconstruction_epochs``: the first epochs train E and G on L_Rec and L_Rec_backward alone (no critic,
-about a tenth of the cost of an adversarial step), a reconstruction-first schedule.
+about a tenth of the cost of an adversarial step), a reconstruction-first schedule, at
+``lr_reconstruction`` (then ``lr_generator``: the adversarial phase at the AE-phase rate undid the
+precision, docs/experiments.md).
 
 ``trainer.global_step`` counts optimizer steps: n_critic + 1 per batch (1 in the reconstruction epochs).
 """
@@ -43,7 +45,8 @@ class JumpsGAN(pl.LightningModule):
     def __init__(self, window: int, width: int, latent_channels: int, downsamplings: int, use_encoder: bool,
                  n_critic: int, gp_weight: float, lr_critic: float, lr_generator: float, betas: list[float],
                  loss_weights: dict[str, float], encoder_masking: dict[str, float], nan_policy: str,
-                 reconstruction_epochs: int = 0, encoder_corruption: dict[str, float] | None = None):
+                 reconstruction_epochs: int = 0, encoder_corruption: dict[str, float] | None = None,
+                 lr_reconstruction: float | None = None):
         # (the defaults: model folders written before these keys)
         super().__init__()
         if nan_policy not in ("stop", "skip"):
@@ -85,6 +88,10 @@ class JumpsGAN(pl.LightningModule):
         x = fit_normalization(batch["keypoints_px"]).apply(batch["keypoints_px"])
         opt_d, opt_g = self.optimizers()
         adversarial = self.current_epoch >= self.hparams.reconstruction_epochs or self.encoder is None
+        lr = self.hparams.lr_generator if adversarial or not self.hparams.lr_reconstruction \
+            else self.hparams.lr_reconstruction
+        for group in opt_g.param_groups:  # the phase's rate (a resumed run keeps its optimizer's moments)
+            group["lr"] = lr
         critic_logs = self._critic_iterations(x, opt_d) if adversarial else {}
         gen_logs = self._generator_iteration(x, opt_g, adversarial)
         logs = {**critic_logs, **gen_logs, "skipped_steps": float(self.skipped_steps),
