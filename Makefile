@@ -16,7 +16,8 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 # The main job: the shipped JUMPS model and the baselines on the protocol's test-bench (three tasks),
 # with one example window drawn (input, JUMPS, ground truth). About 6 minutes on a 2-core CPU.
-DEMO_ROWS = 'evaluate.rows=[JUMPS,"JUMPS + ridge transfer",ridge,ridge+savgol,ridge+gaussian,ridge+one-euro,masked-conv-ae]'
+DEMO_ROWS = 'evaluate.rows=["JUMPS + fusion",JUMPS,ridge,ridge+savgol,ridge+gaussian,ridge+one-euro,masked-conv-ae]' \
+	'evaluate.tasks=[upsampling,completion,hpe]'
 demo: $(VENV)/.installed
 	$(BIN)/jumps evaluate --overwrite --out demo/evaluation.json --table demo/table.md --plot demo/pckh-upsampling.png \
 		--render demo/example.png $(DEMO_ROWS)
@@ -28,6 +29,8 @@ results: $(VENV)/.installed
 		--plot docs/results/pckh-upsampling.png --render docs/results/example.png
 	$(BIN)/jumps evaluate --overwrite data.split=ood-test --out docs/results/ood-test/evaluation.json \
 		--table docs/results/ood-test/table.md --plot docs/results/ood-test/pckh-upsampling.png
+	$(BIN)/python -m jumps_pl.evaluation.report test-bench=docs/results/evaluation.json \
+		ood-test=docs/results/ood-test/evaluation.json > docs/results/headline.md
 
 test: $(VENV)/.installed
 	WANDB_MODE=offline $(BIN)/python -m pytest -q
@@ -47,7 +50,7 @@ bench: $(VENV)/.installed
 # test-bench (the shipped jumps_pl/pretrained/calibration.yaml and the README's calibration figures).
 calibration: $(VENV)/.installed
 	$(BIN)/jumps calibrate --overwrite --out jumps_pl/pretrained/calibration.yaml --windows 128 --check test-bench \
-		--methods 'JUMPS,JUMPS + ridge transfer,ridge,ridge+savgol,ridge+gaussian,ridge+one-euro,masked-conv-ae' \
+		--methods 'JUMPS + fusion,JUMPS,ridge,ridge+savgol,ridge+gaussian,ridge+one-euro,continuity+ridge+savgol,masked-conv-ae' \
 		--report docs/results/calibration --plot docs/results/calibration.png
 
 clean-venv:

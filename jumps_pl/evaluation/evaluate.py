@@ -13,7 +13,7 @@ import torch
 from jumps_pl.evaluation.report import flatten_results, markdown_table
 from jumps_pl.evaluation.scoring import run_evaluation
 from jumps_pl.files import write_json, write_npz, write_text
-from jumps_pl.methods import build_methods
+from jumps_pl.methods import DEFAULT_METHOD, build_methods
 
 
 def evaluate_config(config: dict, out: str | Path | None = None, table: str | Path | None = None,
@@ -69,7 +69,8 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
         k = min(evaluate["example"], len(target) - 1)
         shown = {f"{task} input": np.where(arrays[f"{task}/mask"][k][..., None], arrays[f"{task}/input_px"][k],
                                            np.nan)}
-        shown.update({name: arrays[f"{task}/{name}/pred_px"][k] for name in methods if name.startswith("JUMPS")})
+        drawn = [name for name in methods if name in (DEFAULT_METHOD, "JUMPS")]
+        shown.update({name: arrays[f"{task}/{name}/pred_px"][k] for name in drawn})
         shown["ground truth"] = target[k]
         image = draw_sequences(shown)
         save_png(render, image)

@@ -46,3 +46,42 @@ def flatten_results(results: dict) -> dict[str, float]:
             for group, values in groups.items():
                 flat.update({f"{task}/{row}/{group}/{m}": v for m, v in values.items() if m != "curve"})
     return flat
+
+
+HEADLINE = (("upsampling", "added"), ("upsampling", "input"), ("completion", "missing"), ("hpe", "added"),
+            ("hpe", "input"), ("hpe-confident", "added"), ("hpe-confident", "input"))
+
+
+def headline_table(sets: dict[str, dict]) -> str:
+    """The README's table: AUC per method for the headline (task, joint set) pairs, each evaluation set
+    side by side. ``sets``: set name -> the ``results`` of `jumps evaluate` on it."""
+    names = list(sets)
+    pairs = [p for p in HEADLINE if any(p[0] in r for r in sets.values())]
+    methods = list(dict.fromkeys(m for r in sets.values() for rows in r.values() for m in rows))
+    header = [f"{task} {subset}: {name}" for task, subset in pairs for name in names]
+    lines = ["| method | " + " | ".join(header) + " |", "|---|" + "---:|" * len(header)]
+    for method in methods:
+        cells = []
+        for task, subset in pairs:
+            for name in names:
+                value = sets[name].get(task, {}).get(method, {}).get(subset, {}).get("auc")
+                cells.append("" if value is None else f"{value:.3f}")
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m jumps_pl.evaluation.report NAME=evaluation.json ...``: the headline table, Markdown."""
+    import json
+    import sys
+    from pathlib import Path
+
+    sets = {}
+    for item in argv if argv is not None else sys.argv[1:]:
+        name, _, path = item.partition("=")
+        sets[name] = json.loads(Path(path).read_text())["results"]
+    print(headline_table(sets), end="")
+
+
+if __name__ == "__main__":
+    main()

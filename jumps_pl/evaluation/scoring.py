@@ -58,6 +58,8 @@ def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_
         arrays[f"{task}/missing"] = given.missing
         results[task] = {}
         for name, method in methods.items():
+            if method.tasks is not None and task not in method.tasks:
+                continue  # e.g. the paper's ablations: the paper's tasks only
             if progress:
                 progress(f"{task}: {name}")
             predictions = method.predict_windows(given.keypoints_px, given.mask, given.confidence).keypoints

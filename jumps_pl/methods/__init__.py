@@ -1,8 +1,9 @@
 """The registry of methods: every row of `jumps evaluate`, every `jumps upsample --method`, every
 `jumps_pl.Upsampler(method=...)` is looked up here, and this is what validates a method name.
 
-Families, one module each: ``jumps`` (the paper's method and its ablations), ``transfer`` (the design
-change), ``ridge`` (ridge, ridge+savgol), ``filters`` (ridge+one-euro, ridge+gaussian) and
+Families, one module each: ``fusion`` (the default, a design change), ``jumps`` (the paper's method,
+its ablations and its repair), ``transfer`` (a design change), ``ridge`` (ridge, ridge+savgol),
+``filters`` (ridge+one-euro, ridge+gaussian, and the continuity heuristic in front of ridge+savgol) and
 ``masked_conv_ae``. To add a method, subclass
 ``base.Method`` in its family's module and list the class in ``_CLASSES`` (docs/architecture.md).
 """
@@ -23,7 +24,7 @@ _CLASSES: tuple[type[Method], ...] = (JumpsFusion, Jumps, JumpsNoAlignment, Jump
                                       JumpsRepair, Ridge, RidgeSavgol, RidgeOneEuro, RidgeGaussian,
                                       ContinuityRidgeSavgol, MaskedConvAEMethod)
 REGISTRY: dict[str, type[Method]] = {cls.name: cls for cls in _CLASSES}
-DEFAULT_METHOD = "JUMPS"
+DEFAULT_METHOD = "JUMPS + fusion"
 
 __all__ = ["DEFAULT_METHOD", "REGISTRY", "Loader", "Method", "MissingModel", "Prediction", "build_methods",
            "check_name", "method_names"]

@@ -69,6 +69,7 @@ class Method:
     sections: ClassVar[tuple[str, ...]] = ()   # config sections it reads
     optional: ClassVar[bool] = False           # `jumps evaluate` skips it when a model folder is missing
     causal: ClassVar[bool] = False             # uses no future frames (streaming at any latency)
+    tasks: ClassVar[tuple[str, ...] | None] = None  # the tasks `jumps evaluate` scores it on (None: all)
 
     def __init__(self, config: dict, loader: Loader):
         self.config = config

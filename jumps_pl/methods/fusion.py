@@ -57,6 +57,7 @@ class JumpsFusion(Method):
         return self.ridge.predict(poses_px, np.ones(poses_px.shape[:3], dtype=bool))
 
     def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
+        given = (keypoints_px, mask, confidence)
         keypoints_px, mask = np.asarray(keypoints_px, dtype=np.float32), np.asarray(mask, dtype=bool)
         weights = mask * (1.0 if confidence is None else np.asarray(confidence, dtype=np.float32))
         conf = None if confidence is None else torch.as_tensor(np.asarray(confidence, dtype=np.float32))
@@ -66,8 +67,9 @@ class JumpsFusion(Method):
         exact = window_noise(keypoints, kept, prior) <= self.settings.noise_threshold  # (N,)
         spread = np.zeros(mask.shape, dtype=np.float32)
         if exact.any():  # the latent fit, on the input as given (exact inputs need no repair)
-            fitted = self.fit.predict_windows(keypoints_px[exact], mask[exact],
-                                              None if confidence is None else np.asarray(confidence)[exact])
+            # every window exact: the very arrays given, so that the JUMPS row's fit of them is reused
+            fitted = self.fit.predict_windows(*given) if exact.all() else self.fit.predict_windows(
+                keypoints_px[exact], mask[exact], None if confidence is None else np.asarray(confidence)[exact])
             prior[exact], spread[exact] = fitted.keypoints, fitted.extras["spread_px"]
             keypoints[exact], kept[exact], status[exact] = keypoints_px[exact], weights[exact], 0
         out, _ = fuse(keypoints, kept, prior, self._added_map, self.settings)

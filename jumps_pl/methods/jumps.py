@@ -91,10 +91,14 @@ class JumpsRepair(Jumps):
         super().__init__(config, loader)
 
 
+PAPER_TASKS = ("upsampling", "completion", "hpe")  # the paper's ablations are measured on the paper's tasks
+
+
 class JumpsNoAlignment(Jumps):
     name = "JUMPS w/o alignment"
     summary = "ablation: JUMPS without aligning G(z) to the input"
     infer_changes = {"align": False}
+    tasks = PAPER_TASKS
 
 
 class JumpsNoEncoder(Jumps):
@@ -103,6 +107,7 @@ class JumpsNoEncoder(Jumps):
     models = ("jumps_no_encoder",)
     model_key = "jumps_no_encoder"
     optional = True
+    tasks = PAPER_TASKS
 
     def _check_model(self) -> None:
         if self.model.encoder is not None:
