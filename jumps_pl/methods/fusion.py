@@ -73,4 +73,7 @@ class JumpsFusion(Method):
             prior[exact], spread[exact] = fitted.keypoints, fitted.extras["spread_px"]
             keypoints[exact], kept[exact], status[exact] = keypoints_px[exact], weights[exact], 0
         out, _ = fuse(keypoints, kept, prior, self._added_map, self.settings)
+        # how sure: among the latent fit's best starts where it ran, else how far the fused output lies from
+        # the encoder's own reading (where they agree, the observations and the prior agree)
+        spread[~exact] = np.linalg.norm(out[~exact] - prior[~exact], axis=-1)
         return Prediction(out, {"spread_px": spread, "repair": status})
