@@ -29,7 +29,7 @@ class ConfigError(ValueError):
 def load_config(config_path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
     """The schema, the defaults, ``config_path`` and the overrides, merged in that order; resolved, and
     checked: unknown keys, wrong types and values out of range raise a ConfigError naming them."""
-    from jumps_pl.schema import Schema, check_values
+    from jumps_pl.schema import Schema
 
     try:
         cfg = OmegaConf.merge(OmegaConf.structured(Schema), _load_yaml(DEFAULT_CONFIG))
@@ -59,10 +59,22 @@ def load_config(config_path: str | Path | None = None, overrides: list[str] | tu
     missing = sorted(OmegaConf.missing_keys(cfg))
     if missing:
         raise ConfigError(f"config key(s) without a value: {', '.join(missing)}")
-    problems = check_values(to_container(cfg))
+    check_config(to_container(cfg))
+    return cfg
+
+
+def check_config(config: dict) -> dict:
+    """A resolved config dict (one built by hand too) with every value checked; ``ConfigError`` names
+    each key, value and what is allowed."""
+    from jumps_pl.schema import check_values
+
+    try:
+        problems = check_values(config)
+    except (KeyError, TypeError) as err:
+        raise ConfigError(f"not a complete jumps-pl config: missing or malformed {err}") from None
     if problems:
         raise ConfigError("invalid setting" + ("s:\n  " if len(problems) > 1 else ": ") + "\n  ".join(problems))
-    return cfg
+    return config
 
 
 def _describe(err: OmegaConfBaseException) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from jumps_pl import skeleton
-from jumps_pl.config import load_config, to_container
+from jumps_pl.config import check_config, load_config, to_container
 from jumps_pl.files import check_output
 from jumps_pl.inference.postprocess import upsample_arrays, upsample_track, windows_for
 from jumps_pl.inference.stream import Stream
@@ -52,8 +52,8 @@ class Upsampler:
                  **infer):
         if config is None:
             config = to_container(load_config(overrides=[*overrides, *(f"infer.{k}={v}" for k, v in infer.items())]))
-        elif infer:
-            config = {**config, "infer": {**config["infer"], **infer}}
+        else:  # a dict built by the caller is checked as the files and overrides are
+            config = check_config({**config, "infer": {**config["infer"], **infer}} if infer else config)
         self.config = config
         self.name = check_name(method or config["upsample"].get("method") or DEFAULT_METHOD, "method")
         if fps is not None and not fps > 0:

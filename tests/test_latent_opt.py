@@ -113,10 +113,15 @@ def test_evaluate_end_to_end_writes_table_json_plot_example_and_predictions(
     document = json.loads(out.read_text())
     assert document["windows"] == 4 and document["split"] == "test-bench"
     results = document["results"]
-    assert set(results) == {"upsampling", "completion", "hpe"}
+    assert set(results) == {"upsampling", "completion", "hpe", "hpe-confident"}
     # every row of the table, the baselines from the shipped model folders
-    assert set(results["upsampling"]) == {"JUMPS", "JUMPS w/o alignment", "JUMPS w/o encoder", "JUMPS + ridge transfer",
-                                          "ridge", "ridge+savgol", "ridge+gaussian", "ridge+one-euro", "masked-conv-ae"}
+    rows = {"JUMPS + fusion", "JUMPS", "JUMPS w/o alignment", "JUMPS w/o encoder", "JUMPS + repair",
+            "JUMPS + ridge transfer", "ridge", "ridge+savgol", "ridge+gaussian", "ridge+one-euro",
+            "continuity+ridge+savgol", "masked-conv-ae"}
+    assert set(results["upsampling"]) == rows
+    # the paper's ablations on the paper's tasks only
+    assert set(results["hpe-confident"]) == rows - {"JUMPS w/o alignment", "JUMPS w/o encoder"}
+    assert 0 <= results["hpe-confident"]["JUMPS + fusion"]["repair"]["flips_correct"] <= 1
     assert set(results["completion"]["JUMPS"]) == {"added", "input", "all", "missing", "per_joint"}
     assert set(results["upsampling"]["ridge"]["per_joint"]) == set(skeleton.ADDED_JOINTS)
     ridge = results["upsampling"]["ridge"]["added"]

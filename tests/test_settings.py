@@ -207,3 +207,13 @@ def test_upsample_refuses_a_calibration_file_that_does_not_exist(tmp_path, monke
     err = _run(tmp_path, monkeypatch, capsys, "upsample", str(STREET), "--out", "out.npz", "--method", "ridge",
                "upsample.calibration=nope.yaml")
     assert "upsample.calibration=nope.yaml" in err
+
+
+def test_the_library_object_checks_a_config_dict_built_by_hand():
+    from jumps_pl.config import ConfigError, load_config, to_container
+    from jumps_pl.upsampler import Upsampler
+
+    config = to_container(load_config())
+    config["infer"]["starts"] = 0
+    with pytest.raises(ConfigError, match="infer.starts=0"):
+        Upsampler(method="ridge", config=config)

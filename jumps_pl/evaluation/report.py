@@ -70,14 +70,49 @@ def headline_table(sets: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def merge_documents(documents: list[dict]) -> dict:
+    """`jumps evaluate` outputs of the same windows with different rows (runs split to use more
+    cores), as one: every task's rows in the order given."""
+    first = documents[0]
+    for other in documents[1:]:
+        if (other["windows"], other["split"]) != (first["windows"], first["split"]):
+            raise ValueError(f"cannot merge results of {other['windows']} {other['split']} windows into "
+                             f"{first['windows']} {first['split']}")
+    results: dict = {}
+    for document in documents:
+        for task, rows in document["results"].items():
+            results.setdefault(task, {}).update(rows)
+    return {"windows": first["windows"], "split": first["split"],
+            "seconds": round(sum(d.get("seconds", 0.0) for d in documents), 1), "results": results}
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``python -m jumps_pl.evaluation.report NAME=evaluation.json ...``: the headline table, Markdown."""
+    """``python -m jumps_pl.evaluation.report NAME=evaluation.json ...``: the headline table, Markdown;
+    ``python -m jumps_pl.evaluation.report --merge OUT.json A.json B.json ...``: one results file (and
+    ``OUT.md``, the tables) from runs of the same windows with different rows."""
     import json
     import sys
     from pathlib import Path
 
+    from jumps_pl.files import write_json, write_text
+
+    args = list(argv if argv is not None else sys.argv[1:])
+    if args and args[0] == "--merge":
+        plot = args[args.index("--plot") + 1] if "--plot" in args else None
+        paths = [a for a in args[1:] if a not in ("--plot", plot)]
+        out = Path(paths[0])
+        merged = merge_documents([json.loads(Path(p).read_text()) for p in paths[1:]])
+        write_json(out, merged)
+        write_text(out.with_suffix(".md"), markdown_table(merged["results"]))
+        if plot and "upsampling" in merged["results"]:
+            from jumps_pl.render import plot_pckh_curves, save_png
+
+            curves = {name: scores["added"]["curve"] for name, scores in merged["results"]["upsampling"].items()}
+            save_png(plot, plot_pckh_curves(curves, f"upsampling, added joints ({merged['windows']} windows, "
+                                                    f"{merged['split']})"))
+        return
     sets = {}
-    for item in argv if argv is not None else sys.argv[1:]:
+    for item in args:
         name, _, path = item.partition("=")
         sets[name] = json.loads(Path(path).read_text())["results"]
     print(headline_table(sets), end="")

@@ -159,7 +159,7 @@ class LatentOptimizer:
             return poses.view(n, s, *poses.shape[1:])[torch.arange(n, device=given.device), best]
 
     def _encoded(self, given: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """G(E(x)) aligned to x under the robust loss's weights: what the encoder reads in the window."""
+        """G(E(x)) similarity-aligned to the present entries of x: what the encoder reads in the window."""
         with torch.no_grad():
             poses = self.model.generator(self.model.encoder(given, mask))
             if not self.align:

@@ -82,6 +82,7 @@ class Jumps(Method):
 
 class JumpsRepair(Jumps):
     name = "JUMPS + repair"
+    tasks = ("hpe", "hpe-confident")  # what it repairs: a detector's output
     summary = ("design change: JUMPS whose fit first ignores far entries (robust loss), then relabels left/right "
                "flips and sets foreign entries aside by the prior's fit, and refits (infer.repair)")
 
