@@ -212,7 +212,12 @@ def upsample(cfg: DictConfig, args: argparse.Namespace) -> int:
         from jumps_pl.io.video import video_rate, video_size
 
         size, video_fps = size or video_size(args.video), video_rate(args.video)
-    upsampler = Upsampler(args.method, fps=args.fps, model=args.model, config=to_container(cfg), latency=args.latency)
+    try:
+        upsampler = Upsampler(args.method, fps=args.fps, model=args.model, config=to_container(cfg),
+                              latency=args.latency)
+    except ValueError as err:  # name the option the user typed
+        flag = "--latency" if "latency" in str(err) else "--fps" if "fps" in str(err) else None
+        raise ValueError(f"{flag} {getattr(args, flag[2:])}: {err}" if flag else str(err)) from None
     upsampler.upsample_file(args.input, args.out, args.format, args.overwrite, image_size=size,
                             progress=not args.quiet, video_fps=video_fps)
     return 0

@@ -22,7 +22,8 @@ def check_output(out: str | Path, overwrite: bool, option: str = "--overwrite") 
     """Fail before any work when ``out`` exists and may not be replaced."""
     out = Path(out)
     if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} exists; pass {option} to replace it")
+        hint = f"pass {option} to replace it" if option.startswith("--") else f"choose {option}"
+        raise FileExistsError(f"{out} exists; {hint}")
 
 
 def _usual_permissions(path: str | Path) -> None:

@@ -13,6 +13,7 @@ from pytorch_lightning.callbacks import TQDMProgressBar
 
 from jumps_pl.callbacks import SafeCheckpoint, SaveConfig
 from jumps_pl.data.datamodule import MocapDataModule
+from jumps_pl.files import check_output
 from jumps_pl.loggers import build_logger
 from jumps_pl.model_folders import write_model_folder
 from jumps_pl.trainers import make_trainer
@@ -26,6 +27,7 @@ def train_baseline(name: str, config: dict, wandb_online: bool = False) -> Path:
         raise ValueError(f"unknown baseline {name!r}; known: {', '.join(BASELINES)}")
     pl.seed_everything(config["seed"], workers=True)
     run_dir = Path(config["train"]["run_dir"])
+    check_output(run_dir / "model", overwrite=False, option="another train.run_dir")  # before any work
     datamodule = MocapDataModule(**config["data"])
     started = time.perf_counter()
     if name == "ridge":
@@ -35,7 +37,8 @@ def train_baseline(name: str, config: dict, wandb_online: bool = False) -> Path:
         ridge = config["baselines"]["ridge"]
         model = fit_on_training_split(datamodule, ridge["alpha"], ridge["passes"])
         return write_model_folder(run_dir / "model", {**config, "fit_seconds": round(time.perf_counter() - started, 1)},
-                                  "ridge", write_weights=lambda folder: model.save(folder / "weights.npz"))
+                                  "ridge", write_weights=lambda folder: model.save(folder / "weights.npz"),
+                                  overwrite=False)
     from jumps_pl.baselines.masked_conv_ae import MaskedConvAE
 
     module = MaskedConvAE(**config["baselines"]["masked_conv_ae"])
@@ -50,4 +53,4 @@ def train_baseline(name: str, config: dict, wandb_online: bool = False) -> Path:
     trainer.fit(module, datamodule=datamodule, ckpt_path=config["train"]["resume"])
     seconds = round(time.perf_counter() - started, 1)
     return write_model_folder(run_dir / "model", {**config, "fit_seconds": seconds, "epochs": trainer.current_epoch},
-                              "masked-conv-ae", state_dict=module.state_dict())
+                              "masked-conv-ae", state_dict=module.state_dict(), overwrite=False)

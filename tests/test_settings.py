@@ -217,3 +217,18 @@ def test_the_library_object_checks_a_config_dict_built_by_hand():
     config["infer"]["starts"] = 0
     with pytest.raises(ConfigError, match="infer.starts=0"):
         Upsampler(method="ridge", config=config)
+
+
+def test_train_baseline_keeps_a_model_folder_it_would_replace(tmp_path, monkeypatch, capsys, clip_folder):
+    kept = tmp_path / "work" / "run" / "model"
+    kept.mkdir(parents=True)
+    (kept / "mine.txt").write_text("mine")
+    monkeypatch.chdir(tmp_path / "work")
+    assert main(["train-baseline", "ridge", f"data.root={clip_folder}", "train.run_dir=run"]) == 2
+    assert "another train.run_dir" in capsys.readouterr().err and (kept / "mine.txt").read_text() == "mine"
+
+
+def test_upsample_names_the_latency_option_it_refuses(tmp_path, monkeypatch, capsys):
+    err = _run(tmp_path, monkeypatch, capsys, "upsample", str(STREET), "--out", "o.npz", "--method", "ridge",
+               "--latency", "-1")
+    assert "--latency -1" in err
