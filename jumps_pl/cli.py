@@ -193,11 +193,26 @@ def train(cfg: DictConfig) -> int:
     from jumps_pl.train import run_training
 
     config = to_container(cfg)
-    # DDP starts the other ranks by running this command again: they must use rank 0's run folder,
-    # whose name holds a timestamp.
-    config["train"]["run_dir"] = os.environ.setdefault("JUMPS_RUN_DIR", config["train"]["run_dir"])
-    config["logging"]["name"] = os.environ.setdefault("JUMPS_RUN_NAME", config["logging"]["name"])
-    run_dir = run_training(config, wandb_online=wandb_logged_in())
+    # DDP starts the other ranks by running this command again (with LOCAL_RANK set): they must use
+    # rank 0's run folder, whose name holds a timestamp. Rank 0 hands it down for its run only, so a
+    # second `main(["train", ...])` in the same process gets its own folder.
+    shared = {"JUMPS_RUN_DIR": ("train", "run_dir"), "JUMPS_RUN_NAME": ("logging", "name")}
+    if "LOCAL_RANK" in os.environ and "JUMPS_RUN_DIR" in os.environ:
+        for key, (section, name) in shared.items():
+            config[section][name] = os.environ.get(key)
+        run_dir = run_training(config, wandb_online=wandb_logged_in())
+    else:
+        before = {key: os.environ.get(key) for key in shared}
+        os.environ.update({key: str(config[section][name]) for key, (section, name) in shared.items()
+                           if config[section][name] is not None})
+        try:
+            run_dir = run_training(config, wandb_online=wandb_logged_in())
+        finally:
+            for key, value in before.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
     print(f"run folder: {run_dir}")
     return 0
 

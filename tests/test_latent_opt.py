@@ -118,8 +118,9 @@ def test_evaluate_end_to_end_writes_table_json_plot_example_and_predictions(
     rows = {"JUMPS + fusion", "JUMPS", "JUMPS w/o alignment", "JUMPS w/o encoder", "JUMPS + repair",
             "JUMPS + ridge transfer", "ridge", "ridge+savgol", "ridge+gaussian", "ridge+one-euro",
             "continuity+ridge+savgol", "masked-conv-ae"}
-    assert set(results["upsampling"]) == rows
-    # the paper's ablations on the paper's tasks only
+    # the repair row only on the detector tasks, the paper's ablations on the paper's tasks only
+    assert set(results["upsampling"]) == rows - {"JUMPS + repair"}
+    assert set(results["hpe"]) == rows
     assert set(results["hpe-confident"]) == rows - {"JUMPS w/o alignment", "JUMPS w/o encoder"}
     assert 0 <= results["hpe-confident"]["JUMPS + fusion"]["repair"]["flips_correct"] <= 1
     assert set(results["completion"]["JUMPS"]) == {"added", "input", "all", "missing", "per_joint"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import SHARED_CORPUS
@@ -181,6 +182,10 @@ def test_render_refuses_bad_arguments(extra, culprit, tmp_path, monkeypatch, cap
     monkeypatch.chdir(tmp_path)
     assert main(["upsample", str(STREET), "--out", str(source), "--method", "ridge", "--fps", "50", "--quiet"]) == 0
     capsys.readouterr()
+    if "--uncertainty" in extra:  # an output with no uncertainty (a method without a calibration)
+        with np.load(source) as data:
+            arrays = {key: data[key] for key in data.files if key != "uncertainty_px"}
+        np.savez(source, **arrays)
     out = [] if "--out" in extra else ["--out", "r.gif"]
     err = _run(tmp_path, monkeypatch, capsys, "render", str(source), *out, *extra)
     assert culprit in err

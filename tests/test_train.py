@@ -126,3 +126,18 @@ def test_a_run_killed_mid_epoch_resumes_with_its_step_epoch_and_optimizer_states
             assert torch.equal(restored["state"][key]["exp_avg"], state["exp_avg"])
             assert torch.equal(restored["state"][key]["step"], state["step"])
     assert trainer.global_step == 6 * 3  # it finished the epoch from there
+
+
+def test_two_runs_in_one_process_each_get_their_own_folder(clip_archive, tmp_path, monkeypatch):
+    # rank 0 hands its run folder to DDP children through the environment, for its own run only
+    from jumps_pl.cli import main
+
+    monkeypatch.delenv("JUMPS_RUN_DIR", raising=False)
+    monkeypatch.delenv("JUMPS_RUN_NAME", raising=False)
+    for name in ("first", "second"):
+        command = _command(clip_archive, tmp_path, "trainer.max_epochs=1", "trainer.limit_train_batches=1",
+                           "trainer.limit_val_batches=1", "train.image_every_n_epochs=0")[3:]
+        command = [c.replace(str(tmp_path / "run"), str(tmp_path / name)) for c in command]
+        assert main(command) == 0
+        assert (tmp_path / name / "checkpoints" / "last.ckpt").is_file()
+        assert "JUMPS_RUN_DIR" not in os.environ
