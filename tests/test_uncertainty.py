@@ -29,11 +29,15 @@ def calibration(clip_archive, tmp_path_factory):
 def test_calibration_is_fitted_per_method_and_checked(calibration):
     fitted = load_calibrations(calibration)
     assert set(fitted) == {"ridge+gaussian", "ridge"}
-    for c in fitted.values():
-        assert c.base.shape == (21,) and (c.base > 0).all() and c.k90 > 0
+    for method in fitted.values():  # one fit per role of the joint
+        assert set(method.by_role) == {"added", "observed", "missing"}
+        for c in method.by_role.values():
+            assert c.base.shape == (21,) and (c.base > 0).all() and c.k90 > 0
     report = json.loads(calibration.with_name("check.json").read_text())["results"]
-    # fitted and checked on the same windows here: 90% of the errors within the 90% radius, by construction
-    assert abs(report["ridge"]["all"]["within_r90"] - 0.9) < 0.02
+    # fitted and checked on the same windows here: 90% of the errors within the 90% radius, by construction,
+    # for every role (the added joints, and the input joints: observed and missing)
+    for joint_set in ("all", "added", "input"):
+        assert abs(report["ridge"][joint_set]["within_r90"] - 0.9) < 0.02, joint_set
     assert report["ridge"]["all"]["spearman"] > 0.2
 
 

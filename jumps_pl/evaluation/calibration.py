@@ -11,7 +11,7 @@ import numpy as np
 
 from jumps_pl import skeleton
 from jumps_pl.evaluation.tasks import make_task
-from jumps_pl.inference.uncertainty import Calibration, fit, head_size_px, signals
+from jumps_pl.inference.uncertainty import MethodCalibration, fit, head_size_px, signals
 from jumps_pl.methods import build_methods
 
 SETS = ("added", "input", "missing")
@@ -54,16 +54,16 @@ def collect(config: dict, names: list[str], split: str, windows: int | None, tas
 
 
 def calibrate(config: dict, names: list[str], split: str, windows: int | None,
-              log: Callable[[str], None] | None = None) -> dict[str, Calibration]:
+              log: Callable[[str], None] | None = None) -> dict[str, MethodCalibration]:
     calibrations = {}
     for name, data in collect(config, names, split, windows, log=log).items():
         errors = data["error_px"] / head_size_px(data["pred"])[..., None]
         note = f"fitted on {split} hpe, {len(errors)} windows"
-        calibrations[name] = fit(errors, data["signals"], note)
+        calibrations[name] = fit(errors, data["signals"], data["weight"], note)
     return calibrations
 
 
-def check(config: dict, names: list[str], calibrations: dict[str, Calibration], split: str, windows: int | None,
+def check(config: dict, names: list[str], calibrations: dict[str, MethodCalibration], split: str, windows: int | None,
           log: Callable[[str], None] | None = None) -> tuple[dict, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """``{method: {set: {spearman, within_r90}}}`` on ``split``'s HPE task, and (radius, error) per method."""
     from scipy.stats import spearmanr

@@ -20,8 +20,12 @@ head length seen from the side), and three signals of how well the output is sup
   detectors err most;
 
 and ``b_j`` the typical error of joint j (head sizes). ``b``, ``c_*`` and ``k90`` are fitted per method
-on the validation split's HPE task (``jumps calibrate``), so that 90% of validation errors fall within
-r90; the shipped fit is ``pretrained/calibration.yaml``. Why this and not an ensemble: it costs nothing
+and per role of the joint (``added``: one of the 9 the input lacks; ``observed``: given by the
+detector in this frame; ``missing``: a detector joint missed or too unsure here), because the three
+err for different reasons (an added joint by the prior's guess, an observed one by the detector's
+noise, a missing one by how far the method bridged), on the validation split's HPE task
+(``jumps calibrate``), so that 90% of validation errors of each role fall within r90; the shipped fit
+is ``pretrained/calibration.yaml``. Why this and not an ensemble: it costs nothing
 at run time (the starts are already run), and it works for every method, the filters included.
 """
 from __future__ import annotations
@@ -37,6 +41,7 @@ from jumps_pl.files import write_text
 from jumps_pl.model_folders import pretrained_dir
 
 CALIBRATION_FILE = "calibration.yaml"
+ROLES = ("added", "observed", "missing")
 
 
 def head_size_px(keypoints_px: np.ndarray) -> np.ndarray:
@@ -92,12 +97,6 @@ class Calibration:
                        + (self.frame_residual * sig["frame_residual"]) ** 2 + (self.gap * sig["gap"] / 10) ** 2
                        + (self.speed * sig["speed"]) ** 2)
 
-    def radius_px(self, pred_px: np.ndarray, given_px: np.ndarray, weight: np.ndarray,
-                  spread_px: np.ndarray | None) -> np.ndarray:
-        """The predicted 90% error radius (..., 21) in pixels."""
-        sig = signals(pred_px, given_px, weight, spread_px)
-        return (self.k90 * self.scale(sig) * head_size_px(pred_px)[..., None]).astype(np.float32)
-
     def to_dict(self) -> dict:
         return {"base": {name: round(float(b), 5) for name, b in zip(skeleton.HIGH_RES_JOINTS, self.base, strict=True)},
                 "spread": self.spread, "residual": self.residual, "frame_residual": self.frame_residual,
@@ -113,11 +112,52 @@ class Calibration:
             raise ValueError(f"{where}: not a calibration entry ({err})") from None
 
 
+def roles(weight: np.ndarray) -> dict[str, np.ndarray]:
+    """(..., 21) detector weights (0 where missing) -> each role's mask (..., 21)."""
+    added = np.zeros(weight.shape, dtype=bool)
+    added[..., skeleton.ADDED_INDICES] = True
+    observed = (weight > 0) & ~added
+    return {"added": added, "observed": observed, "missing": ~added & ~observed}
+
+
+@dataclass
+class MethodCalibration:
+    """One method's calibration: a :class:`Calibration` per role of the joint (``ROLES``)."""
+    by_role: dict[str, Calibration]
+
+    def radius_px(self, pred_px: np.ndarray, given_px: np.ndarray, weight: np.ndarray,
+                  spread_px: np.ndarray | None) -> np.ndarray:
+        """The predicted 90% error radius (..., 21) in pixels."""
+        sig = signals(pred_px, given_px, weight, spread_px)
+        head = head_size_px(pred_px)[..., None]
+        radius = np.zeros(weight.shape, dtype=np.float64)
+        for role, chosen in roles(weight).items():
+            calibration = self.by_role[role]
+            radius = np.where(chosen, calibration.k90 * calibration.scale(sig) * head, radius)
+        return radius.astype(np.float32)
+
+    def to_dict(self) -> dict:
+        return {role: self.by_role[role].to_dict() for role in ROLES}
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str) -> MethodCalibration:
+        if not isinstance(data, dict):
+            raise ValueError(f"{where}: not a calibration entry (a mapping of {', '.join(ROLES)})")
+        if "base" in data:  # one fit for every role (files written before the roles)
+            single = Calibration.from_dict(data, where)
+            return cls({role: single for role in ROLES})
+        unknown = sorted(set(data) - set(ROLES))
+        if unknown or set(data) != set(ROLES):
+            raise ValueError(f"{where}: not a calibration entry (expected the roles {', '.join(ROLES)}; "
+                             f"got {', '.join(map(str, data)) or 'none'})")
+        return cls({role: Calibration.from_dict(data[role], f"{where}: {role}") for role in ROLES})
+
+
 def calibration_path() -> Path:
     return pretrained_dir() / CALIBRATION_FILE
 
 
-def load_calibrations(path: str | Path | None = None) -> dict[str, Calibration]:
+def load_calibrations(path: str | Path | None = None) -> dict[str, MethodCalibration]:
     """Method name -> calibration, from ``path`` (default: the shipped ``pretrained/calibration.yaml``)."""
     if path and not Path(path).is_file():
         raise FileNotFoundError(f"upsample.calibration={path}: no such file (a `jumps calibrate` output; "
@@ -129,35 +169,53 @@ def load_calibrations(path: str | Path | None = None) -> dict[str, Calibration]:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as err:
         raise ValueError(f"{path}: not valid YAML ({err})") from None
-    return {name: Calibration.from_dict(entry, f"{path}: {name}") for name, entry in data.items()}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a calibration file (a mapping of method names)")
+    return {name: MethodCalibration.from_dict(entry, f"{path}: {name}") for name, entry in data.items()}
 
 
-def save_calibrations(path: str | Path, calibrations: dict[str, Calibration]) -> Path:
+def save_calibrations(path: str | Path, calibrations: dict[str, MethodCalibration]) -> Path:
     text = yaml.safe_dump({name: c.to_dict() for name, c in calibrations.items()}, sort_keys=False)
     return write_text(path, text)
 
 
-def fit(errors: np.ndarray, sig: dict[str, np.ndarray], note: str = "") -> Calibration:
-    """Fit on validation errors (N, T, 21) head sizes and their signals: ``b_j`` the joint's median error,
-    ``c_*`` on a small grid for the best Spearman correlation between the scale and the error (over all
-    joints), then ``k90`` so that 90% of the errors fall within ``k90 * scale``."""
-    from scipy.stats import spearmanr
+def fit(errors: np.ndarray, sig: dict[str, np.ndarray], weight: np.ndarray, note: str = "") -> MethodCalibration:
+    """Fit on validation errors (N, T, 21) head sizes, their signals and the detector weights, one
+    :class:`Calibration` per role (:func:`fit_role`)."""
+    masks = roles(weight)
+    return MethodCalibration({role: fit_role(errors, sig, masks[role], f"{note}, {role} joints")
+                              for role in ROLES})
 
-    base = np.median(errors.reshape(-1, errors.shape[-1]), axis=0)
+
+def fit_role(errors: np.ndarray, sig: dict[str, np.ndarray], chosen: np.ndarray, note: str = "") -> Calibration:
+    """Over the entries ``chosen`` (N, T, 21): ``b_j`` the joint's median error (the role's median where
+    the joint never has the role), ``c_*`` on a small grid for the best Spearman correlation between the
+    scale and the error, then ``k90`` so that 90% of the errors fall within ``k90 * scale``."""
     import itertools
 
-    grid = (0.0, 0.5, 1.0, 2.0)
-    best, best_rho = (0.0, 0.0, 0.0, 0.0, 0.0), -np.inf
-    flat_err = errors.ravel()
-    pick = np.random.default_rng(0).choice(flat_err.size, size=min(flat_err.size, 40_000), replace=False)
+    from scipy.stats import spearmanr
+
+    if not chosen.any():  # a role the data never show (no missed detections): the whole fit
+        chosen = np.ones(errors.shape, dtype=bool)
+    per_joint = chosen.reshape(-1, errors.shape[-1])
+    flat_errors = errors.reshape(-1, errors.shape[-1])
+    fallback = float(np.median(errors[chosen]))
+    base = np.array([np.median(flat_errors[per_joint[:, j], j]) if per_joint[:, j].any() else fallback
+                     for j in range(errors.shape[-1])])
+    base = np.maximum(base, 1e-3)
+    entries = np.flatnonzero(chosen.ravel())
+    pick = np.random.default_rng(0).choice(entries, size=min(entries.size, 30_000), replace=False)
+    flat_err = errors.ravel()[pick]
     flat_sig = {k: np.broadcast_to(v, errors.shape).ravel()[pick] for k, v in sig.items()}
     joint = np.broadcast_to(np.arange(errors.shape[-1]), errors.shape).ravel()[pick]
-    for values in itertools.product(grid if sig["spread"].any() else (0.0,), grid, grid, grid, grid):
-        scale = Calibration(base[joint], *values, 1.0).scale(flat_sig)
-        rho = spearmanr(scale, flat_err[pick]).statistic
+    grid = (0.0, 0.5, 1.0, 2.0)
+    best, best_rho = (0.0, 0.0, 0.0, 0.0, 0.0), -np.inf
+    for values in itertools.product(*(grid if flat_sig[k].any() else (0.0,)
+                                      for k in ("spread", "residual", "frame_residual", "gap", "speed"))):
+        rho = spearmanr(Calibration(base[joint], *values, 1.0).scale(flat_sig), flat_err).statistic
         if rho > best_rho:
             best, best_rho = values, rho
     calibration = Calibration(base, *best, 1.0, note)
-    ratio = errors / calibration.scale(sig)
+    ratio = (errors / calibration.scale(sig))[chosen]
     calibration.k90 = float(np.quantile(ratio, 0.9))
     return calibration
