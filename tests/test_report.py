@@ -1,0 +1,47 @@
+"""The README's headline table and merging `jumps evaluate` runs split by rows (to use more cores)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from jumps_pl.cli import main
+from jumps_pl.evaluation.report import headline_table, merge_documents
+
+
+@pytest.fixture(scope="module")
+def split_runs(clip_archive, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    common = [f"data.root={clip_archive}", f"data.cache_dir={folder / 'cache'}", "data.bench_windows=4",
+              "evaluate.tasks=[upsampling,hpe]"]
+    for name, rows in (("a", "[ridge]"), ("b", "[ridge+savgol]")):
+        assert main(["evaluate", "--out", str(folder / f"{name}.json"), f"evaluate.rows={rows}", *common]) == 0
+    return [json.loads((folder / f"{name}.json").read_text()) for name in ("a", "b")]
+
+
+def test_split_runs_merge_into_one_with_every_row(split_runs):
+    merged = merge_documents(split_runs)
+    assert merged["windows"] == 4 and merged["split"] == "test-bench"
+    for task in ("upsampling", "hpe"):
+        assert list(merged["results"][task]) == ["ridge", "ridge+savgol"]
+        assert merged["results"][task]["ridge"] == split_runs[0]["results"][task]["ridge"]
+
+
+def test_runs_of_other_windows_do_not_merge(split_runs):
+    other = {**split_runs[1], "windows": 8}
+    with pytest.raises(ValueError, match="8 test-bench windows"):
+        merge_documents([split_runs[0], other])
+
+
+def test_the_headline_puts_every_set_in_one_cell(split_runs):
+    merged = merge_documents(split_runs)["results"]
+    only_ridge = {task: {"ridge": rows["ridge"]} for task, rows in merged.items()}
+    text = headline_table({"test-bench": merged, "ood-test": only_ridge})
+    lines = text.splitlines()
+    assert lines[0] == "AUC, test-bench / ood-test"
+    assert lines[2].startswith("| method | upsampling added | upsampling input | hpe added")
+    ridge = next(line for line in lines if line.startswith("| ridge |")).split(" | ")
+    auc = merged["upsampling"]["ridge"]["added"]["auc"]
+    assert ridge[1] == f"{auc:.3f} / {auc:.3f}"
+    savgol = next(line for line in lines if line.startswith("| ridge+savgol |")).split(" | ")
+    assert savgol[1].endswith(" / ")  # the row ood-test lacks stays blank there
