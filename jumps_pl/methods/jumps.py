@@ -69,15 +69,17 @@ class Jumps(Method):
         tensors = [torch.as_tensor(a) for a in (keypoints_px, mask)]
         conf = None if confidence is None else torch.as_tensor(confidence)
         out, _, spread = self.optimizer.optimize_windows(*tensors, conf)
-        prediction = Prediction(out.numpy(), {"spread_px": spread.numpy(),
-                                              "repair": self.optimizer.last_status.numpy()})
+        extras = {"spread_px": spread.numpy()}
+        if self.optimizer.repair:  # the paper's row repairs nothing: no repair status to report
+            extras["repair"] = self.optimizer.last_status.numpy()
+        prediction = Prediction(out.numpy(), extras)
         self._last = (keypoints_px, prediction)
         return prediction
 
     def predict_track(self, keypoints_px, mask, confidence=None,
                       progress: Callable[[int], None] | None = None) -> Prediction:
         out, spread, status = self.optimizer.upsample_sequence_with_extras(keypoints_px, mask, confidence, progress)
-        return Prediction(out, {"spread_px": spread, "repair": status})
+        return Prediction(out, {"spread_px": spread, **({"repair": status} if self.optimizer.repair else {})})
 
 
 class JumpsRepair(Jumps):
