@@ -71,3 +71,20 @@ def test_upsample_with_latency_end_to_end(tmp_path):
         assert data["keypoints"].shape[1:] == (205, 21, 2) and np.isfinite(data["keypoints"][0]).all()
     assert main(["upsample", str(STREET), "--out", str(tmp_path / "x.npz"), "--latency", "99"]) == 2
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_the_default_method_streams_from_a_start_without_hips():
+    """The default (`JUMPS + fusion`, the shipped model) at latency 8, the street track with its hips
+    hidden in the first 12 frames: the frames owed before the stream has seen hips come out missing,
+    every later one finite."""
+    import jumps_pl
+
+    poses, scores = _street_frames()
+    poses, scores = poses[:48], scores[:48].copy()
+    scores[:12, 6:8] = 0.0  # the hips (COCO body order: shoulders, elbows, wrists, hips, knees, ankles)
+    stream = jumps_pl.StreamingUpsampler(latency=8)
+    assert stream.upsampler.name == "JUMPS + fusion"
+    outs = [stream.push(poses[k], scores[k]) for k in range(len(poses))]
+    live = np.concatenate([np.stack([o for o in outs if o is not None]), stream.flush()])
+    assert len(live) == len(poses)
+    assert np.isnan(live[:4]).all() and np.isfinite(live[4:]).all()  # hips first seen at push 13 = frame 4 + 8

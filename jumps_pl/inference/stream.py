@@ -4,6 +4,8 @@ The stream keeps the last ``window`` frames and the outputs not yet returned. Ev
 (default ``latency // 2 + 1``, at most ``latency + 1``) the method maps the window of the last
 ``window`` frames with its ``predict_windows`` (exactly as offline) and the frames still owed are taken
 from it, so each frame is computed with at least ``latency - hop + 1`` frames of future context.
+Frames owed while the window has not yet seen both hips and both shoulders (what every method's
+normalization needs) come out missing (NaN).
 """
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ import numpy as np
 
 from jumps_pl import skeleton
 from jumps_pl.baselines.ridge import interpolate_missing
+
+# the joints every method's normalization needs seen in a window (both hips, both shoulders)
+_TORSO = [skeleton.joint_index(name) for name in ("UpperLeg_L", "UpperLeg_R", "UpperArm_L", "UpperArm_R")]
 
 
 class Stream:
@@ -67,8 +72,8 @@ class Stream:
         weights = np.stack(self._weights)
         first = self._pushed - len(frames)
         present = weights > 0
-        if not present.any():
-            return
+        if not present[:, _TORSO].any(0).all():
+            return  # no torso seen in the window yet: the frames owed come out missing (NaN)
         pad = self.window - len(frames)
         if pad:  # a young stream: the first frame held, as missing
             frames = np.concatenate([np.repeat(frames[:1], pad, 0), frames])
