@@ -42,6 +42,9 @@ PARENTS: tuple[int, ...] = tuple(
 )
 ROOT = joint_index("Hips")
 NECK = joint_index("Neck")
+# The detector's hips and shoulders (left, right): what every normalization and torso length is built from.
+HIP_JOINTS = (joint_index("UpperLeg_L"), joint_index("UpperLeg_R"))
+SHOULDER_JOINTS = (joint_index("UpperArm_L"), joint_index("UpperArm_R"))
 
 # The 12 input joints in COCO body order (COCO keypoints 5..16), and the high-res joint each is.
 LOW_RES_JOINTS: tuple[str, ...] = (

@@ -16,8 +16,8 @@ import numpy as np
 
 from jumps_pl import skeleton
 
-_L_HIP, _R_HIP = skeleton.joint_index("UpperLeg_L"), skeleton.joint_index("UpperLeg_R")
-_L_SHOULDER, _R_SHOULDER = skeleton.joint_index("UpperArm_L"), skeleton.joint_index("UpperArm_R")
+_L_HIP, _R_HIP = skeleton.HIP_JOINTS
+_L_SHOULDER, _R_SHOULDER = skeleton.SHOULDER_JOINTS
 
 
 def interpolate_missing(keypoints: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -30,8 +30,7 @@ import numpy as np
 from jumps_pl import skeleton
 
 _INPUTS, _ADDED = skeleton.INPUT_INDICES, skeleton.ADDED_INDICES
-_SHOULDERS = (skeleton.joint_index("UpperArm_L"), skeleton.joint_index("UpperArm_R"))
-_HIPS = (skeleton.joint_index("UpperLeg_L"), skeleton.joint_index("UpperLeg_R"))
+_SHOULDERS, _HIPS = skeleton.SHOULDER_JOINTS, skeleton.HIP_JOINTS
 _GAP_WEIGHT = 1e-3  # weight of an interpolated (unobserved) residual in the smoothing
 
 # poses (N, T, 21, 2) px, every entry present -> the per-frame map's (N, T, 21, 2) px (the ridge)
@@ -61,12 +60,8 @@ class FusionSettings:
 def fuse(keypoints_px: np.ndarray, weights: np.ndarray, fit_px: np.ndarray, added_map: AddedMap,
          settings: FusionSettings) -> tuple[np.ndarray, np.ndarray]:
     """The fused poses (N, T, 21, 2) px and each input joint's noise estimate (N, 12) in torso lengths."""
-    fit = np.asarray(fit_px, dtype=np.float64)
-    scale = np.maximum(_torso_px(fit), 1e-6)[:, None, None, None]
-    w = np.where(np.asarray(weights)[:, :, _INPUTS] > 0, np.asarray(weights)[:, :, _INPUTS], 0.0).astype(np.float64)
-    observed = w > 0
-    residual = np.where(observed[..., None], (keypoints_px[:, :, _INPUTS] - fit[:, :, _INPUTS]) / scale, 0.0)
-    noise = _roughness(residual, observed)
+    fit, scale, observed, residual, noise = _residual(keypoints_px, weights, fit_px)
+    w = np.where(observed, np.asarray(weights)[:, :, _INPUTS], 0.0).astype(np.float64)
     sigma = np.where(noise > settings.noise_threshold, settings.smoothing, 0.0)
     smoothed = _smooth(_fill(residual, observed), np.where(observed, w, _GAP_WEIGHT), sigma)
     if settings.robust > 0:
@@ -90,12 +85,19 @@ def fuse(keypoints_px: np.ndarray, weights: np.ndarray, fit_px: np.ndarray, adde
 def window_noise(keypoints_px: np.ndarray, weights: np.ndarray, fit_px: np.ndarray) -> np.ndarray:
     """(N,) how noisy each window's observations are: the median over its input joints of the rms
     second difference of the residual to ``fit_px``, in torso lengths (as ``fuse`` reads each joint)."""
+    noise = _residual(keypoints_px, weights, fit_px)[-1]
+    return np.median(np.where(np.isfinite(noise), noise, 1e9), axis=1)
+
+
+def _residual(keypoints_px: np.ndarray, weights: np.ndarray, fit_px: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The fit (float64), its torso scale (N, 1, 1, 1), the observed input entries (N, T, 12), the
+    residual x - fit there in torso lengths (N, T, 12, 2) and each input joint's noise (N, 12)."""
     fit = np.asarray(fit_px, dtype=np.float64)
     scale = np.maximum(_torso_px(fit), 1e-6)[:, None, None, None]
     observed = np.asarray(weights)[:, :, _INPUTS] > 0
     residual = np.where(observed[..., None], (keypoints_px[:, :, _INPUTS] - fit[:, :, _INPUTS]) / scale, 0.0)
-    noise = _roughness(residual, observed)
-    return np.median(np.where(np.isfinite(noise), noise, 1e9), axis=1)
+    return fit, scale, observed, residual, _roughness(residual, observed)
 
 
 def _torso_px(poses: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from jumps_pl.baselines.continuity import PAIRS as INPUT_PAIRS
 from jumps_pl.inference.align import fit_similarity
 from jumps_pl.inference.windows import predict_sequence
 from jumps_pl.models.jumps_gan import JumpsGAN
-from jumps_pl.models.normalization import fit_normalization
+from jumps_pl.models.normalization import Normalization, fit_normalization
 
 SPREAD_STARTS = 3  # the spread of a joint is measured among this many best starts
 
@@ -78,15 +78,9 @@ class LatentOptimizer:
             for first in range(0, len(keypoints_px), self.batch_windows):
                 part = slice(first, first + self.batch_windows)
                 conf = None if confidence is None else confidence[part]
-                device = self.model.device
-                kp, m = keypoints_px[part].to(device), mask[part].to(device).bool()
-                weights = m.float() if conf is None else m.float() * conf.to(device).clamp_min(0)
-                norm = fit_normalization(kp, m)
-                given = torch.where(m[..., None], norm.apply(kp), torch.zeros_like(kp))
-                status = torch.zeros(m.shape, dtype=torch.int8, device=device)
-                exchanged = torch.zeros(*given.shape[:2], len(INPUT_PAIRS), dtype=torch.bool, device=device)
-                if self.repair and self.repair["continuity_ratio"] > 0:
-                    given, exchanged = _relabel_by_continuity(given, weights, self.repair["continuity_ratio"])
+                norm, x, m, weights = self._normalized(keypoints_px[part], mask[part], conf)
+                status = torch.zeros(m.shape, dtype=torch.int8, device=x.device)
+                given, exchanged = self._continuity_first(x, weights)
                 poses = self._encoded(given, m)
                 for _ in range(self.repair["rounds"] if self.repair else 0):
                     x, w, status = self._repaired(poses, given, weights, exchanged)
@@ -95,13 +89,27 @@ class LatentOptimizer:
                 statuses.append(status.cpu())
         return torch.cat(outputs), torch.cat(statuses)
 
-    def _optimize_batch(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None,
-                        offset: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _normalized(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None
+                    ) -> tuple[Normalization, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """A batch on the model's device: its normalization, the normalized input (0 where missing), the
+        mask and the weights (mask x confidence)."""
         device = self.model.device
         keypoints_px, mask = keypoints_px.to(device), mask.to(device).bool()
         weights = mask.float() if confidence is None else mask.float() * confidence.to(device).clamp_min(0)
         norm = fit_normalization(keypoints_px, mask)
-        x = torch.where(mask[..., None], norm.apply(keypoints_px), torch.zeros_like(keypoints_px))
+        return norm, torch.where(mask[..., None], norm.apply(keypoints_px), torch.zeros_like(keypoints_px)), mask, \
+            weights
+
+    def _continuity_first(self, x: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``infer.repair.continuity_ratio`` > 0: the input relabelled by continuity first, and which limb
+        pairs were exchanged (N, T, pairs); else the input as it is."""
+        if self.repair and self.repair["continuity_ratio"] > 0:
+            return _relabel_by_continuity(x, weights, self.repair["continuity_ratio"])
+        return x, torch.zeros(*x.shape[:2], len(INPUT_PAIRS), dtype=torch.bool, device=x.device)
+
+    def _optimize_batch(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None,
+                        offset: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        norm, x, mask, weights = self._normalized(keypoints_px, mask, confidence)
         n, s = len(x), self.starts
         z = self._initial_latents(x, mask, offset).requires_grad_(True)  # (N*S, Z, T')
         x_rep = x.repeat_interleave(s, dim=0)
@@ -110,11 +118,9 @@ class LatentOptimizer:
         if not self.repair:
             self._fit(z, x_rep, w_rep, self.iterations, None)
         else:  # continuity first (optional), a robust fit, then rounds of relabel / set aside / refit
-            given, weights_given = x, weights
-            exchanged = torch.zeros(*x.shape[:2], len(INPUT_PAIRS), dtype=torch.bool, device=device)
-            if self.repair["continuity_ratio"] > 0:
-                given, exchanged = _relabel_by_continuity(x, weights, self.repair["continuity_ratio"])
-                x_rep = given.repeat_interleave(s, dim=0)
+            weights_given = weights
+            given, exchanged = self._continuity_first(x, weights)
+            x_rep = given.repeat_interleave(s, dim=0)
             if self.repair["reference"] == "encoder":  # G(E(x)): a denoising encoder's reading of the window
                 x, weights, self._status = self._repaired(self._encoded(given, mask), given, weights_given, exchanged)
                 z = self._initial_latents(x, weights > 0, offset).requires_grad_(True)
@@ -133,7 +139,7 @@ class LatentOptimizer:
         with torch.no_grad():
             loss, poses = self._loss(z, x_rep, w_rep)
             best = loss.view(n, s).argmin(dim=1)
-            rows = torch.arange(n, device=device)
+            rows = torch.arange(n, device=x.device)
             by_start = poses.view(n, s, *poses.shape[1:])
             chosen = by_start[rows, best]
             top = loss.view(n, s).topk(min(SPREAD_STARTS, s), dim=1, largest=False).indices  # (N, k)

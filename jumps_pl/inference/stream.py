@@ -17,7 +17,7 @@ from jumps_pl import skeleton
 from jumps_pl.baselines.ridge import interpolate_missing
 
 # the joints every method's normalization needs seen in a window (both hips, both shoulders)
-_TORSO = [skeleton.joint_index(name) for name in ("UpperLeg_L", "UpperLeg_R", "UpperArm_L", "UpperArm_R")]
+_TORSO = [*skeleton.HIP_JOINTS, *skeleton.SHOULDER_JOINTS]
 
 
 class Stream:

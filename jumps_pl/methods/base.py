@@ -9,6 +9,7 @@ post-processes another row's output (``JUMPS + ridge transfer``) reuses its work
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,7 +61,7 @@ class Loader:
         return self._methods[name]
 
 
-class Method:
+class Method(ABC):
     """Base class: subclasses set the class attributes and implement ``predict_windows``."""
 
     name: ClassVar[str]
@@ -79,9 +80,11 @@ class Method:
     def window(self) -> int:
         return int(self.config["data"]["window"])
 
+    @abstractmethod
     def predict_windows(self, keypoints_px: np.ndarray, mask: np.ndarray,
                         confidence: np.ndarray | None = None) -> Prediction:
-        raise NotImplementedError(f"{type(self).__name__} must implement predict_windows")
+        """Windows (N, T, 21, 2) px, ``mask`` (N, T, 21), ``confidence`` (N, T, 21) or None -> positions
+        (N, T, 21, 2) px and the per-joint extras."""
 
     def predict_track(self, keypoints_px: np.ndarray, mask: np.ndarray, confidence: np.ndarray | None = None,
                       progress: Callable[[int], None] | None = None) -> Prediction:

@@ -18,8 +18,7 @@ import torch
 
 from jumps_pl import skeleton
 
-_HIPS = (skeleton.joint_index("UpperLeg_L"), skeleton.joint_index("UpperLeg_R"))
-_SHOULDERS = (skeleton.joint_index("UpperArm_L"), skeleton.joint_index("UpperArm_R"))
+_HIPS, _SHOULDERS = skeleton.HIP_JOINTS, skeleton.SHOULDER_JOINTS
 
 
 @dataclass
