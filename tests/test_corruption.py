@@ -35,3 +35,17 @@ def test_foreign_frames_move_every_input_joint_and_noise_reaches_every_joint():
     z = corrupt(x, 0.0, 0.0, noise_prob=1.0, noise_max=0.2, generator=torch.Generator().manual_seed(0))
     assert (z != x).all() and (z - x).abs().mean() < 0.2
     assert torch.equal(corrupt(x, 0.0, 0.0, 0.0, 0.0), x)
+
+
+def test_burst_gaps_cover_runs_of_frames_and_about_the_share_asked():
+    from jumps_pl.models.corruption import burst_gaps
+
+    torch.manual_seed(0)
+    none = burst_gaps(torch.zeros(64, 1), 12, 64, "cpu")
+    assert not none.any()
+    gaps = burst_gaps(torch.full((256, 1), 0.3), 12, 64, "cpu")  # (B, T, joints)
+    assert gaps.shape == (256, 64, 12)
+    assert 0.15 < gaps.float().mean() < 0.35
+    # gaps come as runs: far fewer starts than missing frames
+    starts = (gaps[:, 1:] & ~gaps[:, :-1]).sum() + gaps[:, 0].sum()
+    assert gaps.sum() > 4 * starts

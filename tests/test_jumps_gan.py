@@ -76,6 +76,33 @@ def test_reconstruction_epochs_train_encoder_and_generator_alone_then_the_critic
     assert trainer.global_step == 2 * 4 + 4 * (3 + 1)
 
 
+def test_encoder_only_epochs_train_the_encoder_alone_on_burst_gaps(clip_archive, tmp_path):
+    config = tiny_config(clip_archive, tmp_path, "trainer.max_epochs=2", "trainer.limit_train_batches=3",
+                         "model.encoder_only_from=1", "model.encoder_masking.burst_prob=1.0")
+    trainer, model, _ = _fit(config)
+    opt_d, opt_g = (o.optimizer if hasattr(o, "optimizer") else o for o in trainer.optimizers)
+    steps = {p: int(state["step"]) for p, state in opt_g.state.items()}
+    generator, encoder = set(model.generator.parameters()), set(model.encoder.parameters())
+    assert {n for p, n in steps.items() if p in generator} == {3}  # the first epoch only
+    assert {n for p, n in steps.items() if p in encoder} == {6}  # both epochs
+    assert {int(state["step"]) for state in opt_d.state.values()} == {3 * 2}  # no critic in the second
+    assert all(p.requires_grad for p in model.generator.parameters())  # frozen only while it trains E alone
+
+
+def test_burst_masking_hides_runs_of_input_frames_in_low_resolution_windows(clip_archive, tmp_path):
+    config = tiny_config(clip_archive, tmp_path, "model.encoder_masking.input_only_prob=1.0",
+                         "model.encoder_masking.drop_max=0.0", "model.encoder_masking.burst_prob=1.0")
+    model = JumpsGAN(**config["model"])
+    torch.manual_seed(0)
+    mask = model._encoder_mask(torch.zeros(32, 64, 21, 2))
+    inputs = torch.as_tensor(__import__("jumps_pl").skeleton.INPUT_INDICES)
+    hidden = ~mask[..., inputs]
+    assert not mask[..., torch.as_tensor(__import__("jumps_pl").skeleton.ADDED_INDICES)].any()
+    assert 0.05 < hidden.float().mean() < 0.4
+    starts = (hidden[:, 1:] & ~hidden[:, :-1]).sum() + hidden[:, 0].sum()
+    assert hidden.sum() > 4 * starts  # runs of frames, not scattered drops
+
+
 def test_checkpoint_round_trip_restores_identical_outputs_and_carries_the_config(clip_archive, tmp_path):
     config = tiny_config(clip_archive, tmp_path, "trainer.max_epochs=1", "trainer.limit_train_batches=2")
     trainer, model, _ = _fit(config)

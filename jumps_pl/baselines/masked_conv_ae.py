@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from jumps_pl import skeleton
+from jumps_pl.models.corruption import burst_gaps
 from jumps_pl.models.normalization import fit_normalization
 
 J = skeleton.NUM_JOINTS
@@ -87,14 +88,8 @@ class MaskedConvAE(pl.LightningModule):
         mask = torch.zeros(b, t, J, dtype=torch.bool, device=device)
         mask[..., torch.as_tensor(skeleton.INPUT_INDICES, device=device)] = True
         share = torch.rand(b, 1, device=device) * self.hparams.missing_share_max
-        # bursts: per (window, input joint), a Poisson number of gaps of 5..20 frames
-        lengths = torch.randint(5, 21, (b, 12, 4), device=device)
-        count = torch.poisson((share * t / 12.5).expand(b, 12))
-        starts = (torch.rand(b, 12, 4, device=device) * t).long()
-        frames = torch.arange(t, device=device)
-        gap = ((frames >= starts[..., None]) & (frames < starts[..., None] + lengths[..., None])
-               & (torch.arange(4, device=device)[None, None, :, None] < count[..., None, None])).any(2)
-        mask[..., torch.as_tensor(skeleton.INPUT_INDICES, device=device)] &= ~gap.transpose(1, 2)
+        gap = burst_gaps(share, 12, t, device)  # per (window, input joint), gaps of 5..20 frames
+        mask[..., torch.as_tensor(skeleton.INPUT_INDICES, device=device)] &= ~gap
         return mask
 
     def _loss(self, batch: dict[str, Any], train: bool) -> tuple[torch.Tensor, torch.Tensor]:

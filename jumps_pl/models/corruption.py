@@ -74,3 +74,17 @@ def _bursts(frames: int, lengths: tuple[int, int], share: float, generator: torc
         start = int(torch.randint(0, max(1, frames - length + 1), (1,), generator=generator))
         out.append((start, start + length))
     return out
+
+
+def burst_gaps(share: torch.Tensor, joints: int, frames: int, device) -> torch.Tensor:
+    """Gaps (B, frames, joints): per (window, joint) a Poisson number (at most 4) of bursts of 5 to 20
+    frames covering about ``share`` (B, 1) of the frames, as the completion task and a detector's
+    misses leave them (``evaluation/tasks.py``)."""
+    b = len(share)
+    lengths = torch.randint(5, 21, (b, joints, 4), device=device)
+    count = torch.poisson((share * frames / 12.5).expand(b, joints))
+    starts = (torch.rand(b, joints, 4, device=device) * frames).long()
+    t = torch.arange(frames, device=device)
+    gap = ((t >= starts[..., None]) & (t < starts[..., None] + lengths[..., None])
+           & (torch.arange(4, device=device)[None, None, :, None] < count[..., None, None])).any(2)
+    return gap.transpose(1, 2)

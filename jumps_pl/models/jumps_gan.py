@@ -21,6 +21,10 @@ about a tenth of the cost of an adversarial step), a reconstruction-first schedu
 ``lr_reconstruction`` (then ``lr_generator``: the adversarial phase at the AE-phase rate undid the
 precision, docs/experiments.md).
 
+``encoder_only_from``: from this epoch on only E trains (G and D frozen), on L_Rec and L_Rec_backward at
+``lr_reconstruction``: a fine-tune of the encoder (for example on ``encoder_masking.burst_prob``'s gaps)
+that leaves the prior G(z) as it was.
+
 ``trainer.global_step`` counts optimizer steps: n_critic + 1 per batch (1 in the reconstruction epochs).
 """
 from __future__ import annotations
@@ -32,7 +36,7 @@ import torch
 import torch.nn.functional as F
 
 from jumps_pl import skeleton
-from jumps_pl.models.corruption import corrupt
+from jumps_pl.models.corruption import burst_gaps, corrupt
 from jumps_pl.models.networks import Critic, Encoder, Generator
 from jumps_pl.models.normalization import fit_normalization
 
@@ -46,7 +50,7 @@ class JumpsGAN(pl.LightningModule):
                  n_critic: int, gp_weight: float, lr_critic: float, lr_generator: float, betas: list[float],
                  loss_weights: dict[str, float], encoder_masking: dict[str, float], nan_policy: str,
                  reconstruction_epochs: int = 0, encoder_corruption: dict[str, float] | None = None,
-                 lr_reconstruction: float | None = None):
+                 lr_reconstruction: float | None = None, encoder_only_from: int | None = None):
         # (the defaults: model folders written before these keys)
         super().__init__()
         if nan_policy not in ("stop", "skip"):
@@ -87,7 +91,12 @@ class JumpsGAN(pl.LightningModule):
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         x = fit_normalization(batch["keypoints_px"]).apply(batch["keypoints_px"])
         opt_d, opt_g = self.optimizers()
-        adversarial = self.current_epoch >= self.hparams.reconstruction_epochs or self.encoder is None
+        encoder_only = self.hparams.encoder_only_from is not None and self.encoder is not None \
+            and self.current_epoch >= self.hparams.encoder_only_from
+        for p in self.generator.parameters():  # frozen in the encoder-only phase (Adam skips them)
+            p.requires_grad_(not encoder_only)
+        adversarial = not encoder_only and (self.current_epoch >= self.hparams.reconstruction_epochs
+                                            or self.encoder is None)
         lr = self.hparams.lr_generator if adversarial or not self.hparams.lr_reconstruction \
             else self.hparams.lr_reconstruction
         for group in opt_g.param_groups:  # the phase's rate (a resumed run keeps its optimizer's moments)
@@ -182,7 +191,9 @@ class JumpsGAN(pl.LightningModule):
         return corrupt(x, cfg["flip_prob"], cfg["foreign_prob"], cfg["noise_prob"], cfg["noise_max"])
 
     def _encoder_mask(self, x: torch.Tensor) -> torch.Tensor:
-        """Random masks (B, T, J): a share of windows keeps only the input joints, with entries dropped."""
+        """Random masks (B, T, J): a share of windows keeps only the input joints, with entries dropped
+        at random or (``burst_prob`` of those windows) in bursts of 5 to 20 frames per joint covering up
+        to ``burst_share_max`` of its frames, as a detector's misses and the completion task leave them."""
         b, t, j = x.shape[:3]
         cfg = self.hparams.encoder_masking
         low_res = torch.rand(b, device=x.device) < cfg["input_only_prob"]
@@ -190,7 +201,18 @@ class JumpsGAN(pl.LightningModule):
         is_added[torch.as_tensor(skeleton.ADDED_INDICES, device=x.device)] = True
         mask = ~(low_res[:, None, None] & is_added[None, None, :]).expand(b, t, j)
         rate = torch.rand(b, 1, 1, device=x.device) * cfg["drop_max"] * low_res[:, None, None]
-        return mask & (torch.rand(b, t, j, device=x.device) >= rate)
+        mask = mask & (torch.rand(b, t, j, device=x.device) >= rate)
+        if cfg.get("burst_prob", 0) > 0:
+            bursty = low_res & (torch.rand(b, device=x.device) < cfg["burst_prob"])
+            share = torch.rand(b, 1, device=x.device) * cfg.get("burst_share_max", 0.4)
+            inputs = torch.as_tensor(skeleton.INPUT_INDICES, device=x.device)
+            gaps = burst_gaps(share, len(inputs), t, x.device) & bursty[:, None, None]
+            mask[..., inputs] &= ~gaps
+        return mask
+
+    def on_train_end(self) -> None:
+        for p in self.generator.parameters():  # the encoder-only phase froze G for its steps only
+            p.requires_grad_(True)
 
     # --- validation -------------------------------------------------------------------------------
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
