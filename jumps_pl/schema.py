@@ -77,6 +77,8 @@ class LossWeightsSchema:
 class EncoderMaskingSchema:
     input_only_prob: float = _f(min=0, max=1)
     drop_max: float = _f(min=0, max=1)
+    burst_prob: float = _f(min=0, max=1)
+    burst_share_max: float = _f(min=0, max=1)
 
 
 @dataclass
@@ -104,6 +106,7 @@ class ModelSchema:
     encoder_masking: EncoderMaskingSchema = field(default_factory=EncoderMaskingSchema)
     nan_policy: str = _f(choices=("stop", "skip"))
     reconstruction_epochs: int = _f(min=0)
+    encoder_only_from: Optional[int] = _f(min=0)
     encoder_corruption: EncoderCorruptionSchema = field(default_factory=EncoderCorruptionSchema)
 
 
@@ -136,15 +139,25 @@ class RepairSchema:
     iterations: int = _f(min=0)
     rounds: int = _f(min=1)
     continuity_ratio: float = _f(min=0, max=1)
+    temporal: float = _f(min=0)
+    flip_cost: float = _f(min=0)
+
+
+@dataclass
+class GapCurveSchema:
+    exact: str = _f(choices=("linear", "cubic", "pchip"))
+    noisy: str = _f(choices=("linear", "cubic", "pchip"))
 
 
 @dataclass
 class FusionSchema:
     repair: bool = MISSING
+    repair_rounds: int = _f(min=1)
     noise_threshold: float = _f(min=0)
     smoothing: float = _f(min=0)
     robust: float = _f(min=0)
     gap_prior: float = _f(min=0, max=1)
+    gap_curve: GapCurveSchema = field(default_factory=GapCurveSchema)
     transfer: list[float] = _f(min=0, max=1, length=9)
 
 

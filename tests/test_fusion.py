@@ -94,3 +94,37 @@ def test_apply_repair_exchanges_relabelled_pairs_and_drops_set_aside_entries():
     np.testing.assert_array_equal(repaired[0, left], keypoints[0, right])
     np.testing.assert_array_equal(repaired[0, right], keypoints[0, left])
     assert kept[0, right] == 0 and kept[0, hand] == 0 and kept[0, left] == 1 and kept.sum() == 19
+
+
+def test_gaps_in_exact_inputs_take_the_curve_asked_and_a_cubic_beats_the_line_on_mocap(windows):
+    from dataclasses import replace
+
+    target, head = windows
+    given = make_task("completion", target, head, 0)
+    fit = _a_smooth_wrong_fit(target)
+    hidden = given.missing[:, :, INPUTS]
+    errors = {}
+    for kind in ("linear", "cubic", "pchip"):
+        settings = replace(SETTINGS, gap_prior=0.0, gap_curve=(kind, "linear"))
+        out, _ = fuse(given.keypoints_px, given.mask.astype(float), fit, _identity_map, settings)
+        present = given.mask[:, :, INPUTS]
+        np.testing.assert_allclose(out[:, :, INPUTS][present], target[:, :, INPUTS][present], atol=1e-3)
+        errors[kind] = np.linalg.norm(out[:, :, INPUTS] - target[:, :, INPUTS], axis=-1)[hidden].mean()
+        if kind == "linear":  # a straight line between the gap's neighbours
+            n, f, j = (a[0] for a in np.nonzero(hidden[:, 1:-1] & ~hidden[:, :-2]))
+            f += 1
+            end = f
+            while end < hidden.shape[1] and hidden[n, end, j]:
+                end += 1
+            if end < hidden.shape[1]:
+                a, b = target[n, f - 1, INPUTS[j]], target[n, end, INPUTS[j]]
+                share = 1.0 / (end - f + 1)
+                np.testing.assert_allclose(out[n, f, INPUTS[j]], a + share * (b - a), atol=1e-3)
+    assert errors["cubic"] < errors["linear"] and errors["pchip"] < errors["linear"]
+
+
+def test_an_unknown_gap_curve_is_refused_by_name():
+    section = {"noise_threshold": 0.1, "smoothing": 5, "robust": 2, "gap_prior": 0, "transfer": [0.5] * 9,
+               "gap_curve": {"exact": "spline", "noisy": "linear"}}
+    with pytest.raises(ValueError, match="fusion.gap_curve: 'spline'"):
+        FusionSettings.from_config(section)

@@ -9,9 +9,11 @@ as precise as the detector. Per window and input joint, on the residual r = x - 
 2. **Residual**: noisy joints' residuals are smoothed along time (a Gaussian of ``smoothing`` frames,
    weighted by confidence), once more with entries far from the smoothed residual down-weighted
    (``robust``). Exact joints keep r as it is: the output goes through the given joints.
-   **Gaps** (missing or set-aside entries) take the straight line between the neighbouring fused
-   observations (edges held) plus ``gap_prior`` times the prior's own bend away from its straight line
-   there: 1 follows the prior's motion through the gap (G + the interpolated residual), 0 is a line.
+   **Gaps** (missing or set-aside entries) take a curve through the fused observations of that joint
+   (``gap_curve``: one kind for exact joints, one for noisy ones: ``linear``, ``cubic`` (a natural
+   cubic spline) or ``pchip`` (monotone, no overshoot); edges held) plus ``gap_prior`` times the
+   prior's own bend away from the same curve through its values there: 1 follows the prior's motion
+   through the gap, 0 the curve alone.
 3. **Input joints**: G(z*) + r, i.e. the observation where it is trusted, the prior's high frequencies
    where the observation is smoothed.
 4. **Added joints**: the per-frame linear map from the fused input joints (ridge), plus ``transfer``
@@ -31,6 +33,7 @@ from jumps_pl import skeleton
 
 _INPUTS, _ADDED = skeleton.INPUT_INDICES, skeleton.ADDED_INDICES
 _SHOULDERS, _HIPS = skeleton.SHOULDER_JOINTS, skeleton.HIP_JOINTS
+GAP_CURVES = ("linear", "cubic", "pchip")
 _GAP_WEIGHT = 1e-3  # weight of an interpolated (unobserved) residual in the smoothing
 
 # poses (N, T, 21, 2) px, every entry present -> the per-frame map's (N, T, 21, 2) px (the ridge)
@@ -46,6 +49,7 @@ class FusionSettings:
     robust: float
     gap_prior: float
     transfer: tuple[float, ...]
+    gap_curve: tuple[str, str] = ("linear", "linear")  # exact joints, noisy joints
 
     @classmethod
     def from_config(cls, section: dict) -> FusionSettings:
@@ -53,8 +57,12 @@ class FusionSettings:
         if len(transfer) != len(_ADDED):
             raise ValueError(f"fusion.transfer needs {len(_ADDED)} numbers (one per added joint: "
                              f"{', '.join(skeleton.ADDED_JOINTS)}), got {len(transfer)}")
+        curve = section.get("gap_curve") or {"exact": "linear", "noisy": "linear"}
+        for kind in curve.values():
+            if kind not in GAP_CURVES:
+                raise ValueError(f"fusion.gap_curve: {kind!r} is not one of {', '.join(GAP_CURVES)}")
         return cls(float(section["noise_threshold"]), float(section["smoothing"]), float(section["robust"]),
-                   float(section["gap_prior"]), transfer)
+                   float(section["gap_prior"]), transfer, (str(curve["exact"]), str(curve["noisy"])))
 
 
 def fuse(keypoints_px: np.ndarray, weights: np.ndarray, fit_px: np.ndarray, added_map: AddedMap,
@@ -68,14 +76,19 @@ def fuse(keypoints_px: np.ndarray, weights: np.ndarray, fit_px: np.ndarray, adde
         far = np.linalg.norm(residual - smoothed, axis=-1) / (settings.robust * np.maximum(noise, 1e-3)[:, None])
         w = np.where(observed & (sigma[:, None] > 0), w / (1.0 + far ** 2), w)
         smoothed = _smooth(_fill(residual, w > 0), np.where(w > 0, w, _GAP_WEIGHT), sigma)
-    # in gaps: the line between the neighbouring (fused) observations plus ``gap_prior`` times the prior's
-    # own bend away from its line there (1: the prior's motion through the gap; 0: a straight line)
-    line_of_fit = _fill(fit[:, :, _INPUTS] / scale, w > 0)
-    gaps = (w == 0)[..., None]
-    smoothed = np.where(gaps, smoothed + (settings.gap_prior - 1.0) * (fit[:, :, _INPUTS] / scale - line_of_fit),
-                        smoothed)
     out = fit.copy()
     out[:, :, _INPUTS] = fit[:, :, _INPUTS] + smoothed * scale
+    # in gaps: a curve through the joint's fused observations plus ``gap_prior`` times the prior's own bend
+    # away from the same curve through its values (1: the prior's motion through the gap; 0: the curve)
+    kept = w > 0
+    noisy = sigma > 0  # (N, 12)
+    fused = out[:, :, _INPUTS]
+    for kind, rows in ((settings.gap_curve[0], ~noisy), (settings.gap_curve[1], noisy)):
+        through = _curve(fused, kept & rows[:, None, :], kind)
+        bend = fit[:, :, _INPUTS] - _curve(fit[:, :, _INPUTS], kept & rows[:, None, :], kind)
+        gap = (~kept & rows[:, None, :])[..., None]
+        fused = np.where(gap, through + settings.gap_prior * bend, fused)
+    out[:, :, _INPUTS] = fused
     beyond = fit[:, :, _ADDED] - added_map(fit)[:, :, _ADDED]
     transfer = np.asarray(settings.transfer)[None, None, :, None]
     out[:, :, _ADDED] = added_map(out)[:, :, _ADDED] + transfer * beyond
@@ -129,6 +142,26 @@ def _fill(residual: np.ndarray, observed: np.ndarray) -> np.ndarray:
         known = observed[n, :, j]
         for c in range(residual.shape[-1]):
             out[n, :, j, c] = np.interp(frames, frames[known], residual[n, known, j, c])
+    return out
+
+
+def _curve(values: np.ndarray, observed: np.ndarray, kind: str) -> np.ndarray:
+    """(N, T, J, 2) values through their ``observed`` entries (N, T, J) over the others, by ``kind``
+    (``GAP_CURVES``); outside the first and last observation the edge value is held; joints observed in
+    fewer than 4 frames (or ``linear``) take the straight line (``_fill``)."""
+    out = _fill(values, observed)
+    if kind == "linear":
+        return out
+    from scipy.interpolate import CubicSpline, PchipInterpolator
+
+    frames = np.arange(values.shape[1])
+    for n, j in zip(*np.nonzero((observed.sum(1) >= 4) & ~observed.all(1)), strict=True):
+        known = observed[n, :, j]
+        inside = ~known & (frames > frames[known][0]) & (frames < frames[known][-1])
+        if inside.any():
+            x, y = frames[known], values[n, known, j]
+            curve = CubicSpline(x, y, axis=0, bc_type="natural") if kind == "cubic" else PchipInterpolator(x, y, axis=0)
+            out[n, inside, j] = curve(frames[inside])
     return out
 
 

@@ -21,6 +21,7 @@ import torch
 
 from jumps_pl.baselines.continuity import PAIRS as INPUT_PAIRS
 from jumps_pl.inference.align import fit_similarity
+from jumps_pl.inference.relabel import relabel_windows
 from jumps_pl.inference.windows import predict_sequence
 from jumps_pl.models.jumps_gan import JumpsGAN
 from jumps_pl.models.normalization import Normalization, fit_normalization
@@ -177,35 +178,21 @@ class LatentOptimizer:
 
     def _repaired(self, fit: torch.Tensor, given: torch.Tensor, weights: torch.Tensor, exchanged: torch.Tensor
                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Against a reference ``fit`` (N, T, J, 2): per frame and group of left/right input pairs, the
-        labelling (as ``given``, or exchanged) nearer it; entries still farther than ``outlier`` from it
-        set aside. ``exchanged`` (N, T, 6): pairs ``given`` already exchanged (the continuity pass).
-        Returns the repaired inputs, weights and the status of every entry (0 kept, 1 relabelled, 2 set
-        aside)."""
-        from jumps_pl.baselines.continuity import GROUPS, RELABELLED, SET_ASIDE
+        """Against a reference ``fit`` (N, T, J, 2): the left/right labelling of the inputs (as ``given``,
+        or exchanged) that fits it, for the whole window at once (``temporal`` > 0, inference/relabel.py)
+        or frame by frame; entries still farther than ``outlier`` from it set aside. ``exchanged``
+        (N, T, 6): pairs ``given`` already exchanged (the continuity pass). Returns the repaired inputs,
+        weights and the status of every entry (0 kept, 1 relabelled, 2 set aside)."""
+        from jumps_pl.baselines.continuity import RELABELLED, SET_ASIDE
 
         with torch.no_grad():
-            x, weights, exchanged = given.clone(), weights.clone(), exchanged.clone()
             present = weights > 0
-            for pairs in GROUPS.values():
-                kept = torch.zeros(x.shape[:2], device=x.device)
-                swapped = torch.zeros_like(kept)
-                both = {}  # pairs with both sides given: only those are compared and exchanged
-                for k in pairs:
-                    left, right = INPUT_PAIRS[k]
-                    both[k] = present[..., left] & present[..., right]
-                    kept += torch.where(both[k], (x[..., left, :] - fit[..., left, :]).norm(dim=-1)
-                                        + (x[..., right, :] - fit[..., right, :]).norm(dim=-1), 0.0)
-                    swapped += torch.where(both[k], (x[..., right, :] - fit[..., left, :]).norm(dim=-1)
-                                           + (x[..., left, :] - fit[..., right, :]).norm(dim=-1), 0.0)
-                exchange = swapped < self.repair["ratio"] * kept  # (N, T)
-                for k in pairs:
-                    left, right = INPUT_PAIRS[k]
-                    flip = exchange & both[k]
-                    a, b = x[:, :, left].clone(), x[:, :, right].clone()
-                    x[:, :, left] = torch.where(flip[..., None], b, a)
-                    x[:, :, right] = torch.where(flip[..., None], a, b)
-                    exchanged[..., k] ^= flip
+            temporal = self.repair.get("temporal", 0.0)
+            if temporal > 0:
+                flips = relabel_windows(given, present, fit, INPUT_PAIRS, temporal, self.repair.get("flip_cost", 0.0))
+            else:
+                flips = self._flips_frame_by_frame(given, present, fit)
+            x, exchanged = _exchange(given, flips), exchanged ^ flips
             status = torch.zeros(weights.shape, dtype=torch.int8, device=x.device)
             for k, (left, right) in enumerate(INPUT_PAIRS):
                 for side in (left, right):
@@ -215,6 +202,31 @@ class LatentOptimizer:
             weights = torch.where(far, torch.zeros_like(weights), weights)
             status = torch.where(far, torch.full_like(status, SET_ASIDE), status)
         return x, weights, status
+
+    def _flips_frame_by_frame(self, given: torch.Tensor, present: torch.Tensor, fit: torch.Tensor) -> torch.Tensor:
+        """Per frame and group of left/right pairs (body, limbs, legs, arms, in turn), exchange when that
+        is less than ``ratio`` x as far from ``fit``; the pairs exchanged in all (N, T, 6)."""
+        from jumps_pl.baselines.continuity import GROUPS
+
+        x = given.clone()
+        flips = torch.zeros(*x.shape[:2], len(INPUT_PAIRS), dtype=torch.bool, device=x.device)
+        for pairs in GROUPS.values():
+            kept = torch.zeros(x.shape[:2], device=x.device)
+            swapped = torch.zeros_like(kept)
+            both = {}  # pairs with both sides given: only those are compared and exchanged
+            for k in pairs:
+                left, right = INPUT_PAIRS[k]
+                both[k] = present[..., left] & present[..., right]
+                kept += torch.where(both[k], (x[..., left, :] - fit[..., left, :]).norm(dim=-1)
+                                    + (x[..., right, :] - fit[..., right, :]).norm(dim=-1), 0.0)
+                swapped += torch.where(both[k], (x[..., right, :] - fit[..., left, :]).norm(dim=-1)
+                                       + (x[..., left, :] - fit[..., right, :]).norm(dim=-1), 0.0)
+            exchange = swapped < self.repair["ratio"] * kept  # (N, T)
+            step = torch.zeros_like(flips)
+            for k in pairs:
+                step[..., k] = exchange & both[k]
+            x, flips = _exchange(x, step), flips ^ step
+        return flips
 
     def _initial_latents(self, x: torch.Tensor, mask: torch.Tensor, offset: int) -> torch.Tensor:
         n, s = len(x), self.starts
@@ -269,6 +281,15 @@ class LatentOptimizer:
                                 self.batch_windows, progress)
         status = np.where(both[..., 3] > 0.5, 1, np.where(both[..., 4] > 0.5, 2, 0)).astype(np.int8)
         return both[..., :2], both[..., 2], status
+
+
+def _exchange(x: torch.Tensor, flips: torch.Tensor) -> torch.Tensor:
+    """``x`` (N, T, J, 2) with the left and right joints of the input pairs ``flips`` (N, T, 6) exchanged."""
+    out = x.clone()
+    for k, (left, right) in enumerate(INPUT_PAIRS):
+        out[:, :, left] = torch.where(flips[..., k, None], x[:, :, right], x[:, :, left])
+        out[:, :, right] = torch.where(flips[..., k, None], x[:, :, left], x[:, :, right])
+    return out
 
 
 def _relabel_by_continuity(x: torch.Tensor, weights: torch.Tensor, ratio: float) -> tuple[torch.Tensor, torch.Tensor]:

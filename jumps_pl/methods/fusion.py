@@ -40,7 +40,8 @@ class JumpsFusion(Method):
         if model.encoder is None:
             raise ValueError(f"{self.name} needs a model with an encoder (models.jumps)")
         infer = config["infer"]
-        repair = {**infer["repair"], "enabled": bool(config["fusion"]["repair"])}
+        repair = {**infer["repair"], "enabled": bool(config["fusion"]["repair"]),
+                  "rounds": int(config["fusion"]["repair_rounds"])}
         self.reader = LatentOptimizer(model, **{**infer, "repair": repair})
         self.ridge = loader.model("ridge", load_ridge)
         self.settings = FusionSettings.from_config(config["fusion"])

@@ -1,0 +1,72 @@
+"""Left/right labelling of a window's inputs, decided over the whole window (``infer.repair.temporal``).
+
+A detector's flips come in bursts, and each frame's evidence alone is weak where left and right lie
+close together in the image (a person in profile) or the detector is noisy. So the labelling of each
+frame is a hidden state, chosen for the whole window at once by dynamic programming (Viterbi), from
+two kinds of evidence:
+
+- the prior: how far the relabelled inputs of a frame lie from the prior's reading of the window
+  (G(E(x)), aligned): distances, summed over the left/right pairs with both sides given;
+- continuity: how far the relabelled inputs move from one frame to the next (``temporal`` x the
+  distances, over the pairs given in both frames); a labelling that jumps costs what the jump is;
+
+plus ``flip_cost`` for every frame and part whose labelling is exchanged (a detector mostly labels
+right). A frame's state is which of three parts are exchanged: the torso (shoulders and hips), the
+arms (elbows, wrists) and the legs (knees, ankles); the whole body is all three. Everything is in
+the window's normalized frame (torso length 1), batched over windows.
+"""
+from __future__ import annotations
+
+import torch
+
+# the parts whose left and right may be exchanged, as indices into the input pairs (shoulders 0,
+# elbows 1, wrists 2, hips 3, knees 4, ankles 5)
+PARTS = ((0, 3), (1, 2), (4, 5))
+STATES = torch.tensor([[(s >> p) & 1 for p in range(len(PARTS))] for s in range(2 ** len(PARTS))], dtype=torch.bool)
+
+
+def pair_exchanges() -> torch.Tensor:
+    """(states, 6) bool: which input pairs each state exchanges."""
+    out = torch.zeros(len(STATES), 6, dtype=torch.bool)
+    for p, pairs in enumerate(PARTS):
+        for k in pairs:
+            out[:, k] = STATES[:, p]
+    return out
+
+
+def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch.Tensor,
+                    pairs: list[tuple[int, int]], temporal: float, flip_cost: float) -> torch.Tensor:
+    """Which input pairs (N, T, 6) to exchange in ``given`` (N, T, J, 2), entries ``present`` (N, T, J),
+    against ``reference`` (N, T, J, 2): the labelling of least total cost over each window."""
+    n, t = given.shape[:2]
+    exchanges = pair_exchanges().to(given.device)  # (S, 6)
+    left = torch.as_tensor([a for a, _ in pairs], device=given.device)
+    right = torch.as_tensor([b for _, b in pairs], device=given.device)
+    both = (present[..., left] & present[..., right]).float()  # (N, T, 6)
+    gl, gr, fl, fr = given[..., left, :], given[..., right, :], reference[..., left, :], reference[..., right, :]
+    kept = ((gl - fl).norm(dim=-1) + (gr - fr).norm(dim=-1)) * both  # (N, T, 6)
+    swapped = ((gr - fl).norm(dim=-1) + (gl - fr).norm(dim=-1)) * both
+    ex = exchanges.float()
+    emission = kept @ (1 - ex).T + swapped @ ex.T  # (N, T, S)
+    emission = emission + flip_cost * STATES.to(given.device).float().sum(-1)
+    # continuity: for pair k, the cost of moving from frame t-1 to t when its labelling stays or changes
+    linked = both[:, 1:] * both[:, :-1]
+    same = ((gl[:, 1:] - gl[:, :-1]).norm(dim=-1) + (gr[:, 1:] - gr[:, :-1]).norm(dim=-1)) * linked  # (N, T-1, 6)
+    cross = ((gl[:, 1:] - gr[:, :-1]).norm(dim=-1) + (gr[:, 1:] - gl[:, :-1]).norm(dim=-1)) * linked
+    change = (exchanges[:, None, :] ^ exchanges[None, :, :]).float()  # (S_prev, S, 6)
+    # transition (N, T-1, S_prev, S)
+    transition = temporal * (torch.einsum("ntk,pqk->ntpq", same, 1 - change)
+                             + torch.einsum("ntk,pqk->ntpq", cross, change))
+    cost = emission[:, 0]  # (N, S)
+    back = []
+    for f in range(1, t):
+        total = cost[:, :, None] + transition[:, f - 1]  # (N, S_prev, S)
+        cost, arg = total.min(dim=1)
+        cost = cost + emission[:, f]
+        back.append(arg)
+    state = torch.empty(n, t, dtype=torch.long, device=given.device)
+    state[:, -1] = cost.argmin(dim=1)
+    rows = torch.arange(n, device=given.device)
+    for f in range(t - 1, 0, -1):
+        state[:, f - 1] = back[f - 1][rows, state[:, f]]
+    return exchanges[state] & both.bool()  # (N, T, 6)
