@@ -27,6 +27,8 @@ EVAL_SPLITS = ("test-bench", "test", "val", "all", "ood-val", "ood-test")
 LOGGERS = ("wandb", "csv", "tensorboard")
 # The protocol's tasks (jumps_pl/evaluation/tasks.py makes them)
 TASKS = ("upsampling", "completion", "hpe", "hpe-confident")
+# How the fusion fills a joint's gaps (jumps_pl/inference/fusion.py)
+GAP_CURVES = ("linear", "cubic", "pchip")
 
 
 @dataclass
@@ -145,8 +147,8 @@ class RepairSchema:
 
 @dataclass
 class GapCurveSchema:
-    exact: str = _f(choices=("linear", "cubic", "pchip"))
-    noisy: str = _f(choices=("linear", "cubic", "pchip"))
+    exact: str = _f(choices=GAP_CURVES)
+    noisy: str = _f(choices=GAP_CURVES)
 
 
 @dataclass

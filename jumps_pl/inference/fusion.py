@@ -30,10 +30,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from jumps_pl import skeleton
+from jumps_pl.schema import GAP_CURVES
 
 _INPUTS, _ADDED = skeleton.INPUT_INDICES, skeleton.ADDED_INDICES
 _SHOULDERS, _HIPS = skeleton.SHOULDER_JOINTS, skeleton.HIP_JOINTS
-GAP_CURVES = ("linear", "cubic", "pchip")
 _GAP_WEIGHT = 1e-3  # weight of an interpolated (unobserved) residual in the smoothing
 
 # poses (N, T, 21, 2) px, every entry present -> the per-frame map's (N, T, 21, 2) px (the ridge)
@@ -84,10 +84,11 @@ def fuse(keypoints_px: np.ndarray, weights: np.ndarray, fit_px: np.ndarray, adde
     noisy = sigma > 0  # (N, 12)
     fused = out[:, :, _INPUTS]
     for kind, rows in ((settings.gap_curve[0], ~noisy), (settings.gap_curve[1], noisy)):
-        through = _curve(fused, kept & rows[:, None, :], kind)
-        bend = fit[:, :, _INPUTS] - _curve(fit[:, :, _INPUTS], kept & rows[:, None, :], kind)
-        gap = (~kept & rows[:, None, :])[..., None]
-        fused = np.where(gap, through + settings.gap_prior * bend, fused)
+        known = kept & rows[:, None, :]
+        through = _curve(fused, known, kind)
+        if settings.gap_prior:
+            through = through + settings.gap_prior * (fit[:, :, _INPUTS] - _curve(fit[:, :, _INPUTS], known, kind))
+        fused = np.where((~kept & rows[:, None, :])[..., None], through, fused)
     out[:, :, _INPUTS] = fused
     beyond = fit[:, :, _ADDED] - added_map(fit)[:, :, _ADDED]
     transfer = np.asarray(settings.transfer)[None, None, :, None]

@@ -91,12 +91,8 @@ class JumpsGAN(pl.LightningModule):
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         x = fit_normalization(batch["keypoints_px"]).apply(batch["keypoints_px"])
         opt_d, opt_g = self.optimizers()
-        encoder_only = self.hparams.encoder_only_from is not None and self.encoder is not None \
-            and self.current_epoch >= self.hparams.encoder_only_from
-        for p in self.generator.parameters():  # frozen in the encoder-only phase (Adam skips them)
-            p.requires_grad_(not encoder_only)
-        adversarial = not encoder_only and (self.current_epoch >= self.hparams.reconstruction_epochs
-                                            or self.encoder is None)
+        adversarial = not self._encoder_only() and (
+            self.current_epoch >= self.hparams.reconstruction_epochs or self.encoder is None)
         lr = self.hparams.lr_generator if adversarial or not self.hparams.lr_reconstruction \
             else self.hparams.lr_reconstruction
         for group in opt_g.param_groups:  # the phase's rate (a resumed run keeps its optimizer's moments)
@@ -210,8 +206,16 @@ class JumpsGAN(pl.LightningModule):
             mask[..., inputs] &= ~gaps
         return mask
 
+    def _encoder_only(self) -> bool:
+        return (self.hparams.encoder_only_from is not None and self.encoder is not None
+                and self.current_epoch >= self.hparams.encoder_only_from)
+
+    def on_train_epoch_start(self) -> None:
+        for p in self.generator.parameters():  # frozen in the encoder-only phase (Adam skips them)
+            p.requires_grad_(not self._encoder_only())
+
     def on_train_end(self) -> None:
-        for p in self.generator.parameters():  # the encoder-only phase froze G for its steps only
+        for p in self.generator.parameters():  # the encoder-only phase froze G for its epochs only
             p.requires_grad_(True)
 
     # --- validation -------------------------------------------------------------------------------
