@@ -143,6 +143,8 @@ class RepairSchema:
     continuity_ratio: float = _f(min=0, max=1)
     temporal: float = _f(min=0)
     flip_cost: float = _f(min=0)
+    switch_cost: float = _f(min=0)
+    lone: float = _f(min=0)
 
 
 @dataclass
@@ -161,6 +163,7 @@ class FusionSchema:
     gap_prior: float = _f(min=0, max=1)
     gap_curve: GapCurveSchema = field(default_factory=GapCurveSchema)
     transfer: list[float] = _f(min=0, max=1, length=9)
+    ensemble: float = _f(min=0, max=1)
 
 
 @dataclass
@@ -230,6 +233,7 @@ class GaussianSchema:
 class ContinuitySchema:
     ratio: float = _f(gt=0, max=1)
     outlier: float = _f(gt=0)
+    lone: float = _f(min=0)
 
 
 @dataclass

@@ -128,3 +128,53 @@ def test_an_unknown_gap_curve_is_refused_by_name():
                "gap_curve": {"exact": "spline", "noisy": "linear"}}
     with pytest.raises(ValueError, match="fusion.gap_curve: 'spline'"):
         FusionSettings.from_config(section)
+
+
+def test_the_ensemble_averages_noisy_windows_with_the_infill_net_on_the_repaired_input(windows):
+    """Shipped models: on a detector's windows the default is (1 - w) x the fusion alone + w x
+    masked-conv-ae's reading of the input as the repair left it; exact windows are the fusion's alone."""
+    from jumps_pl.config import load_config, to_container
+    from jumps_pl.methods import build_methods
+
+    target, head = windows
+    target = target[:4].astype(np.float32)
+    detected = make_task("hpe-confident", target, head[:4], 0)
+    exact = make_task("upsampling", target, head[:4], 0)
+
+    def predict(task, ensemble):
+        config = to_container(load_config(overrides=[f"fusion.ensemble={ensemble}", "infer.starts=2",
+                                                     "infer.iterations=20"]))
+        methods = build_methods(config, ["JUMPS + fusion", "masked-conv-ae"])
+        return methods, methods["JUMPS + fusion"].predict_windows(task.keypoints_px, task.mask, task.confidence)
+
+    _, alone = predict(detected, 0.0)
+    methods, mixed = predict(detected, 0.25)
+    np.testing.assert_array_equal(mixed.extras["repair"], alone.extras["repair"])  # the same repair
+    keypoints, kept = apply_repair(detected.keypoints_px, detected.mask * detected.confidence, alone.extras["repair"])
+    infill = methods["masked-conv-ae"].predict_windows(keypoints, kept > 0, kept).keypoints
+    np.testing.assert_allclose(mixed.keypoints, 0.75 * alone.keypoints + 0.25 * infill, atol=1e-3)
+    assert np.abs(mixed.keypoints - alone.keypoints).max() > 1.0  # the net's share moved the output
+    np.testing.assert_array_equal(predict(exact, 0.25)[1].keypoints, predict(exact, 0.0)[1].keypoints)
+
+
+def test_a_noisy_window_whose_only_whole_torso_is_set_aside_keeps_the_fusion_alone(windows):
+    """The infill net normalizes by a frame with both shoulders and both hips: where the repair sets
+    aside the only such frame (another person's pose there), the fusion's output stands alone."""
+    from jumps_pl.config import load_config, to_container
+    from jumps_pl.methods import build_methods
+
+    target, head = windows
+    task = make_task("hpe", target[:1].astype(np.float32), head[:1], 0)
+    keypoints, mask = task.keypoints_px.copy(), task.mask.copy()
+    torso = list(skeleton.SHOULDER_JOINTS) + list(skeleton.HIP_JOINTS)
+    mask[0, :, skeleton.SHOULDER_JOINTS[0]] = False
+    mask[0, 30, torso] = True  # the only frame with the whole torso...
+    keypoints[0, 30, INPUTS] = target[0, 30, INPUTS] + 8 * head[0, 30]  # ...is another person, far away
+    keypoints = np.where(mask[..., None], keypoints, 0.0).astype(np.float32)
+    config = to_container(load_config())
+    methods = build_methods(config, ["JUMPS + fusion"])
+    out = methods["JUMPS + fusion"].predict_windows(keypoints, mask, mask.astype(np.float32))
+    assert (out.extras["repair"][0, 30, torso] == SET_ASIDE).all()
+    alone = build_methods(to_container(load_config(overrides=["fusion.ensemble=0"])), ["JUMPS + fusion"])
+    np.testing.assert_array_equal(out.keypoints, alone["JUMPS + fusion"].predict_windows(
+        keypoints, mask, mask.astype(np.float32)).keypoints)

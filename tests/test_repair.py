@@ -35,12 +35,18 @@ def test_the_confident_failure_task_is_hpe_plus_confident_flips_and_foreign_fram
     assert failing.flipped.any(-1).mean() >= 0.05 and failing.foreign.mean() >= 0.02
     touched = failing.flipped.any(-1) | failing.foreign
     np.testing.assert_array_equal(failing.keypoints_px[~touched], plain.keypoints_px[~touched])
-    np.testing.assert_array_equal(failing.mask, plain.mask)
+    np.testing.assert_array_equal(failing.mask[~touched], plain.mask[~touched])
     confident = failing.confidence[touched][failing.mask[touched]]
     assert confident.min() >= 0.6  # detector-like confidence where it fails
-    w, f, k = (a[0] for a in np.nonzero(failing.flipped))
-    left, right = INPUT_PAIRS[k]
-    np.testing.assert_allclose(failing.keypoints_px[w, f, left], plain.keypoints_px[w, f, right])
+    for w, f, k in zip(*np.nonzero(failing.flipped), strict=True):  # a flip exchanges the labels of what was seen
+        left, right = INPUT_PAIRS[k]
+        np.testing.assert_allclose(failing.keypoints_px[w, f, [left, right]], plain.keypoints_px[w, f, [right, left]])
+        assert list(failing.mask[w, f, [left, right]]) == list(plain.mask[w, f, [right, left]])
+    lefts, rights = [a for a, _ in INPUT_PAIRS], [b for _, b in INPUT_PAIRS]
+    lone = failing.flipped & (failing.mask[..., lefts] != failing.mask[..., rights])
+    assert lone.any()  # flips where the detector saw one side only are among them
+    # every given entry is a detection: a flip never moves a missing entry's placeholder into view
+    assert (np.abs(failing.keypoints_px[failing.mask]).sum(-1) > 0).all()
 
 
 def test_continuity_relabels_a_flip_and_sets_a_jump_aside(windows):
@@ -54,6 +60,23 @@ def test_continuity_relabels_a_flip_and_sets_a_jump_aside(windows):
     inputs = list(skeleton.INPUT_INDICES)
     np.testing.assert_allclose(repaired[0, 20:26][:, inputs], target[0, 20:26][:, inputs], atol=1e-3)
     assert (status[0, 40][mask[0, 40]] == SET_ASIDE).all() and not kept[0, 40].any()
+
+
+def test_continuity_takes_a_lone_entry_back_with_its_group_only_when_lone_entries_count(windows):
+    """The body flipped over frames 20-25 with the left knee not detected there: the right knee given
+    (the true left one) goes back to the left, its presence with it, when ``lone`` > 0."""
+    target, _ = windows
+    given = target[:1].copy()
+    mask = np.ones(given.shape[:3], dtype=bool)
+    given[0, 20:26] = given[0, 20:26][:, [0, 1, 2, 3, 4, 9, 10, 11, 12, 5, 6, 7, 8, 17, 18, 19, 20, 13, 14, 15, 16]]
+    knee_l, knee_r = INPUT_PAIRS[4]
+    mask[0, 20:26, knee_l] = False  # the detector saw one knee only, and named it right
+    _, kept, status = relabel_by_continuity(given, mask, ratio=0.8, outlier=3.0)
+    assert not (status[0, 20:26, knee_r] == RELABELLED).any()
+    repaired, kept, status = relabel_by_continuity(given, mask, ratio=0.8, outlier=3.0, lone=1.0)
+    assert (status[0, 20:26, knee_r] == RELABELLED).all() and not status[0, 20:26, knee_l].any()
+    assert kept[0, 20:26, knee_l].all() and not kept[0, 20:26, knee_r].any()
+    np.testing.assert_allclose(repaired[0, 20:26, knee_l], target[0, 20:26, knee_l], atol=1e-3)
 
 
 def test_the_prior_repair_runs_and_reports_what_it_did(tiny_checkpoint, windows):
@@ -169,5 +192,32 @@ def test_the_window_labelling_follows_the_prior_and_the_motion(windows):
     misled[0, 24] = given[0, 24]  # the reference follows the flip on one frame
     assert not relabel_windows(given, present, misled, INPUT_PAIRS, 0.0, 0.0)[0, 24].any()
     assert relabel_windows(given, present, misled, INPUT_PAIRS, 2.0, 0.05)[0, 24, 4:6].all()
+    # ...as does a cost on every change of labelling, with no continuity term: one that outweighs what
+    # exchanging costs on that frame, against the burst's evidence
+    legs = [side for k in (4, 5) for side in INPUT_PAIRS[k]]
+    on_frame = 2 * (given[0, 24, legs[0::2]] - given[0, 24, legs[1::2]]).norm(dim=-1).sum()
+    switching = float(on_frame)
+    assert relabel_windows(given, present, misled, INPUT_PAIRS, 0.0, 0.0, switch_cost=switching)[0, 24, 4:6].all()
+    assert not relabel_windows(given, present, misled, INPUT_PAIRS, 0.0, 0.0, switch_cost=0.4 * switching)[0, 24].any()
     # no flip anywhere: nothing exchanged
     assert not relabel_windows(clean, present, clean, INPUT_PAIRS, 0.5, 0.05).any()
+
+
+def test_a_lone_entry_is_relabelled_with_its_part_only_when_lone_entries_count(windows):
+    """The left ankle missing over a legs burst: the right ankle given there (the true left one) goes
+    back with the knees when ``lone`` > 0, and never when it is 0."""
+    import torch
+
+    from jumps_pl.inference.relabel import relabel_windows
+
+    target, _ = windows
+    clean = torch.as_tensor(target[:1] / 100.0)
+    given = clean.clone()
+    for k in (4, 5):
+        left, right = INPUT_PAIRS[k]
+        given[0, 20:28, left], given[0, 20:28, right] = clean[0, 20:28, right], clean[0, 20:28, left]
+    present = torch.ones(given.shape[:3], dtype=torch.bool)
+    present[0, 20:28, INPUT_PAIRS[5][0]] = False
+    assert not relabel_windows(given, present, clean, INPUT_PAIRS, 0.5, 0.05)[0, 20:28, 5].any()
+    flips = relabel_windows(given, present, clean, INPUT_PAIRS, 0.5, 0.05, lone=1.0)
+    assert flips[0, 20:28, 4:6].all() and flips[0, :20].sum() == 0 and flips[0, 28:].sum() == 0

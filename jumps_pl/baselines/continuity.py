@@ -5,7 +5,9 @@ limbs, the legs, the arms), keep the labelling (as given, or left and right exch
 track of the previous frames (each joint's mean position over its last ``_MEMORY`` kept frames, so
 that one noisy frame does not decide); a frame whose joints are on average more than ``outlier`` torso
 lengths from that track is set aside (another person, or a detector failure). ``ratio``: a labelling
-is exchanged only when that costs less than ``ratio`` times keeping it.
+is exchanged only when that costs less than ``ratio`` times keeping it. ``lone`` > 0: a pair with
+one side given weighs in too (its distance to either side's track, times ``lone``) and is exchanged
+with its group; 0: only pairs with both sides given are compared and exchanged.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ _MEMORY = 3  # kept frames per joint that the track's position averages
 _SHOULDERS, _HIPS = PAIRS[0], PAIRS[3]
 
 
-def relabel_by_continuity(keypoints: np.ndarray, mask: np.ndarray, ratio: float, outlier: float
+def relabel_by_continuity(keypoints: np.ndarray, mask: np.ndarray, ratio: float, outlier: float, lone: float = 0.0
                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(N, T, 21, 2) px and ``mask`` (N, T, 21) -> repaired keypoints, the mask without set-aside
     entries, and what was done per entry (N, T, 21): ``KEPT``, ``RELABELLED`` or ``SET_ASIDE``."""
@@ -37,24 +39,35 @@ def relabel_by_continuity(keypoints: np.ndarray, mask: np.ndarray, ratio: float,
     for f in range(1, t):
         last = history.sum(0) / np.maximum(np.minimum(counts, _MEMORY), 1)[..., None]
         x, present = keypoints[:, f], mask[:, f]
+        given = present.copy()  # statuses name the entries as given
         torso = _torso(last, seen)
         for pairs in GROUPS.values():
             kept, swapped, both = np.zeros(n), np.zeros(n), {}
-            for k in pairs:  # only pairs with both sides given (and seen before) are compared and exchanged
+            for k in pairs:  # pairs with both sides given (and seen before); with ``lone``, one side too
                 left, right = PAIRS[k]
-                both[k] = ok = present[:, left] & present[:, right] & seen[:, left] & seen[:, right]
+                tracked = seen[:, left] & seen[:, right]
+                ok = present[:, left] & present[:, right] & tracked
                 kept += np.where(ok, _dist(x[:, left], last[:, left]) + _dist(x[:, right], last[:, right]), 0.0)
                 swapped += np.where(ok, _dist(x[:, right], last[:, left]) + _dist(x[:, left], last[:, right]), 0.0)
+                if lone:
+                    for side, other in ((left, right), (right, left)):
+                        alone = present[:, side] & ~present[:, other] & tracked
+                        kept += lone * np.where(alone, _dist(x[:, side], last[:, side]), 0.0)
+                        swapped += lone * np.where(alone, _dist(x[:, side], last[:, other]), 0.0)
+                        ok = ok | alone
+                both[k] = ok
             exchange = swapped < ratio * kept
             for k in pairs:
                 left, right = PAIRS[k]
                 flip = exchange & both[k]
-                x[flip, left], x[flip, right] = x[flip, right].copy(), x[flip, left].copy()
-                status[flip, f, left] = status[flip, f, right] = RELABELLED
+                for values in (x, present):  # a lone entry takes its presence with it
+                    values[flip, left], values[flip, right] = values[flip, right].copy(), values[flip, left].copy()
+                status[flip, f, left] = np.where(given[flip, left], RELABELLED, status[flip, f, left])
+                status[flip, f, right] = np.where(given[flip, right], RELABELLED, status[flip, f, right])
         compared = present & seen
         spread = np.where(compared, _dist(x, last), 0.0).sum(-1) / np.maximum(compared.sum(-1), 1)
         away = (compared.sum(-1) >= 4) & (spread > outlier * torso)
-        status[away, f] = np.where(present[away], SET_ASIDE, status[away, f])
+        status[away, f] = np.where(given[away], SET_ASIDE, status[away, f])
         present[away] = False
         keypoints[:, f], mask[:, f] = x, present
         slot = (counts % _MEMORY).astype(np.int64)  # the oldest kept position of each joint is replaced

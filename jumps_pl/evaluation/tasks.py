@@ -129,11 +129,14 @@ def _confident_failures(given: TaskInput, target_px: np.ndarray, head_size_px: n
             kind = kinds[rng.choice(len(kinds), p=list(_FLIP_MIX.values()))]
             flipped[w, frame:end, list(FLIP_KINDS[kind])] = True
             frame = end
+    # a flip exchanges the labels of what the detector gave: where it saw one side only, the joint it
+    # saw is given under the other side's name and the side it names is missing
+    mask, missing = given.mask.copy(), given.missing.copy()
     for k, (left, right) in enumerate(INPUT_PAIRS):
         at = flipped[..., k]
-        keypoints[at, left], keypoints[at, right] = keypoints[at, right].copy(), keypoints[at, left].copy()
-        both = given.mask[..., left] | given.mask[..., right]
-        flipped[..., k] &= both
+        for values in (keypoints, confidence, mask, missing):
+            values[at, left], values[at, right] = values[at, right].copy(), values[at, left].copy()
+        flipped[..., k] &= mask[..., left] | mask[..., right]
     foreign = burst_mask(rng, (n,), t, _FOREIGN_FRAMES, _FOREIGN_SHARE) & ~flipped.any(-1)
     if n > 1:
         other = (np.arange(n) + rng.integers(1, n, n)) % n  # another window: another person
@@ -145,13 +148,12 @@ def _confident_failures(given: TaskInput, target_px: np.ndarray, head_size_px: n
             angle = rng.uniform(0, 2 * np.pi)
             offset = rng.uniform(1, 4) * head_size_px[w, f] * np.array([np.cos(angle), np.sin(angle)])
             pose = (source - source[[6, 7]].mean(0)) * scale + centre + offset
-            keypoints[w, f, skeleton.INPUT_INDICES] = np.where(given.mask[w, f, skeleton.INPUT_INDICES, None],
-                                                               pose, 0.0)
+            keypoints[w, f, skeleton.INPUT_INDICES] = np.where(mask[w, f, skeleton.INPUT_INDICES, None], pose, 0.0)
     else:
         foreign[:] = False
-    confident = (flipped.any(-1) | foreign)[..., None] & given.mask
+    confident = (flipped.any(-1) | foreign)[..., None] & mask
     confidence = np.where(confident, rng.uniform(0.6, 1.0, confidence.shape), confidence).astype(np.float32)
-    return TaskInput(keypoints.astype(np.float32), given.mask, confidence, given.missing, flipped, foreign)
+    return TaskInput(keypoints.astype(np.float32), mask, confidence, missing, flipped, foreign)
 
 
 def _ar1(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:

@@ -189,18 +189,26 @@ class LatentOptimizer:
             present = weights > 0
             temporal = self.repair.get("temporal", 0.0)
             if temporal > 0:
-                flips = relabel_windows(given, present, fit, INPUT_PAIRS, temporal, self.repair.get("flip_cost", 0.0))
+                flips = relabel_windows(given, present, fit, INPUT_PAIRS, temporal, self.repair.get("flip_cost", 0.0),
+                                        self.repair.get("switch_cost", 0.0), self.repair.get("lone", 0.0))
             else:
                 flips = self._flips_frame_by_frame(given, present, fit)
             x, exchanged = _exchange(given, flips), exchanged ^ flips
+            # a pair with one side given moves that side's weight with it (only ``lone`` exchanges those)
+            weights = _exchange(weights[..., None], flips)[..., 0]
             status = torch.zeros(weights.shape, dtype=torch.int8, device=x.device)
             for k, (left, right) in enumerate(INPUT_PAIRS):
                 for side in (left, right):
                     relabelled = exchanged[..., k] & present[..., side]
                     status[..., side] = torch.where(relabelled, RELABELLED, status[..., side])
-            far = present & ((x - fit).norm(dim=-1) > self.repair["outlier"])
+            far = (weights > 0) & ((x - fit).norm(dim=-1) > self.repair["outlier"])
             weights = torch.where(far, torch.zeros_like(weights), weights)
             status = torch.where(far, torch.full_like(status, SET_ASIDE), status)
+            for k, (left, right) in enumerate(INPUT_PAIRS):  # a lone entry moved and then set aside: set
+                for source, target in ((left, right), (right, left)):  # aside where it was given
+                    moved = flips[..., k] & present[..., source] & ~present[..., target] & far[..., target]
+                    status[..., target] = torch.where(moved, 0, status[..., target])
+                    status[..., source] = torch.where(moved, SET_ASIDE, status[..., source])
         return x, weights, status
 
     def _flips_frame_by_frame(self, given: torch.Tensor, present: torch.Tensor, fit: torch.Tensor) -> torch.Tensor:

@@ -35,9 +35,13 @@ def pair_exchanges() -> torch.Tensor:
 
 
 def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch.Tensor,
-                    pairs: list[tuple[int, int]], temporal: float, flip_cost: float) -> torch.Tensor:
+                    pairs: list[tuple[int, int]], temporal: float, flip_cost: float,
+                    switch_cost: float = 0.0, lone: float = 0.0) -> torch.Tensor:
     """Which input pairs (N, T, 6) to exchange in ``given`` (N, T, J, 2), entries ``present`` (N, T, J),
-    against ``reference`` (N, T, J, 2): the labelling of least total cost over each window."""
+    against ``reference`` (N, T, J, 2): the labelling of least total cost over each window.
+    ``switch_cost``: for every frame and part whose labelling differs from the frame before (a
+    detector's flips last a few frames). ``lone`` > 0: pairs with one side given are exchanged with
+    their part too, and weigh in with ``lone`` x their distances (0: never exchanged, no evidence)."""
     n, t = given.shape[:2]
     exchanges = pair_exchanges().to(given.device)  # (S, 6)
     left = torch.as_tensor([a for a, _ in pairs], device=given.device)
@@ -47,6 +51,11 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
     kept = ((gl - fl).norm(dim=-1) + (gr - fr).norm(dim=-1)) * both  # (N, T, 6)
     swapped = ((gr - fl).norm(dim=-1) + (gl - fr).norm(dim=-1)) * both
     ex = exchanges.float()
+    if lone:
+        only_l = (present[..., left] & ~present[..., right]).float()
+        only_r = (present[..., right] & ~present[..., left]).float()
+        kept = kept + lone * ((gl - fl).norm(dim=-1) * only_l + (gr - fr).norm(dim=-1) * only_r)
+        swapped = swapped + lone * ((gl - fr).norm(dim=-1) * only_l + (gr - fl).norm(dim=-1) * only_r)
     emission = kept @ (1 - ex).T + swapped @ ex.T  # (N, T, S)
     emission = emission + flip_cost * STATES.to(given.device).float().sum(-1)
     # continuity: for pair k, the cost of moving from frame t-1 to t when its labelling stays or changes
@@ -57,6 +66,9 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
     # transition (N, T-1, S_prev, S)
     transition = temporal * (torch.einsum("ntk,pqk->ntpq", same, 1 - change)
                              + torch.einsum("ntk,pqk->ntpq", cross, change))
+    if switch_cost:
+        parts_changed = (STATES[:, None, :] ^ STATES[None, :, :]).float().sum(-1).to(given.device)  # (S, S)
+        transition = transition + switch_cost * parts_changed
     cost = emission[:, 0]  # (N, S)
     back = []
     for f in range(1, t):
@@ -69,4 +81,5 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
     rows = torch.arange(n, device=given.device)
     for f in range(t - 1, 0, -1):
         state[:, f - 1] = back[f - 1][rows, state[:, f]]
-    return exchanges[state] & both.bool()  # (N, T, 6)
+    either = present[..., left] | present[..., right]
+    return exchanges[state] & (either if lone > 0 else both.bool())  # (N, T, 6)

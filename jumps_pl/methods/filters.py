@@ -78,6 +78,6 @@ class ContinuityRidgeSavgol(Ridge):
         from jumps_pl.baselines.ridge import savgol
 
         cfg, sg = self.config["baselines"]["continuity"], self.config["baselines"]["savgol"]
-        repaired, kept, status = relabel_by_continuity(keypoints_px, mask, cfg["ratio"], cfg["outlier"])
+        repaired, kept, status = relabel_by_continuity(keypoints_px, mask, cfg["ratio"], cfg["outlier"], cfg["lone"])
         out = savgol(self.ridge.predict(repaired, kept), sg["window"], sg["order"])
         return Prediction(out, {"repair": status})

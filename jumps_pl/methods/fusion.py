@@ -11,13 +11,17 @@ with (``jumps_pl.inference.fusion``):
 
 Then the fusion: exact inputs kept, noisy ones smoothed around the prior's motion, gaps along the
 prior's bend, the added joints from the per-frame linear map plus ``fusion.transfer`` of what the
-prior knows beyond it. Config: ``infer``, ``fusion``; models: ``models.jumps``, ``models.ridge``.
+prior knows beyond it. On noisy windows, ``fusion.ensemble`` of the result is then the supervised
+infill net's reading (``masked-conv-ae``) of the *repaired* input: the two err in partly different
+places, and the repair keeps the net from following flips and foreign poses (0: off).
+Config: ``infer``, ``fusion``; models: ``models.jumps``, ``models.ridge``, ``models.masked_conv_ae``.
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
 
+from jumps_pl import skeleton
 from jumps_pl.baselines.continuity import apply_repair
 from jumps_pl.inference.fusion import FusionSettings, fuse, window_noise
 from jumps_pl.inference.latent_opt import LatentOptimizer
@@ -29,8 +33,9 @@ from jumps_pl.methods.ridge import load_ridge
 class JumpsFusion(Method):
     name = "JUMPS + fusion"
     summary = ("design change (the default): noisy windows read by the encoder, with confident failures "
-               "repaired, exact ones by the latent fit; fused with the observations by how noisy they are")
-    models = ("jumps", "ridge")
+               "repaired, exact ones by the latent fit; fused with the observations by how noisy they are; "
+               "noisy windows averaged with masked-conv-ae on the repaired input")
+    models = ("jumps", "ridge", "masked_conv_ae")
     sections = ("infer", "fusion")
 
     def __init__(self, config: dict, loader):
@@ -45,6 +50,8 @@ class JumpsFusion(Method):
         self.reader = LatentOptimizer(model, **{**infer, "repair": repair})
         self.ridge = loader.model("ridge", load_ridge)
         self.settings = FusionSettings.from_config(config["fusion"])
+        self.ensemble = float(config["fusion"]["ensemble"])
+        self.infill = loader.method("masked-conv-ae") if self.ensemble > 0 else None
 
     @property
     def window(self) -> int:
@@ -74,6 +81,13 @@ class JumpsFusion(Method):
             prior[exact], spread[exact] = fitted.keypoints, fitted.extras["spread_px"]
             keypoints[exact], kept[exact], status[exact] = keypoints_px[exact], weights[exact], 0
         out, _ = fuse(keypoints, kept, prior, self._added_map, self.settings)
+        # noisy windows: with the infill net's reading of the repaired input, where it can be normalized
+        # (a frame with both shoulders and both hips still given; else the fusion alone)
+        torso = list(skeleton.SHOULDER_JOINTS) + list(skeleton.HIP_JOINTS)
+        mixed = ~exact & (kept[:, :, torso] > 0).all(-1).any(-1)
+        if self.infill is not None and mixed.any():
+            infill = self.infill.predict_windows(keypoints[mixed], kept[mixed] > 0, kept[mixed]).keypoints
+            out[mixed] = (1 - self.ensemble) * out[mixed] + self.ensemble * infill
         # how sure: among the latent fit's best starts where it ran, else how far the fused output lies from
         # the encoder's own reading (where they agree, the observations and the prior agree)
         spread[~exact] = np.linalg.norm(out[~exact] - prior[~exact], axis=-1)
