@@ -62,8 +62,8 @@ def relabel_by_continuity(keypoints: np.ndarray, mask: np.ndarray, ratio: float,
                 flip = exchange & both[k]
                 for values in (x, present):  # a lone entry takes its presence with it
                     values[flip, left], values[flip, right] = values[flip, right].copy(), values[flip, left].copy()
-                status[flip, f, left] = np.where(given[flip, left], RELABELLED, status[flip, f, left])
-                status[flip, f, right] = np.where(given[flip, right], RELABELLED, status[flip, f, right])
+                for side in (left, right):
+                    status[flip, f, side] = np.where(given[flip, side], RELABELLED, status[flip, f, side])
         compared = present & seen
         spread = np.where(compared, _dist(x, last), 0.0).sum(-1) / np.maximum(compared.sum(-1), 1)
         away = (compared.sum(-1) >= 4) & (spread > outlier * torso)

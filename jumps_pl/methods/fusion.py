@@ -29,6 +29,8 @@ from jumps_pl.methods.base import Method, Prediction
 from jumps_pl.methods.jumps import load_jumps
 from jumps_pl.methods.ridge import load_ridge
 
+_TORSO = list(skeleton.SHOULDER_JOINTS) + list(skeleton.HIP_JOINTS)  # what the infill net normalizes by
+
 
 class JumpsFusion(Method):
     name = "JUMPS + fusion"
@@ -83,8 +85,7 @@ class JumpsFusion(Method):
         out, _ = fuse(keypoints, kept, prior, self._added_map, self.settings)
         # noisy windows: with the infill net's reading of the repaired input, where it can be normalized
         # (a frame with both shoulders and both hips still given; else the fusion alone)
-        torso = list(skeleton.SHOULDER_JOINTS) + list(skeleton.HIP_JOINTS)
-        mixed = ~exact & (kept[:, :, torso] > 0).all(-1).any(-1)
+        mixed = ~exact & (kept[:, :, _TORSO] > 0).all(-1).any(-1)
         if self.infill is not None and mixed.any():
             infill = self.infill.predict_windows(keypoints[mixed], kept[mixed] > 0, kept[mixed]).keypoints
             out[mixed] = (1 - self.ensemble) * out[mixed] + self.ensemble * infill
