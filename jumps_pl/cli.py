@@ -23,9 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     _add_config_arguments(stats)
     train_parser = commands.add_parser("train", help="train the AE-WGAN (checkpoints and logs under train.run_dir)")
     _add_config_arguments(train_parser)
-    baseline_parser = commands.add_parser("train-baseline", help="fit a baseline on the training split "
-                                          "(model folder under train.run_dir)")
-    baseline_parser.add_argument("name", choices=("ridge", "masked-conv-ae"))
+    baseline_parser = commands.add_parser("train-baseline", help="fit a baseline or the flip detector on the "
+                                          "training split (model folder under train.run_dir)")
+    baseline_parser.add_argument("name", choices=("ridge", "masked-conv-ae", "flip-detector"))
     _add_config_arguments(baseline_parser)
     export_parser = commands.add_parser("export", help="a JUMPS checkpoint as a model folder (weights.pt + config)")
     export_parser.add_argument("ckpt", help="Lightning checkpoint (e.g. runs/NAME/checkpoints/last.ckpt)")

@@ -20,12 +20,12 @@ import yaml
 from jumps_pl.config import read_yaml_file
 from jumps_pl.files import atomic_folder, write_atomically
 
-KINDS = ("jumps", "masked-conv-ae", "ridge")
+KINDS = ("jumps", "masked-conv-ae", "ridge", "flip-detector")
 # Where the resolved config is stored inside Lightning checkpoints (SaveConfig callback).
 CONFIG_KEY = "jumps_config"
 # The shipped folder each ``models.<key>`` setting defaults to.
 PRETRAINED = {"jumps": "jumps-default", "jumps_no_encoder": "jumps-no-encoder", "ridge": "ridge",
-              "masked_conv_ae": "masked-conv-ae"}
+              "masked_conv_ae": "masked-conv-ae", "flip_detector": "flip-detector"}
 
 
 def pretrained_dir() -> Path:

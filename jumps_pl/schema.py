@@ -145,6 +145,7 @@ class RepairSchema:
     flip_cost: float = _f(min=0)
     switch_cost: float = _f(min=0)
     lone: float = _f(min=0)
+    detector: float = _f(min=0)
 
 
 @dataclass
@@ -186,6 +187,7 @@ class ModelsSchema:
     jumps_no_encoder: Optional[str] = MISSING
     ridge: Optional[str] = MISSING
     masked_conv_ae: Optional[str] = MISSING
+    flip_detector: Optional[str] = MISSING
 
 
 @dataclass
@@ -248,6 +250,18 @@ class MaskedConvAESchema:
 
 
 @dataclass
+class FlipDetectorSchema:
+    width: int = _f(min=1)
+    downsamplings: int = _f(min=0, max=6)
+    lr: float = _f(gt=0)
+    missing_share_max: float = _f(min=0, max=1)
+    noise_max: float = _f(min=0)
+    flip_prob: float = _f(min=0, max=1)
+    foreign_prob: float = _f(min=0, max=1)
+    outlier_share: float = _f(min=0, max=1)
+
+
+@dataclass
 class BaselinesSchema:
     ridge: RidgeSchema = field(default_factory=RidgeSchema)
     savgol: SavgolSchema = field(default_factory=SavgolSchema)
@@ -256,6 +270,9 @@ class BaselinesSchema:
     continuity: ContinuitySchema = field(default_factory=ContinuitySchema)
     masked_conv_ae: MaskedConvAESchema = field(default_factory=MaskedConvAESchema)
     masked_conv_ae_epochs: int = _f(min=1)
+    flip_detector: FlipDetectorSchema = field(default_factory=FlipDetectorSchema)
+    flip_detector_epochs: int = _f(min=1)
+    flip_detector_average_from: int = _f(min=0)
 
 
 @dataclass

@@ -115,9 +115,38 @@ def test_masked_conv_ae_trains_with_a_real_trainer_and_loads_from_its_folder(cli
     assert not mask[..., skeleton.ADDED_INDICES].any() and mask[..., skeleton.INPUT_INDICES].float().mean() < 1.0
 
 
+def test_the_flip_detector_trains_with_a_real_trainer_and_loads_from_its_folder(clip_archive, tmp_path, windows):
+    from jumps_pl.methods.jumps import load_flip_detector
+    from jumps_pl.models.normalization import fit_normalization
+    from jumps_pl.train_baseline import train_baseline
+
+    config = tiny_config(clip_archive, tmp_path, "baselines.flip_detector.width=16", "trainer.limit_train_batches=5",
+                         "baselines.flip_detector_epochs=2", "baselines.flip_detector_average_from=1",
+                         "train.image_every_n_epochs=0")
+    folder = train_baseline("flip-detector", config)
+    assert read_model_config(folder)["kind"] == "flip-detector" and read_model_config(folder)["epochs"] == 2
+    metrics = (tmp_path / "run" / "metrics.csv").read_text()
+    assert "val/recall" in metrics and "val/false_positive" in metrics
+    # the weights kept are the mean over the epochs from baselines.flip_detector_average_from, not the last's
+    last = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", weights_only=False)["state_dict"]
+    kept = torch.load(folder / "weights.pt", weights_only=True)
+    assert kept.keys() == last.keys() and not torch.equal(kept["net.head.weight"], last["net.head.weight"])
+    detector = load_flip_detector(folder)
+    _, target, head = windows
+    given = make_task("hpe-confident", target, head, seed=0)
+    keypoints, mask = torch.as_tensor(given.keypoints_px), torch.as_tensor(given.mask)
+    weights = mask.float() * torch.as_tensor(given.confidence)
+    x = fit_normalization(keypoints, mask).apply(keypoints)
+    with torch.no_grad():
+        logits = detector(torch.where(mask[..., None], x, 0.0), weights)
+    assert logits.shape == (*target.shape[:2], 3) and torch.isfinite(logits).all()
+    with pytest.raises(ValueError, match="masked-conv-ae model, not a flip-detector"):
+        load_flip_detector(PRETRAINED / "masked-conv-ae")
+
+
 def test_the_shipped_models_are_small_safe_and_complete():
     for name, kind in (("jumps-default", "jumps"), ("jumps-no-encoder", "jumps"), ("masked-conv-ae", "masked-conv-ae"),
-                       ("ridge", "ridge")):
+                       ("ridge", "ridge"), ("flip-detector", "flip-detector")):
         folder = PRETRAINED / name
         config = read_model_config(folder)
         assert config["kind"] == kind and "data" in config and "seed" in config

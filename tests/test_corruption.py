@@ -49,3 +49,27 @@ def test_burst_gaps_cover_runs_of_frames_and_about_the_share_asked():
     # gaps come as runs: far fewer starts than missing frames
     starts = (gaps[:, 1:] & ~gaps[:, :-1]).sum() + gaps[:, 0].sum()
     assert gaps.sum() > 4 * starts
+
+
+def test_detector_failures_label_the_parts_they_exchange_and_exchange_presence_with_them():
+    from jumps_pl.models.corruption import FLIP_PARTS, detector_failures
+
+    x = _windows()
+    given, weights, parts = detector_failures(x, missing_share_max=0.4, noise_max=0.0, flip_prob=1.0,
+                                              foreign_prob=0.0, generator=torch.Generator().manual_seed(0))
+    assert parts.shape == (16, 64, len(FLIP_PARTS)) and 0.03 < parts.any(-1).float().mean() < 0.4
+    present = weights > 0
+    assert not present[..., torch.as_tensor(skeleton.ADDED_INDICES)].any()
+    assert (given[~present] == 0).all() and ((weights >= 0) & (weights <= 1)).all()
+    pairs = [(int(skeleton.INPUT_INDICES[i]), int(skeleton.INPUT_INDICES[i + 1])) for i in range(0, 12, 2)]
+    expected = x.clone()  # the clean windows with the labelled parts exchanged
+    for p, part in enumerate(FLIP_PARTS):
+        for k in part:
+            left, right = pairs[k]
+            at = parts[..., p]
+            expected[..., left, :][at], expected[..., right, :][at] = x[..., right, :][at], x[..., left, :][at]
+    off = (given - expected).norm(dim=-1)[present]
+    assert ((off < 1e-5) | (off > 0.39)).all()  # exact (noise_max 0), or one of the outliers
+    assert 0.005 < (off > 0.39).float().mean() < 0.05
+    # a whole-body flip exchanges the torso too; limb flips leave it
+    assert (parts[..., 0] & ~parts[..., 1]).sum() == 0 and (parts[..., 1] & ~parts[..., 0]).any()

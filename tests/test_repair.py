@@ -221,3 +221,63 @@ def test_a_lone_entry_is_relabelled_with_its_part_only_when_lone_entries_count(w
     assert not relabel_windows(given, present, clean, INPUT_PAIRS, 0.5, 0.05)[0, 20:28, 5].any()
     flips = relabel_windows(given, present, clean, INPUT_PAIRS, 0.5, 0.05, lone=1.0)
     assert flips[0, 20:28, 4:6].all() and flips[0, :20].sum() == 0 and flips[0, 28:].sum() == 0
+
+
+def test_the_flip_detector_finds_whole_body_flips_that_the_prior_follows(windows):
+    """Whole-body flips over bursts of real windows, against a reference that follows them (the worst
+    case of the encoder's reading: a person seen from behind): the prior's distances alone keep every
+    flip; with the shipped flip detector's evidence the bursts come back and little else moves."""
+    import torch
+
+    from jumps_pl.inference.relabel import detector_evidence, relabel_windows
+    from jumps_pl.methods.jumps import load_flip_detector
+    from jumps_pl.model_folders import pretrained_dir
+    from jumps_pl.models.normalization import fit_normalization
+
+    target, _ = windows
+    clean = torch.as_tensor(target)
+    given = clean.clone()
+    flipped = torch.zeros(*clean.shape[:2], 6, dtype=torch.bool)
+    for w in range(len(clean)):
+        start = 8 + (w * 7) % 40
+        flipped[w, start:start + 8] = True
+    for k, (left, right) in enumerate(INPUT_PAIRS):
+        at = flipped[..., k]
+        given[..., left, :][at], given[..., right, :][at] = clean[..., right, :][at], clean[..., left, :][at]
+    present = torch.zeros(clean.shape[:3], dtype=torch.bool)
+    present[..., skeleton.INPUT_INDICES] = True
+    x = fit_normalization(given, present).apply(given)
+    weights = present.float()
+    shoulders = clean[..., INPUT_PAIRS[0][0], :] - clean[..., INPUT_PAIRS[0][1], :]
+    apart = shoulders.norm(dim=-1) > 20  # px: not in profile
+    costs = dict(temporal=2.0, flip_cost=0.02, switch_cost=0.3, lone=1.0)
+    assert not relabel_windows(x, present, x, INPUT_PAIRS, **costs).any()
+    with torch.no_grad():
+        detector = load_flip_detector(pretrained_dir() / "flip-detector")
+        logits = detector(torch.where(present[..., None], x, 0.0), weights)
+    flips = relabel_windows(x, present, x, INPUT_PAIRS, **costs, evidence=detector_evidence(logits, 1.0))
+    caught = (flips & flipped)[apart].float().sum() / flipped[apart].float().sum()
+    false = (flips & ~flipped).float().mean()
+    assert caught > 0.8 and false < 0.02, (float(caught), float(false))
+
+
+def test_on_the_street_the_whole_body_flip_goes_back_and_frames_in_order_stay(tmp_path):
+    """The street clip's one clear flip (tests/data/street-marks.yaml: frames 96-97, every input joint
+    in reverse left/right order) comes back relabelled; the detections in order around it are kept."""
+    import yaml
+
+    from jumps_pl.baselines.continuity import RELABELLED
+
+    marks = yaml.safe_load((Path(__file__).parent / "data" / "street-marks.yaml").read_text())
+    out = tmp_path / "street.npz"
+    assert main(["upsample", str(STREET), "--out", str(out), "--fps", "50", "--quiet"]) == 0
+    with np.load(out) as data:
+        status, frames, inputs = data["repair"][0], data["frames"], data["input_keypoints"][0]
+    inputs_status = status[:, skeleton.INPUT_INDICES]
+    shoulders_x = inputs[:, 0, 0] - inputs[:, 1, 0]  # left - right, image x
+    for frame in marks["whole_body_flip"]:
+        k = int(np.flatnonzero(frames == frame)[0])
+        assert shoulders_x[k] > 0 and (inputs_status[k] == RELABELLED).all(), frame
+    for frame in [f for first, last in marks["in_order"] for f in range(first, last + 1)]:
+        k = int(np.flatnonzero(frames == frame)[0])
+        assert (inputs_status[k] != RELABELLED).all(), frame

@@ -16,53 +16,25 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
-from torch import nn
 
 from jumps_pl import skeleton
 from jumps_pl.models.corruption import burst_gaps
+from jumps_pl.models.networks import UNet1d
 from jumps_pl.models.normalization import fit_normalization
 
 J = skeleton.NUM_JOINTS
 
 
-class _Block(nn.Module):
-    def __init__(self, width: int):
-        super().__init__()
-        self.conv = nn.Sequential(nn.Conv1d(width, width, 3, padding=1), nn.LeakyReLU(0.2),
-                                  nn.Conv1d(width, width, 3, padding=1))
-        self.act = nn.LeakyReLU(0.2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.act(x + self.conv(x))
-
-
-class MaskedConvUNet(nn.Module):
+class MaskedConvUNet(UNet1d):
     def __init__(self, width: int, downsamplings: int):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv1d(3 * J, width, 5, padding=2), nn.LeakyReLU(0.2), _Block(width))
-        self.down = nn.ModuleList([nn.Sequential(nn.Conv1d(width, width, 4, stride=2, padding=1),
-                                                 nn.LeakyReLU(0.2), _Block(width)) for _ in range(downsamplings)])
-        self.up = nn.ModuleList([nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"),
-                                               nn.Conv1d(width, width, 3, padding=1), nn.LeakyReLU(0.2))
-                                 for _ in range(downsamplings)])
-        self.merge = nn.ModuleList([_Block(width) for _ in range(downsamplings)])
-        self.head = nn.Conv1d(width, 2 * J, 3, padding=1)
-        self.factor = 2 ** downsamplings
+        super().__init__(3 * J, 2 * J, width, downsamplings)
 
     def forward(self, poses: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Normalized poses (B, T, 21, 2), mask (B, T, 21) -> (B, T, 21, 2); T a multiple of 2^D."""
         b, t = poses.shape[:2]
-        if t % self.factor:
-            raise ValueError(f"window length {t} must be a multiple of {self.factor}")
         present = mask.to(poses.dtype)
         x = torch.cat([(poses * present[..., None]).reshape(b, t, -1), present], dim=-1).transpose(1, 2)
-        skips = [self.stem(x)]
-        for stage in self.down:
-            skips.append(stage(skips[-1]))
-        h = skips.pop()
-        for up, merge in zip(self.up, self.merge, strict=True):
-            h = merge(up(h) + skips.pop())
-        return self.head(h).transpose(1, 2).reshape(b, t, J, 2)
+        return super().forward(x).transpose(1, 2).reshape(b, t, J, 2)
 
 
 class MaskedConvAE(pl.LightningModule):

@@ -21,7 +21,7 @@ import torch
 
 from jumps_pl.baselines.continuity import PAIRS as INPUT_PAIRS
 from jumps_pl.inference.align import fit_similarity
-from jumps_pl.inference.relabel import relabel_windows
+from jumps_pl.inference.relabel import detector_evidence, relabel_windows
 from jumps_pl.inference.windows import predict_sequence
 from jumps_pl.models.jumps_gan import JumpsGAN
 from jumps_pl.models.normalization import Normalization, fit_normalization
@@ -32,7 +32,7 @@ SPREAD_STARTS = 3  # the spread of a joint is measured among this many best star
 class LatentOptimizer:
     def __init__(self, model: JumpsGAN, starts: int, iterations: int, lr: float, prior_weight: float,
                  align: bool, encoder_start: bool, overlap: int, batch_windows: int, seed: int,
-                 repair: dict | None = None):
+                 repair: dict | None = None, flip_detector: torch.nn.Module | None = None):
         if starts < 1 or iterations < 0:
             raise ValueError(f"infer.starts must be >= 1 and infer.iterations >= 0, got {starts}, {iterations}")
         self.model = model
@@ -44,6 +44,9 @@ class LatentOptimizer:
         self.overlap, self.batch_windows, self.seed = overlap, batch_windows, seed
         # repair (``infer.repair``): robust first fit, relabel flips / set outliers aside, refit
         self.repair = repair if repair and repair.get("enabled") else None
+        # the flip detector (``models/flip_detector.py``) whose evidence the window labelling weighs in
+        # at ``infer.repair.detector`` (0 or None: not read)
+        self.flip_detector = flip_detector if self.repair and self.repair.get("detector", 0) > 0 else None
         self.last_status: torch.Tensor | None = None  # (N, T, J) of the last optimize_windows call
 
     # --- windows ----------------------------------------------------------------------------------
@@ -83,8 +86,9 @@ class LatentOptimizer:
                 status = torch.zeros(m.shape, dtype=torch.int8, device=x.device)
                 given, exchanged = self._continuity_first(x, weights)
                 poses = self._encoded(given, m)
+                evidence = self._detector_evidence(given, weights)
                 for _ in range(self.repair["rounds"] if self.repair else 0):
-                    x, w, status = self._repaired(poses, given, weights, exchanged)
+                    x, w, status = self._repaired(poses, given, weights, exchanged, evidence)
                     poses = self._encoded(x, w > 0)
                 outputs.append(norm.invert(poses).cpu())
                 statuses.append(status.cpu())
@@ -121,9 +125,11 @@ class LatentOptimizer:
         else:  # continuity first (optional), a robust fit, then rounds of relabel / set aside / refit
             weights_given = weights
             given, exchanged = self._continuity_first(x, weights)
+            evidence = self._detector_evidence(given, weights_given)
             x_rep = given.repeat_interleave(s, dim=0)
             if self.repair["reference"] == "encoder":  # G(E(x)): a denoising encoder's reading of the window
-                x, weights, self._status = self._repaired(self._encoded(given, mask), given, weights_given, exchanged)
+                x, weights, self._status = self._repaired(self._encoded(given, mask), given, weights_given, exchanged,
+                                                          evidence)
                 z = self._initial_latents(x, weights > 0, offset).requires_grad_(True)
                 x_rep, w_rep = x.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
                 self._fit(z, x_rep, w_rep, self.iterations, None)
@@ -132,7 +138,7 @@ class LatentOptimizer:
             rounds = self.repair["rounds"] - (self.repair["reference"] == "encoder")
             for round_ in range(rounds):
                 reference = self._best_fit(z, given, weights_given, n, s)
-                x, weights, self._status = self._repaired(reference, given, weights_given, exchanged)
+                x, weights, self._status = self._repaired(reference, given, weights_given, exchanged, evidence)
                 x_rep, w_rep = x.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
                 last = round_ == rounds - 1
                 self._fit(z, x_rep, w_rep, self.repair["iterations"], None if last else self.repair["robust_scale"])
@@ -176,13 +182,14 @@ class LatentOptimizer:
                                         mask.float().reshape(b, -1))
             return similarity.apply(poses)
 
-    def _repaired(self, fit: torch.Tensor, given: torch.Tensor, weights: torch.Tensor, exchanged: torch.Tensor
-                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _repaired(self, fit: torch.Tensor, given: torch.Tensor, weights: torch.Tensor, exchanged: torch.Tensor,
+                  evidence: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Against a reference ``fit`` (N, T, J, 2): the left/right labelling of the inputs (as ``given``,
         or exchanged) that fits it, for the whole window at once (``temporal`` > 0, inference/relabel.py)
         or frame by frame; entries still farther than ``outlier`` from it set aside. ``exchanged``
-        (N, T, 6): pairs ``given`` already exchanged (the continuity pass). Returns the repaired inputs,
-        weights and the status of every entry (0 kept, 1 relabelled, 2 set aside)."""
+        (N, T, 6): pairs ``given`` already exchanged (the continuity pass); ``evidence``: the flip
+        detector's cost of each labelling (``_detector_evidence``). Returns the repaired inputs, weights
+        and the status of every entry (0 kept, 1 relabelled, 2 set aside)."""
         from jumps_pl.baselines.continuity import RELABELLED, SET_ASIDE
 
         with torch.no_grad():
@@ -190,7 +197,8 @@ class LatentOptimizer:
             temporal = self.repair.get("temporal", 0.0)
             if temporal > 0:
                 flips = relabel_windows(given, present, fit, INPUT_PAIRS, temporal, self.repair.get("flip_cost", 0.0),
-                                        self.repair.get("switch_cost", 0.0), self.repair.get("lone", 0.0))
+                                        self.repair.get("switch_cost", 0.0), self.repair.get("lone", 0.0),
+                                        evidence)
             else:
                 flips = self._flips_frame_by_frame(given, present, fit)
             x, exchanged = _exchange(given, flips), exchanged ^ flips
@@ -210,6 +218,15 @@ class LatentOptimizer:
                     status[..., target] = torch.where(moved, 0, status[..., target])
                     status[..., source] = torch.where(moved, SET_ASIDE, status[..., source])
         return x, weights, status
+
+    def _detector_evidence(self, given: torch.Tensor, weights: torch.Tensor) -> torch.Tensor | None:
+        """``infer.repair.detector`` x the flip detector's -log probability of each labelling state
+        (N, T, states) of the inputs ``given``; None without a detector."""
+        if self.flip_detector is None:
+            return None
+        with torch.no_grad():
+            logits = self.flip_detector.to(given.device)(given, weights)  # (N, T, parts): "given exchanged"
+        return detector_evidence(logits, self.repair["detector"])
 
     def _flips_frame_by_frame(self, given: torch.Tensor, present: torch.Tensor, fit: torch.Tensor) -> torch.Tensor:
         """Per frame and group of left/right pairs (body, limbs, legs, arms, in turn), exchange when that

@@ -11,17 +11,23 @@ two kinds of evidence:
   distances, over the pairs given in both frames); a labelling that jumps costs what the jump is;
 
 plus ``flip_cost`` for every frame and part whose labelling is exchanged (a detector mostly labels
-right). A frame's state is which of three parts are exchanged: the torso (shoulders and hips), the
-arms (elbows, wrists) and the legs (knees, ankles); the whole body is all three. Everything is in
-the window's normalized frame (torso length 1), batched over windows.
+right), and, with a flip detector (``models/flip_detector.py``, ``infer.repair.detector``), its
+-log probability of each frame's labelling: a classifier that sees a burst of flipped frames as such
+where the prior's encoder can read it as a person seen from behind. A frame's state is which of
+three parts are exchanged: the torso (shoulders and hips), the arms (elbows, wrists) and the legs
+(knees, ankles); the whole body is all three. Everything is in the window's normalized frame (torso
+length 1), batched over windows.
 """
 from __future__ import annotations
 
 import torch
+from torch.nn import functional
+
+from jumps_pl.models.corruption import FLIP_PARTS
 
 # the parts whose left and right may be exchanged, as indices into the input pairs (shoulders 0,
-# elbows 1, wrists 2, hips 3, knees 4, ankles 5)
-PARTS = ((0, 3), (1, 2), (4, 5))
+# elbows 1, wrists 2, hips 3, knees 4, ankles 5): the torso, the arms, the legs
+PARTS = FLIP_PARTS
 STATES = torch.tensor([[(s >> p) & 1 for p in range(len(PARTS))] for s in range(2 ** len(PARTS))], dtype=torch.bool)
 
 
@@ -34,14 +40,25 @@ def pair_exchanges() -> torch.Tensor:
     return out
 
 
+def detector_evidence(logits: torch.Tensor, weight: float) -> torch.Tensor:
+    """``weight`` x the -log probability (N, T, states) of each labelling state, from a flip detector's
+    logits (N, T, parts), each "this part is given exchanged" (``models/flip_detector.py``)."""
+    states = STATES.to(logits.device).to(logits.dtype)  # (S, parts)
+    exchanged = functional.softplus(-logits)[..., None, :]  # -log p(exchanged)
+    kept = functional.softplus(logits)[..., None, :]  # -log p(as given)
+    return weight * (exchanged * states + kept * (1 - states)).sum(-1)
+
+
 def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch.Tensor,
                     pairs: list[tuple[int, int]], temporal: float, flip_cost: float,
-                    switch_cost: float = 0.0, lone: float = 0.0) -> torch.Tensor:
+                    switch_cost: float = 0.0, lone: float = 0.0, evidence: torch.Tensor | None = None
+                    ) -> torch.Tensor:
     """Which input pairs (N, T, 6) to exchange in ``given`` (N, T, J, 2), entries ``present`` (N, T, J),
     against ``reference`` (N, T, J, 2): the labelling of least total cost over each window.
     ``switch_cost``: for every frame and part whose labelling differs from the frame before (a
     detector's flips last a few frames). ``lone`` > 0: pairs with one side given are exchanged with
-    their part too, and weigh in with ``lone`` x their distances (0: never exchanged, no evidence)."""
+    their part too, and weigh in with ``lone`` x their distances (0: never exchanged, no evidence).
+    ``evidence`` (N, T, S): a further cost of each state per frame (the flip detector's)."""
     n, t = given.shape[:2]
     exchanges = pair_exchanges().to(given.device)  # (S, 6)
     left = torch.as_tensor([a for a, _ in pairs], device=given.device)
@@ -58,6 +75,8 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
         swapped = swapped + lone * ((gl - fr).norm(dim=-1) * only_l + (gr - fl).norm(dim=-1) * only_r)
     emission = kept @ (1 - ex).T + swapped @ ex.T  # (N, T, S)
     emission = emission + flip_cost * STATES.to(given.device).float().sum(-1)
+    if evidence is not None:
+        emission = emission + evidence
     # continuity: for pair k, the cost of moving from frame t-1 to t when its labelling stays or changes
     linked = both[:, 1:] * both[:, :-1]
     same = ((gl[:, 1:] - gl[:, :-1]).norm(dim=-1) + (gr[:, 1:] - gr[:, :-1]).norm(dim=-1)) * linked  # (N, T-1, 6)

@@ -14,7 +14,10 @@ prior's bend, the added joints from the per-frame linear map plus ``fusion.trans
 prior knows beyond it. On noisy windows, ``fusion.ensemble`` of the result is then the supervised
 infill net's reading (``masked-conv-ae``) of the *repaired* input: the two err in partly different
 places, and the repair keeps the net from following flips and foreign poses (0: off).
-Config: ``infer``, ``fusion``; models: ``models.jumps``, ``models.ridge``, ``models.masked_conv_ae``.
+The repair's window labelling also reads the flip detector (``models.flip_detector``,
+``infer.repair.detector``).
+Config: ``infer``, ``fusion``; models: ``models.jumps``, ``models.ridge``, ``models.masked_conv_ae``,
+``models.flip_detector``.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from jumps_pl.baselines.continuity import apply_repair
 from jumps_pl.inference.fusion import FusionSettings, fuse, window_noise
 from jumps_pl.inference.latent_opt import LatentOptimizer
 from jumps_pl.methods.base import Method, Prediction
-from jumps_pl.methods.jumps import load_jumps
+from jumps_pl.methods.jumps import load_jumps, repair_flip_detector
 from jumps_pl.methods.ridge import load_ridge
 
 _TORSO = list(skeleton.SHOULDER_JOINTS) + list(skeleton.HIP_JOINTS)  # what the infill net normalizes by
@@ -37,7 +40,7 @@ class JumpsFusion(Method):
     summary = ("design change (the default): noisy windows read by the encoder, with confident failures "
                "repaired, exact ones by the latent fit; fused with the observations by how noisy they are; "
                "noisy windows averaged with masked-conv-ae on the repaired input")
-    models = ("jumps", "ridge", "masked_conv_ae")
+    models = ("jumps", "ridge", "masked_conv_ae", "flip_detector")
     sections = ("infer", "fusion")
 
     def __init__(self, config: dict, loader):
@@ -49,7 +52,8 @@ class JumpsFusion(Method):
         infer = config["infer"]
         repair = {**infer["repair"], "enabled": bool(config["fusion"]["repair"]),
                   "rounds": int(config["fusion"]["repair_rounds"])}
-        self.reader = LatentOptimizer(model, **{**infer, "repair": repair})
+        self.reader = LatentOptimizer(model, **{**infer, "repair": repair},
+                                      flip_detector=repair_flip_detector(repair, loader))
         self.ridge = loader.model("ridge", load_ridge)
         self.settings = FusionSettings.from_config(config["fusion"])
         self.ensemble = float(config["fusion"]["ensemble"])

@@ -15,6 +15,7 @@ import torch
 from jumps_pl.inference.latent_opt import LatentOptimizer
 from jumps_pl.methods.base import Method, Prediction
 from jumps_pl.model_folders import load_state_dict, read_checkpoint, read_model_config
+from jumps_pl.models.flip_detector import FlipDetector
 from jumps_pl.models.jumps_gan import JumpsGAN
 
 
@@ -37,6 +38,27 @@ def load_jumps(path: str | Path, map_location: str = "cpu") -> tuple[JumpsGAN, d
     return model.eval(), config
 
 
+def load_flip_detector(folder: str | Path) -> FlipDetector:
+    """The flip detector (eval mode) of a model folder (``jumps train-baseline flip-detector``)."""
+    config = read_model_config(folder, "flip-detector")
+    state = load_state_dict(folder)
+    try:
+        model = FlipDetector(**config["baselines"]["flip_detector"])
+        model.load_state_dict(state)
+    except (TypeError, KeyError, RuntimeError) as err:
+        raise ValueError(f"{Path(folder) / 'config.yaml'}: field 'baselines.flip_detector' does not match "
+                         f"weights.pt ({err})") from None
+    return model.eval()
+
+
+def repair_flip_detector(repair: dict, loader) -> FlipDetector | None:
+    """The flip detector a repair (``infer.repair`` as a row runs it) reads: ``models.flip_detector``
+    where the repair is on and ``detector`` > 0, else None (nothing loaded)."""
+    if not repair.get("enabled") or repair.get("detector", 0) <= 0:
+        return None
+    return loader.model("flip_detector", load_flip_detector)
+
+
 class Jumps(Method):
     name = "JUMPS"
     summary = "the paper's method: latent optimization of the AE-WGAN prior, multi-start incl. E(x), aligned"
@@ -49,7 +71,9 @@ class Jumps(Method):
         super().__init__(config, loader)
         self.model = loader.model(self.model_key, load_jumps)[0]
         self._check_model()
-        self.optimizer = LatentOptimizer(self.model, **{**config["infer"], **self.infer_changes})
+        infer = {**config["infer"], **self.infer_changes}
+        self.optimizer = LatentOptimizer(self.model, **infer,
+                                         flip_detector=repair_flip_detector(infer["repair"], loader))
         self._last: tuple[np.ndarray, Prediction] | None = None  # (input, output): rows that reuse it
 
     def _check_model(self) -> None:
@@ -84,6 +108,7 @@ class Jumps(Method):
 
 class JumpsRepair(Jumps):
     name = "JUMPS + repair"
+    models = ("jumps", "flip_detector")
     tasks = ("hpe", "hpe-confident")  # what it repairs: a detector's output
     summary = ("design change: JUMPS whose fit first ignores far entries (robust loss), then relabels left/right "
                "flips and sets foreign entries aside by the prior's fit, and refits (infer.repair)")

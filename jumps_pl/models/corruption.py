@@ -88,3 +88,77 @@ def burst_gaps(share: torch.Tensor, joints: int, frames: int, device) -> torch.T
     gap = ((t >= starts[..., None]) & (t < starts[..., None] + lengths[..., None])
            & (torch.arange(4, device=device)[None, None, :, None] < count[..., None, None])).any(2)
     return gap.transpose(1, 2)
+
+
+# the parts a detector's flip exchanges, as the flip detector labels them (``inference/relabel.py``):
+# the torso (shoulders, hips), the arms (elbows, wrists), the legs (knees, ankles); pair indices
+FLIP_PARTS = ((0, 3), (1, 2), (4, 5))
+_OUTLIER_DISTANCE = (0.4, 1.2)  # torso lengths (1 to 3 head sizes)
+# the flip detector's bursts of flips: from a single frame (real detectors flip for a frame or two, as
+# on the street clip) to 12
+_DETECTOR_FLIP_FRAMES = (1, 12)
+
+
+def detector_failures(x: torch.Tensor, missing_share_max: float, noise_max: float, flip_prob: float,
+                      foreign_prob: float, outlier_share: float = 0.02, generator: torch.Generator | None = None
+                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A detector's view of normalized windows ``x`` (B, T, J, 2), for training the flip detector:
+    returns the input joints as given (B, T, J, 2; 0 where missing), their weights (mask x a confidence,
+    B, T, J; the added joints 0) and which parts are given exchanged (B, T, 3: ``FLIP_PARTS``).
+
+    Each input joint missing in bursts (``burst_gaps``, up to ``missing_share_max`` of its frames),
+    Gaussian jitter (sigma U[0, ``noise_max``] per window) at confidence U[0.3, 1], ``outlier_share``
+    of the entries outliers (0.4 to 1.2 torso lengths off) at confidence U[0.05, 0.5]; with
+    ``flip_prob``, bursts of 1 to 12 frames of flips (as ``corrupt``: legs, arms, limbs or the whole
+    body, drawn alike) that exchange the labels of what was seen, presence and confidence with them;
+    with ``foreign_prob``, bursts of another window's pose. Flipped and foreign entries come at a
+    detector's confidence U[0.6, 1]."""
+    b, t, j = x.shape[:3]
+    device = x.device
+    rand = lambda *shape: torch.rand(*shape, generator=generator).to(device)  # noqa: E731
+    inputs = torch.as_tensor(skeleton.INPUT_INDICES, device=device)
+    present = torch.zeros(b, t, j, dtype=torch.bool, device=device)
+    present[..., inputs] = True
+    share = rand(b, 1) * missing_share_max
+    present[..., inputs] &= ~burst_gaps(share, len(inputs), t, device)
+    sigma = rand(b) * noise_max
+    out = x + torch.randn(x.shape, generator=generator).to(device) * sigma[:, None, None, None]
+    confidence = 0.3 + 0.7 * rand(b, t, j)
+    outlier = rand(b, t, j) < outlier_share
+    angle = rand(b, t, j) * 2 * torch.pi
+    distance = _OUTLIER_DISTANCE[0] + rand(b, t, j) * (_OUTLIER_DISTANCE[1] - _OUTLIER_DISTANCE[0])
+    jump = distance[..., None] * torch.stack([torch.cos(angle), torch.sin(angle)], -1)
+    out = torch.where(outlier[..., None], x + jump, out)
+    confidence = torch.where(outlier, 0.05 + 0.45 * rand(b, t, j), confidence)
+    parts = torch.zeros(b, t, len(FLIP_PARTS), dtype=torch.bool, device=device)
+    confident = torch.zeros(b, t, dtype=torch.bool, device=device)
+    for w in torch.nonzero(rand(b) < flip_prob).flatten().tolist():
+        for start, stop in _bursts(t, _DETECTOR_FLIP_FRAMES, _FLIP_SHARE, generator):
+            group = _FLIP_GROUPS[int(torch.randint(len(_FLIP_GROUPS), (1,), generator=generator))]
+            for k in group:
+                left, right = _PAIRS[k]
+                for values in (out, confidence, present):
+                    a, c = values[w, start:stop, left].clone(), values[w, start:stop, right].clone()
+                    values[w, start:stop, left], values[w, start:stop, right] = c, a
+            for p, pairs in enumerate(FLIP_PARTS):
+                parts[w, start:stop, p] |= pairs[0] in group
+            confident[w, start:stop] = True
+    for w in torch.nonzero(rand(b) < foreign_prob).flatten().tolist():
+        if b < 2:
+            break
+        other = (w + 1 + int(torch.randint(b - 1, (1,), generator=generator))) % b
+        for start, stop in _bursts(t, _FOREIGN_FRAMES, _FOREIGN_SHARE, generator):
+            angle = float(rand(1)) * 2 * torch.pi
+            distance = _FOREIGN_DISTANCE[0] + float(rand(1)) * (_FOREIGN_DISTANCE[1] - _FOREIGN_DISTANCE[0])
+            shift = torch.tensor([distance * torch.cos(torch.tensor(angle)), distance * torch.sin(torch.tensor(angle))],
+                                 device=device, dtype=x.dtype)
+            free = ~parts[w, start:stop].any(-1)
+            pose = x[other, start:stop][:, inputs]
+            hips = x[w, start:stop][:, [_PAIRS[3][0], _PAIRS[3][1]]].mean(1, keepdim=True)
+            own = pose[:, [6, 7]].mean(1, keepdim=True)
+            foreign = pose - own + hips + shift
+            out[w, start:stop, inputs] = torch.where(free[:, None, None], foreign, out[w, start:stop, inputs])
+            confident[w, start:stop] |= free
+    confidence = torch.where(confident[..., None], 0.6 + 0.4 * rand(b, t, j), confidence)
+    weights = present.to(x.dtype) * confidence
+    return torch.where(present[..., None], out, torch.zeros_like(out)), weights, parts

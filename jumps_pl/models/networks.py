@@ -13,6 +13,9 @@ With T = 64, J = 21, width W = 128, ``downsamplings`` D = 3, latent channels Z =
 LeakyReLU(0.2) everywhere. Prior P_z: N(0, I) over the latent sequence (B, Z, T / 2^D).
 Parameter counts at the defaults: encoder 375k, generator 318k, critic 362k
 (``count_parameters``); the GPU preset (W = 256, Z = 32): 1.45M, 1.24M, 1.41M.
+
+``UNet1d``: the supervised networks beside the prior (``masked-conv-ae``, the flip detector): stride-2
+stages down and back up with additive skip connections, so they keep frame-level detail.
 """
 from __future__ import annotations
 
@@ -90,3 +93,43 @@ class Critic(nn.Module):
     def forward(self, poses: torch.Tensor) -> torch.Tensor:
         """Poses (B, T, J, 2) normalized -> scores (B,)."""
         return self.head(self.body(_to_channels(poses)).flatten(1))[:, 0]
+
+
+class ConvBlock(nn.Module):
+    """Two k3 convolutions with a residual connection."""
+
+    def __init__(self, width: int):
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv1d(width, width, 3, padding=1), nn.LeakyReLU(0.2),
+                                  nn.Conv1d(width, width, 3, padding=1))
+        self.act = nn.LeakyReLU(0.2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(x + self.conv(x))
+
+
+class UNet1d(nn.Module):
+    """(B, in_channels, T) -> (B, out_channels, T), T a multiple of 2^downsamplings."""
+
+    def __init__(self, in_channels: int, out_channels: int, width: int, downsamplings: int):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv1d(in_channels, width, 5, padding=2), nn.LeakyReLU(0.2), ConvBlock(width))
+        self.down = nn.ModuleList([nn.Sequential(nn.Conv1d(width, width, 4, stride=2, padding=1),
+                                                 nn.LeakyReLU(0.2), ConvBlock(width)) for _ in range(downsamplings)])
+        self.up = nn.ModuleList([nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"),
+                                               nn.Conv1d(width, width, 3, padding=1), nn.LeakyReLU(0.2))
+                                 for _ in range(downsamplings)])
+        self.merge = nn.ModuleList([ConvBlock(width) for _ in range(downsamplings)])
+        self.head = nn.Conv1d(width, out_channels, 3, padding=1)
+        self.factor = 2 ** downsamplings
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-1] % self.factor:
+            raise ValueError(f"window length {x.shape[-1]} must be a multiple of {self.factor}")
+        skips = [self.stem(x)]
+        for stage in self.down:
+            skips.append(stage(skips[-1]))
+        h = skips.pop()
+        for up, merge in zip(self.up, self.merge, strict=True):
+            h = merge(up(h) + skips.pop())
+        return self.head(h)
