@@ -12,8 +12,10 @@ that folder, and a path given in the config (``models.*``) or on the command lin
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -68,6 +70,20 @@ def load_state_dict(folder: str | Path, map_location: str = "cpu") -> dict:
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:  # torch raises many types for a corrupt file; name the file
         raise ValueError(f"{path}: not a readable state_dict ({err})") from None
+
+
+def load_module_folder(folder: str | Path, kind: str, section: str, build: Callable[..., Any]) -> Any:
+    """``build(**config[baselines][section])`` of a model folder of ``kind`` with its weights, in eval
+    mode; a config that does not match the weights is named."""
+    config = read_model_config(folder, kind)
+    state = load_state_dict(folder)
+    try:
+        module = build(**config["baselines"][section])
+        module.load_state_dict(state)
+    except (TypeError, KeyError, RuntimeError) as err:
+        raise ValueError(f"{Path(folder) / 'config.yaml'}: field 'baselines.{section}' does not match "
+                         f"weights.pt ({err})") from None
+    return module.eval()
 
 
 def read_checkpoint(path: str | Path, map_location: str = "cpu") -> tuple[dict, dict, dict]:

@@ -14,7 +14,7 @@ import torch
 
 from jumps_pl.inference.latent_opt import LatentOptimizer
 from jumps_pl.methods.base import Method, Prediction
-from jumps_pl.model_folders import load_state_dict, read_checkpoint, read_model_config
+from jumps_pl.model_folders import load_module_folder, load_state_dict, read_checkpoint, read_model_config
 from jumps_pl.models.flip_detector import FlipDetector
 from jumps_pl.models.jumps_gan import JumpsGAN
 
@@ -40,15 +40,7 @@ def load_jumps(path: str | Path, map_location: str = "cpu") -> tuple[JumpsGAN, d
 
 def load_flip_detector(folder: str | Path) -> FlipDetector:
     """The flip detector (eval mode) of a model folder (``jumps train-baseline flip-detector``)."""
-    config = read_model_config(folder, "flip-detector")
-    state = load_state_dict(folder)
-    try:
-        model = FlipDetector(**config["baselines"]["flip_detector"])
-        model.load_state_dict(state)
-    except (TypeError, KeyError, RuntimeError) as err:
-        raise ValueError(f"{Path(folder) / 'config.yaml'}: field 'baselines.flip_detector' does not match "
-                         f"weights.pt ({err})") from None
-    return model.eval()
+    return load_module_folder(folder, "flip-detector", "flip_detector", FlipDetector)
 
 
 def repair_flip_detector(repair: dict, loader) -> FlipDetector | None:

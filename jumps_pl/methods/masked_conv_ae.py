@@ -8,19 +8,11 @@ import torch
 
 from jumps_pl.baselines.masked_conv_ae import MaskedConvAE
 from jumps_pl.methods.base import Method, Prediction
-from jumps_pl.model_folders import load_state_dict, read_model_config
+from jumps_pl.model_folders import load_module_folder
 
 
 def load_masked_conv_ae(folder: str | Path) -> MaskedConvAE:
-    config = read_model_config(folder, "masked-conv-ae")
-    state = load_state_dict(folder)
-    try:
-        model = MaskedConvAE(**config["baselines"]["masked_conv_ae"])
-        model.load_state_dict(state)
-    except (TypeError, KeyError, RuntimeError) as err:
-        raise ValueError(f"{Path(folder) / 'config.yaml'}: field 'baselines.masked_conv_ae' does not match "
-                         f"weights.pt ({err})") from None
-    return model.eval()
+    return load_module_folder(folder, "masked-conv-ae", "masked_conv_ae", MaskedConvAE)
 
 
 class MaskedConvAEMethod(Method):

@@ -52,15 +52,21 @@ def corrupt(x: torch.Tensor, flip_prob: float, foreign_prob: float, noise_prob: 
             break
         other = (w + 1 + int(torch.randint(b - 1, (1,), generator=generator))) % b
         for start, stop in _bursts(t, _FOREIGN_FRAMES, _FOREIGN_SHARE, generator):
-            angle = float(rand(1)) * 2 * torch.pi
-            distance = _FOREIGN_DISTANCE[0] + float(rand(1)) * (_FOREIGN_DISTANCE[1] - _FOREIGN_DISTANCE[0])
-            shift = torch.tensor([distance * torch.cos(torch.tensor(angle)), distance * torch.sin(torch.tensor(angle))],
-                                 device=device, dtype=x.dtype)
-            pose = x[other, start:stop][:, inputs]
-            hips = x[w, start:stop][:, [_PAIRS[3][0], _PAIRS[3][1]]].mean(1, keepdim=True)
-            own = pose[:, [6, 7]].mean(1, keepdim=True)
-            out[w, start:stop, inputs] = pose - own + hips + shift
+            out[w, start:stop, inputs] = _foreign_pose(x, w, other, start, stop, rand)
     return out
+
+
+def _foreign_pose(x: torch.Tensor, w: int, other: int, start: int, stop: int, rand) -> torch.Tensor:
+    """Window ``other``'s input joints over frames [start, stop) (stop - start, 12, 2), moved so their hip
+    centre is window ``w``'s, then ``_FOREIGN_DISTANCE`` away in a random direction: another person."""
+    angle = float(rand(1)) * 2 * torch.pi
+    distance = _FOREIGN_DISTANCE[0] + float(rand(1)) * (_FOREIGN_DISTANCE[1] - _FOREIGN_DISTANCE[0])
+    shift = torch.tensor([distance * torch.cos(torch.tensor(angle)), distance * torch.sin(torch.tensor(angle))],
+                         device=x.device, dtype=x.dtype)
+    pose = x[other, start:stop][:, torch.as_tensor(skeleton.INPUT_INDICES, device=x.device)]
+    hips = x[w, start:stop][:, [_PAIRS[3][0], _PAIRS[3][1]]].mean(1, keepdim=True)
+    own = pose[:, [6, 7]].mean(1, keepdim=True)
+    return pose - own + hips + shift
 
 
 def _bursts(frames: int, lengths: tuple[int, int], share: float, generator: torch.Generator | None
@@ -148,15 +154,8 @@ def detector_failures(x: torch.Tensor, missing_share_max: float, noise_max: floa
             break
         other = (w + 1 + int(torch.randint(b - 1, (1,), generator=generator))) % b
         for start, stop in _bursts(t, _FOREIGN_FRAMES, _FOREIGN_SHARE, generator):
-            angle = float(rand(1)) * 2 * torch.pi
-            distance = _FOREIGN_DISTANCE[0] + float(rand(1)) * (_FOREIGN_DISTANCE[1] - _FOREIGN_DISTANCE[0])
-            shift = torch.tensor([distance * torch.cos(torch.tensor(angle)), distance * torch.sin(torch.tensor(angle))],
-                                 device=device, dtype=x.dtype)
+            foreign = _foreign_pose(x, w, other, start, stop, rand)
             free = ~parts[w, start:stop].any(-1)
-            pose = x[other, start:stop][:, inputs]
-            hips = x[w, start:stop][:, [_PAIRS[3][0], _PAIRS[3][1]]].mean(1, keepdim=True)
-            own = pose[:, [6, 7]].mean(1, keepdim=True)
-            foreign = pose - own + hips + shift
             out[w, start:stop, inputs] = torch.where(free[:, None, None], foreign, out[w, start:stop, inputs])
             confident[w, start:stop] |= free
     confidence = torch.where(confident[..., None], 0.6 + 0.4 * rand(b, t, j), confidence)

@@ -83,6 +83,7 @@ class FlipDetector(pl.LightningModule):
         return logs["loss"]
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
-        generator = torch.Generator().manual_seed(batch_idx)  # the same failures every epoch
-        logs = self._loss(batch, generator)
+        with torch.random.fork_rng():  # the same failures every epoch (the gaps draw from the global RNG)
+            torch.manual_seed(batch_idx)
+            logs = self._loss(batch, torch.Generator().manual_seed(batch_idx))
         self.log_dict({f"val/{k}": v for k, v in logs.items()}, prog_bar=True, batch_size=len(batch["keypoints_px"]))
