@@ -29,6 +29,8 @@ LOGGERS = ("wandb", "csv", "tensorboard")
 TASKS = ("upsampling", "completion", "hpe", "hpe-confident")
 # How the fusion fills a joint's gaps (jumps_pl/inference/fusion.py)
 GAP_CURVES = ("linear", "cubic", "pchip")
+# How the latent fit's learning rate runs over its iterations (jumps_pl/inference/latent_opt.py)
+LR_SCHEDULES = ("constant", "cosine")
 
 
 @dataclass
@@ -172,7 +174,9 @@ class InferSchema:
     starts: int = _f(min=1)
     iterations: int = _f(min=0)
     lr: float = _f(gt=0)
+    lr_schedule: str = _f(choices=LR_SCHEDULES)
     prior_weight: float = _f(min=0)
+    latent_weight: float = _f(min=0)
     align: bool = MISSING
     encoder_start: bool = MISSING
     overlap: int = _f(min=0)

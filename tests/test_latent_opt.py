@@ -49,6 +49,36 @@ def test_a_generated_input_is_reached_with_near_zero_contextual_loss(model):
     assert (final < 1e-3).all() and (final < 0.05 * start).all(), (start, final)
 
 
+def test_the_latent_prior_pulls_the_fit_towards_the_origin(model, real_windows):
+    keypoints = real_windows["keypoints_px"]
+    mask = torch.zeros(keypoints.shape[:3], dtype=torch.bool)
+    mask[..., torch.as_tensor(skeleton.INPUT_INDICES)] = True
+    norms = {}
+    for weight in (0.0, 1.0):
+        optimizer = LatentOptimizer(model, **{**SETTINGS, "starts": 1, "iterations": 150, "latent_weight": weight})
+        _, x, present, w = optimizer._normalized(keypoints, mask, None)
+        z = optimizer._initial_latents(x, present, 0).requires_grad_(True)
+        optimizer._fit(z, x, w, optimizer.iterations, None)
+        norms[weight] = z.detach().pow(2).flatten(1).mean(1)
+    assert (norms[1.0] < norms[0.0]).all(), norms
+
+
+def test_a_cosine_schedule_still_reaches_a_generated_input(model):
+    torch.manual_seed(3)
+    with torch.no_grad():
+        generated = model.generator(model.sample_prior(2))
+    norm = Normalization(torch.tensor([[900.0, 500.0], [400.0, 600.0]]), torch.tensor([60.0, 90.0]))
+    target, mask = norm.invert(generated), torch.ones(generated.shape[:3], dtype=torch.bool)
+    losses = {(iterations, schedule): LatentOptimizer(model, **{**SETTINGS, "iterations": iterations,
+                                                                "lr_schedule": schedule}).optimize_windows(target, mask)[1]
+              for iterations, schedule in ((0, "constant"), (300, "constant"), (300, "cosine"))}
+    start, cosine = losses[0, "constant"], losses[300, "cosine"]
+    # annealed over the whole fit, not cut short: far below the start, and not the constant rate's path
+    assert (cosine < 0.05 * start).all() and not torch.allclose(cosine, losses[300, "constant"]), losses
+    with pytest.raises(ValueError, match="infer.lr_schedule"):
+        LatentOptimizer(model, **{**SETTINGS, "lr_schedule": "linear"})
+
+
 def test_missing_joints_never_reach_the_result(model, real_windows):
     keypoints = real_windows["keypoints_px"]
     mask = torch.zeros(keypoints.shape[:3], dtype=torch.bool)

@@ -21,6 +21,7 @@ NUMERIC = [  # (override, what the message must name)
     ("infer.starts=abc", "infer.starts"), ("infer.starts=0", "infer.starts=0"),
     ("infer.iterations=-1", "infer.iterations"), ("infer.lr=0", "infer.lr"), ("infer.lr=fast", "infer.lr"),
     ("infer.prior_weight=-0.1", "infer.prior_weight"), ("infer.overlap=64", "infer.overlap"),
+    ("infer.lr_schedule=linear", "infer.lr_schedule"), ("infer.latent_weight=-1", "infer.latent_weight"),
     ("infer.batch_windows=0", "infer.batch_windows=0"), ("infer.align=maybe", "infer.align"),
     ("upsample.min_confidence=1.5", "upsample.min_confidence"),
     ("upsample.min_confidence=abc", "upsample.min_confidence"),

@@ -3,11 +3,13 @@
 For a window x (pixels) with present entries ``mask`` and weights ``confidence``:
 
     z* = argmin_z  sum_present w ||A(G(z)) - x||^2 / sum w  +  prior_weight * (-D(G(z)))
+                                                            +  latent_weight * mean(z^2)
 
 where A is the closed-form similarity aligning G(z) to the present joints (``align=False``: identity,
 the ablation). ``starts`` optimizations run together as one batch: one from E(x, mask) (when the model
 has an encoder and ``encoder_start``), the rest from z ~ N(0, I); the start with the lowest final loss
-wins. Everything happens in the window's normalized frame (``models/normalization.py``).
+wins. Adam at ``lr``, constant or (``lr_schedule="cosine"``) annealed to 0 over the iterations; the
+second prior term is the latent's Gaussian log-density (0 in the paper). Everything happens in the window's normalized frame (``models/normalization.py``).
 
 Sequences of any length are cut into overlapping windows and blended (``inference/windows.py``).
 """
@@ -25,6 +27,7 @@ from jumps_pl.inference.relabel import detector_evidence, relabel_windows
 from jumps_pl.inference.windows import predict_sequence
 from jumps_pl.models.jumps_gan import JumpsGAN
 from jumps_pl.models.normalization import Normalization, fit_normalization
+from jumps_pl.schema import LR_SCHEDULES
 
 SPREAD_STARTS = 3  # the spread of a joint is measured among this many best starts
 
@@ -32,15 +35,19 @@ SPREAD_STARTS = 3  # the spread of a joint is measured among this many best star
 class LatentOptimizer:
     def __init__(self, model: JumpsGAN, starts: int, iterations: int, lr: float, prior_weight: float,
                  align: bool, encoder_start: bool, overlap: int, batch_windows: int, seed: int,
-                 repair: dict | None = None, flip_detector: torch.nn.Module | None = None):
+                 repair: dict | None = None, flip_detector: torch.nn.Module | None = None,
+                 lr_schedule: str = "constant", latent_weight: float = 0.0):
         if starts < 1 or iterations < 0:
             raise ValueError(f"infer.starts must be >= 1 and infer.iterations >= 0, got {starts}, {iterations}")
+        if lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"infer.lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {lr_schedule!r}")
         self.model = model
         self.window = model.hparams.window
         if not 0 <= overlap < self.window:
             raise ValueError(f"infer.overlap must be in [0, {self.window}), got {overlap}")
         self.starts, self.iterations, self.lr = starts, iterations, lr
         self.prior_weight, self.align, self.encoder_start = prior_weight, align, encoder_start
+        self.lr_schedule, self.latent_weight = lr_schedule, latent_weight
         self.overlap, self.batch_windows, self.seed = overlap, batch_windows, seed
         # repair (``infer.repair``): robust first fit, relabel flips / set outliers aside, refit
         self.repair = repair if repair and repair.get("enabled") else None
@@ -157,11 +164,15 @@ class LatentOptimizer:
     def _fit(self, z: torch.Tensor, x: torch.Tensor, weights: torch.Tensor, iterations: int,
              robust: float | None) -> None:
         optimizer = torch.optim.Adam([z], lr=self.lr)
+        schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(iterations, 1))
+                    if self.lr_schedule == "cosine" else None)
         for _ in range(iterations):
             loss = self._loss(z, x, weights, robust)[0]
             optimizer.zero_grad()
             loss.sum().backward()
             optimizer.step()
+            if schedule is not None:
+                schedule.step()
 
     def _best_fit(self, z: torch.Tensor, given: torch.Tensor, weights: torch.Tensor, n: int, s: int) -> torch.Tensor:
         """The (aligned) poses (N, T, J, 2) of each window's best start under the robust loss."""
@@ -276,8 +287,12 @@ class LatentOptimizer:
         if robust:
             squared = robust ** 2 * torch.log1p(squared / robust ** 2)
         contextual = (weights * squared).sum(dim=(1, 2)) / weights.sum(dim=(1, 2)).clamp_min(1e-6)
-        prior = -self.model.critic(poses) if self.prior_weight else torch.zeros_like(contextual)
-        return contextual + self.prior_weight * prior, poses
+        loss = contextual
+        if self.prior_weight:
+            loss = loss + self.prior_weight * -self.model.critic(poses)
+        if self.latent_weight:
+            loss = loss + self.latent_weight * z.pow(2).flatten(1).mean(1)
+        return loss, poses
 
     # --- sequences --------------------------------------------------------------------------------
     def upsample_sequence(self, keypoints_px: np.ndarray, mask: np.ndarray, confidence: np.ndarray | None = None,
