@@ -8,8 +8,9 @@ For a window x (pixels) with present entries ``mask`` and weights ``confidence``
 where A is the closed-form similarity aligning G(z) to the present joints (``align=False``: identity,
 the ablation). ``starts`` optimizations run together as one batch: one from E(x, mask) (when the model
 has an encoder and ``encoder_start``), the rest from z ~ N(0, I); the start with the lowest final loss
-wins. Adam at ``lr``, constant or (``lr_schedule="cosine"``) annealed to 0 over the iterations; the
-second prior term is the latent's Gaussian log-density (0 in the paper). Everything happens in the window's normalized frame (``models/normalization.py``).
+wins. Adam at ``lr``, constant or (``lr_schedule="cosine"``) annealed to 0 over the iterations. The
+last term is the latent's Gaussian prior (its -log density up to scale; not in the paper, 0 gives the
+paper's objective). Everything happens in the window's normalized frame (``models/normalization.py``).
 
 Sequences of any length are cut into overlapping windows and blended (``inference/windows.py``).
 """
