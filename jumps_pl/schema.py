@@ -64,6 +64,7 @@ class DataSchema:
     ood_sources: list[str] = MISSING
     ood_stride: int = _f(min=1)
     source_balance: float = _f(min=0, max=1)
+    balance_by: str = MISSING
     speed: list[float] = _f(gt=0, length=2)
     bone_jitter: float = _f(min=0, max=0.5)
 

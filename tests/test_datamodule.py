@@ -150,3 +150,29 @@ def test_source_balance_draws_each_archive_equally_often(clip_archive, clip_fold
     from_b = np.array(["copy_" in clips[c].name for c in dm.datasets["train"].windows.clip_id])
     assert 0 < from_b.mean() < 0.3  # the loose folder is the smaller source...
     assert weights[from_b].sum() == pytest.approx(weights[~from_b].sum())  # ...drawn as often as the archive
+
+
+CONTENT = r"^dataset-\d+_([^_]+)_"  # the corpus's motion content: dataset-1_walk-left_tired_001 -> walk-left
+
+
+def test_balance_by_content_draws_each_motion_content_equally_often(clip_folder, tmp_path):
+    dm = MocapDataModule(**data_config(clip_folder, tmp_path / "c", batch_size=8, source_balance=1.0,
+                                       balance_by=CONTENT))
+    dm.setup()
+    ids = dm.datasets["train"].windows.clip_id
+    contents = np.array([dm.clips[c].name.split("_")[1] for c in ids])
+    names, counts = np.unique(contents, return_counts=True)
+    assert len(names) >= 3 and counts.max() > 1.3 * counts.min()  # the contents differ in size...
+    totals = [dm._train_weights[contents == n].sum() for n in names]
+    assert totals == pytest.approx([totals[0]] * len(names))  # ...and are drawn equally often
+
+
+@pytest.mark.parametrize("pattern, message", [
+    (r"^(run)_", "does not match the clip 'dataset-1_"), (r"^dataset", "has no group"),
+    (r"^dataset-(\d+", "neither 'source' nor a regular expression")])
+def test_balance_by_bad_pattern_names_the_key(clip_folder, tmp_path, pattern, message):
+    with pytest.raises(ValueError, match="data.balance_by") as err:
+        dm = MocapDataModule(**data_config(clip_folder, tmp_path / "c", batch_size=8, source_balance=1.0,
+                                           balance_by=pattern))
+        dm.setup()
+    assert message in str(err.value)

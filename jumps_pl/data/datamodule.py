@@ -13,6 +13,7 @@ is saved in checkpoints. A batch after ``to_2d`` holds:
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,8 @@ class MocapDataModule(pl.LightningDataModule):
                  seed: int, mirror: bool, split: str, bench_windows: int, bench_seed: int,
                  eval_camera: dict, train_camera: dict, ood_sources: list[str] | tuple[str, ...] = (),
                  ood_stride: int = 16, source_balance: float = 0.0,
-                 speed: list[float] | tuple[float, float] = (1.0, 1.0), bone_jitter: float = 0.0):
+                 speed: list[float] | tuple[float, float] = (1.0, 1.0), bone_jitter: float = 0.0,
+                 balance_by: str = "source"):
         super().__init__()
         if split not in EVAL_SPLITS:
             raise ValueError(f"data.split must be one of {', '.join(EVAL_SPLITS)}, got {split!r}")
@@ -99,6 +101,7 @@ class MocapDataModule(pl.LightningDataModule):
         self.split, self.bench_windows, self.bench_seed = split, bench_windows, bench_seed
         self.ood_sources, self.ood_stride = tuple(ood_sources), ood_stride
         self.source_balance, self.speed, self.bone_jitter = float(source_balance), tuple(speed), float(bone_jitter)
+        self.balance_by = _balance_pattern(balance_by)
         if len(self.speed) != 2 or not 0 < self.speed[0] <= self.speed[1]:
             raise ValueError(f"data.speed must be two positive numbers [low, high], got {list(speed)}")
         # training windows carry enough frames to be replayed at the highest speed
@@ -168,16 +171,17 @@ class MocapDataModule(pl.LightningDataModule):
         return Windows(_int_concat(frame), _int_concat(clip_id), _int_concat(start))
 
     def _balance_weights(self, windows: Windows) -> np.ndarray | None:
-        """Sampling weight of each training window: (1 / windows of its source)^source_balance, a source
-        being a zip archive or a folder of files; None when ``source_balance`` is 0 (plain shuffling)."""
+        """Sampling weight of each training window: (1 / windows of its group)^source_balance, a group
+        being a zip archive or a folder of files (``balance_by`` "source") or the first group of the
+        ``balance_by`` pattern in the clip's name; None when ``source_balance`` is 0 (plain shuffling)."""
         if self.source_balance == 0 or len(windows.frame) == 0:
             return None
         clips = self._loaded_clips()
-        groups = [_source_group(clips[c].source) for c in windows.clip_id]
-        names, index = np.unique(groups, return_inverse=True)
+        group_of = {c: _balance_group(clips[c], self.balance_by) for c in np.unique(windows.clip_id)}
+        names, index = np.unique([group_of[c] for c in windows.clip_id], return_inverse=True)
         counts = np.bincount(index, minlength=len(names)).astype(np.float64)
         share = counts ** (1.0 - self.source_balance)
-        log.info("training sources %s: window shares %s", list(names), np.round(share / share.sum(), 3).tolist())
+        log.info("training groups %s: window shares %s", list(names), np.round(share / share.sum(), 3).tolist())
         return (share / counts)[index]
 
     def _targets(self, windows: Windows) -> np.ndarray:
@@ -312,6 +316,30 @@ class MocapDataModule(pl.LightningDataModule):
 
 
 _BONE_SIDE_CANONICAL = np.minimum(np.arange(skeleton.NUM_JOINTS), skeleton.MIRROR_PERMUTATION)
+
+
+def _balance_pattern(balance_by: str) -> re.Pattern | None:
+    """None for "source"; else the compiled pattern, which must have a group naming the clip's group."""
+    if balance_by == "source":
+        return None
+    try:
+        pattern = re.compile(balance_by)
+    except re.error as err:
+        raise ValueError(f"data.balance_by: {balance_by!r} is neither 'source' nor a regular expression ({err})") \
+            from None
+    if pattern.groups < 1:
+        raise ValueError(f"data.balance_by: {balance_by!r} has no group (...) to name a clip's group by")
+    return pattern
+
+
+def _balance_group(clip: Clip, pattern: re.Pattern | None) -> str:
+    if pattern is None:
+        return _source_group(clip.source)
+    found = pattern.search(clip.name)
+    if found is None or found.group(1) is None:
+        raise ValueError(f"data.balance_by: {pattern.pattern!r} does not match the clip {clip.name!r} "
+                         f"({clip.source})")
+    return found.group(1)
 
 
 def _source_group(source: str) -> str:
