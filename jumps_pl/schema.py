@@ -275,6 +275,7 @@ class BaselinesSchema:
     continuity: ContinuitySchema = field(default_factory=ContinuitySchema)
     masked_conv_ae: MaskedConvAESchema = field(default_factory=MaskedConvAESchema)
     masked_conv_ae_epochs: int = _f(min=1)
+    masked_conv_ae_average_from: int = _f(min=0)
     flip_detector: FlipDetectorSchema = field(default_factory=FlipDetectorSchema)
     flip_detector_epochs: int = _f(min=1)
     flip_detector_average_from: int = _f(min=0)

@@ -100,11 +100,16 @@ def test_masked_conv_ae_trains_with_a_real_trainer_and_loads_from_its_folder(cli
     from jumps_pl.train_baseline import train_baseline
 
     config = tiny_config(clip_archive, tmp_path, "baselines.masked_conv_ae.width=16", "trainer.limit_train_batches=5",
-                         "baselines.masked_conv_ae_epochs=2", "train.image_every_n_epochs=0")
+                         "baselines.masked_conv_ae_epochs=2", "baselines.masked_conv_ae_average_from=1",
+                         "train.image_every_n_epochs=0")
     folder = train_baseline("masked-conv-ae", config)
     assert read_model_config(folder)["kind"] == "masked-conv-ae" and read_model_config(folder)["epochs"] == 2
     state = torch.load(folder / "weights.pt", weights_only=True)
     assert all(isinstance(v, torch.Tensor) for v in state.values())
+    # baselines.masked_conv_ae_average_from: the weights kept are the mean over epochs 1.., not the last's
+    last = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", weights_only=False)["state_dict"]
+    differs = [k for k in state if k in last and state[k].is_floating_point() and not torch.equal(state[k], last[k])]
+    assert differs
     net = load_masked_conv_ae(folder)
     _, target, head = windows
     given = make_task("completion", target, head, seed=0)

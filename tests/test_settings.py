@@ -149,6 +149,7 @@ def test_train_refuses_an_accelerator_this_machine_lacks(tmp_path, monkeypatch, 
 
 @pytest.mark.parametrize("extra, culprit", [
     (["infer.starts=abc"], "infer.starts"), (["baselines.masked_conv_ae_epochs=0"], "masked_conv_ae_epochs"),
+    (["baselines.masked_conv_ae_average_from=-1"], "masked_conv_ae_average_from"),
     (["trainer.accelerator=quantum"], "trainer.accelerator"), (["logging.logger=stdout"], "logging.logger"),
 ])
 def test_train_baseline_refuses_bad_settings(extra, culprit, tmp_path, monkeypatch, capsys, clip_folder):
