@@ -168,6 +168,7 @@ class FusionSchema:
     gap_curve: GapCurveSchema = field(default_factory=GapCurveSchema)
     transfer: list[float] = _f(min=0, max=1, length=9)
     ensemble: float = _f(min=0, max=1)
+    ensemble_exact: float = _f(min=0, max=1)
 
 
 @dataclass

@@ -130,31 +130,55 @@ def test_an_unknown_gap_curve_is_refused_by_name():
         FusionSettings.from_config(section)
 
 
-def test_the_ensemble_averages_noisy_windows_with_the_infill_net_on_the_repaired_input(windows):
-    """Shipped models: on a detector's windows the default is (1 - w) x the fusion alone + w x
-    masked-conv-ae's reading of the input as the repair left it; exact windows are the fusion's alone."""
+def _ensemble_predictions(windows):
     from jumps_pl.config import load_config, to_container
     from jumps_pl.methods import build_methods
 
     target, head = windows
     target = target[:4].astype(np.float32)
-    detected = make_task("hpe-confident", target, head[:4], 0)
-    exact = make_task("upsampling", target, head[:4], 0)
 
-    def predict(task, ensemble):
-        config = to_container(load_config(overrides=[f"fusion.ensemble={ensemble}", "infer.starts=2",
-                                                     "infer.iterations=20"]))
+    def predict(task, ensemble, ensemble_exact):
+        config = to_container(load_config(overrides=[f"fusion.ensemble={ensemble}",
+                                                     f"fusion.ensemble_exact={ensemble_exact}",
+                                                     "infer.starts=2", "infer.iterations=20"]))
         methods = build_methods(config, ["JUMPS + fusion", "masked-conv-ae"])
         return methods, methods["JUMPS + fusion"].predict_windows(task.keypoints_px, task.mask, task.confidence)
 
-    _, alone = predict(detected, 0.0)
-    methods, mixed = predict(detected, 0.25)
+    return target, head[:4], predict
+
+
+def test_the_ensemble_averages_noisy_windows_with_the_infill_net_on_the_repaired_input(windows):
+    """Shipped models: on a detector's windows the default is (1 - w) x the fusion alone + w x
+    masked-conv-ae's reading of the input as the repair left it; ``ensemble`` leaves exact windows alone."""
+    target, head, predict = _ensemble_predictions(windows)
+    detected = make_task("hpe-confident", target, head, 0)
+    exact = make_task("upsampling", target, head, 0)
+    _, alone = predict(detected, 0.0, 0.5)
+    methods, mixed = predict(detected, 0.25, 0.5)
     np.testing.assert_array_equal(mixed.extras["repair"], alone.extras["repair"])  # the same repair
     keypoints, kept = apply_repair(detected.keypoints_px, detected.mask * detected.confidence, alone.extras["repair"])
     infill = methods["masked-conv-ae"].predict_windows(keypoints, kept > 0, kept).keypoints
     np.testing.assert_allclose(mixed.keypoints, 0.75 * alone.keypoints + 0.25 * infill, atol=1e-3)
     assert np.abs(mixed.keypoints - alone.keypoints).max() > 1.0  # the net's share moved the output
-    np.testing.assert_array_equal(predict(exact, 0.25)[1].keypoints, predict(exact, 0.0)[1].keypoints)
+    np.testing.assert_array_equal(predict(exact, 0.25, 0.0)[1].keypoints, predict(exact, 0.0, 0.0)[1].keypoints)
+
+
+def test_on_exact_windows_the_joints_given_nowhere_are_averaged_with_the_infill_net(windows):
+    """``fusion.ensemble_exact``: on exact windows (completion's input) the joints no frame gives (the
+    added ones) are (1 - w) x the fusion alone + w x masked-conv-ae's reading; every input joint, given
+    or hidden in bursts, is the fusion's alone, and a detector's windows are untouched."""
+    target, head, predict = _ensemble_predictions(windows)
+    exact = make_task("completion", target, head, 0)
+    _, alone = predict(exact, 0.5, 0.0)
+    methods, mixed = predict(exact, 0.5, 0.4)
+    infill = methods["masked-conv-ae"].predict_windows(exact.keypoints_px, exact.mask, exact.confidence).keypoints
+    added = np.setdiff1d(np.arange(21), INPUTS)
+    np.testing.assert_allclose(mixed.keypoints[:, :, added], 0.6 * alone.keypoints[:, :, added]
+                               + 0.4 * infill[:, :, added], atol=1e-3)
+    assert np.abs(mixed.keypoints[:, :, added] - alone.keypoints[:, :, added]).max() > 1.0
+    np.testing.assert_array_equal(mixed.keypoints[:, :, INPUTS], alone.keypoints[:, :, INPUTS])
+    detected = make_task("hpe", target, head, 0)
+    np.testing.assert_array_equal(predict(detected, 0.5, 0.4)[1].keypoints, predict(detected, 0.5, 0.0)[1].keypoints)
 
 
 def test_a_noisy_window_whose_only_whole_torso_is_set_aside_keeps_the_fusion_alone(windows):

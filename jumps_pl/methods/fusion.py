@@ -13,7 +13,9 @@ Then the fusion: exact inputs kept, noisy ones smoothed around the prior's motio
 prior's bend, the added joints from the per-frame linear map plus ``fusion.transfer`` of what the
 prior knows beyond it. On noisy windows, ``fusion.ensemble`` of the result is then the supervised
 infill net's reading (``masked-conv-ae``) of the *repaired* input: the two err in partly different
-places, and the repair keeps the net from following flips and foreign poses (0: off).
+places, and the repair keeps the net from following flips and foreign poses (0: off). On exact
+windows, ``fusion.ensemble_exact`` of the joints given nowhere in the window (the added ones) is the
+net's reading of the input: the given joints stay exact, the estimated ones average two estimators.
 The repair's window labelling also reads the flip detector (``models.flip_detector``,
 ``infer.repair.detector``).
 Config: ``infer``, ``fusion``; models: ``models.jumps``, ``models.ridge``, ``models.masked_conv_ae``,
@@ -39,7 +41,7 @@ class JumpsFusion(Method):
     name = "JUMPS + fusion"
     summary = ("design change (the default): noisy windows read by the encoder, with confident failures "
                "repaired, exact ones by the latent fit; fused with the observations by how noisy they are; "
-               "noisy windows averaged with masked-conv-ae on the repaired input")
+               "noisy windows, and exact windows' added joints, averaged with masked-conv-ae")
     models = ("jumps", "ridge", "masked_conv_ae", "flip_detector")
     sections = ("infer", "fusion")
 
@@ -57,7 +59,9 @@ class JumpsFusion(Method):
         self.ridge = loader.model("ridge", load_ridge)
         self.settings = FusionSettings.from_config(config["fusion"])
         self.ensemble = float(config["fusion"]["ensemble"])
-        self.infill = loader.method("masked-conv-ae") if self.ensemble > 0 else None
+        self.ensemble_exact = float(config["fusion"]["ensemble_exact"])
+        needed = self.ensemble > 0 or self.ensemble_exact > 0
+        self.infill = loader.method("masked-conv-ae") if needed else None
 
     @property
     def window(self) -> int:
@@ -89,10 +93,18 @@ class JumpsFusion(Method):
         out, _ = fuse(keypoints, kept, prior, self._added_map, self.settings)
         # noisy windows: with the infill net's reading of the repaired input, where it can be normalized
         # (a frame with both shoulders and both hips still given; else the fusion alone)
-        mixed = ~exact & (kept[:, :, _TORSO] > 0).all(-1).any(-1)
-        if self.infill is not None and mixed.any():
+        torso = (kept[:, :, _TORSO] > 0).all(-1).any(-1)
+        mixed = ~exact & torso
+        if self.ensemble > 0 and mixed.any():
             infill = self.infill.predict_windows(keypoints[mixed], kept[mixed] > 0, kept[mixed]).keypoints
             out[mixed] = (1 - self.ensemble) * out[mixed] + self.ensemble * infill
+        # exact windows: the joints given in no frame (the added ones) with the net's reading of the input
+        absent = ~(kept > 0).any(1)  # (N, J)
+        mixed = exact & torso & absent.any(-1)
+        if self.ensemble_exact > 0 and mixed.any():
+            infill = self.infill.predict_windows(keypoints[mixed], kept[mixed] > 0, kept[mixed]).keypoints
+            share = self.ensemble_exact * absent[mixed][:, None, :, None]
+            out[mixed] = (1 - share) * out[mixed] + share * infill
         # how sure: among the latent fit's best starts where it ran, else how far the fused output lies from
         # the encoder's own reading (where they agree, the observations and the prior agree)
         spread[~exact] = np.linalg.norm(out[~exact] - prior[~exact], axis=-1)
