@@ -91,19 +91,15 @@ class JumpsFusion(Method):
             prior[exact], spread[exact] = fitted.keypoints, fitted.extras["spread_px"]
             keypoints[exact], kept[exact], status[exact] = keypoints_px[exact], weights[exact], 0
         out, _ = fuse(keypoints, kept, prior, self._added_map, self.settings)
-        # noisy windows: with the infill net's reading of the repaired input, where it can be normalized
-        # (a frame with both shoulders and both hips still given; else the fusion alone)
-        torso = (kept[:, :, _TORSO] > 0).all(-1).any(-1)
-        mixed = ~exact & torso
-        if self.ensemble > 0 and mixed.any():
-            infill = self.infill.predict_windows(keypoints[mixed], kept[mixed] > 0, kept[mixed]).keypoints
-            out[mixed] = (1 - self.ensemble) * out[mixed] + self.ensemble * infill
-        # exact windows: the joints given in no frame (the added ones) with the net's reading of the input
+        # with the infill net's reading of the (repaired) input, where it can be normalized (a frame with
+        # both shoulders and both hips still given; else the fusion alone): noisy windows whole, exact
+        # windows at the joints given in no frame (the added ones)
         absent = ~(kept > 0).any(1)  # (N, J)
-        mixed = exact & torso & absent.any(-1)
-        if self.ensemble_exact > 0 and mixed.any():
+        share = np.where(exact[:, None], self.ensemble_exact * absent, self.ensemble).astype(np.float32)
+        mixed = (kept[:, :, _TORSO] > 0).all(-1).any(-1) & (share > 0).any(-1)
+        if mixed.any():
             infill = self.infill.predict_windows(keypoints[mixed], kept[mixed] > 0, kept[mixed]).keypoints
-            share = self.ensemble_exact * absent[mixed][:, None, :, None]
+            share = share[mixed][:, None, :, None]
             out[mixed] = (1 - share) * out[mixed] + share * infill
         # how sure: among the latent fit's best starts where it ran, else how far the fused output lies from
         # the encoder's own reading (where they agree, the observations and the prior agree)
