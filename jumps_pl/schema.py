@@ -67,6 +67,7 @@ class DataSchema:
     balance_by: str = MISSING
     speed: list[float] = _f(gt=0, length=2)
     bone_jitter: float = _f(min=0, max=0.5)
+    time_warp: float = _f(min=0, max=0.95)
 
 
 @dataclass
@@ -179,6 +180,7 @@ class InferSchema:
     lr_schedule: str = _f(choices=LR_SCHEDULES)
     prior_weight: float = _f(min=0)
     latent_weight: float = _f(min=0)
+    smooth_weight: float = _f(min=0)
     align: bool = MISSING
     encoder_start: bool = MISSING
     overlap: int = _f(min=0)

@@ -114,6 +114,21 @@ def test_speed_augmentation_replays_a_span_at_the_drawn_speed(clip_archive, tmp_
         2 * torch.linalg.vector_norm(two_frames, dim=-1).mean().item(), rel=0.15)
 
 
+def test_time_warp_varies_the_speed_within_a_window_and_keeps_its_ends(clip_archive, tmp_path):
+    dm = MocapDataModule(**data_config(clip_archive, tmp_path, batch_size=8, speed=[1.0, 1.0], time_warp=0.5))
+    dm.setup()
+    steps = dm._warped_steps(256)
+    assert steps.shape == (256, 64)
+    # the ends of an even replay, every step forward, the local rate within 1 -+ 0.5
+    assert np.allclose(steps[:, 0], 0) and np.allclose(steps[:, -1], 63)
+    rate = np.diff(steps, axis=1)
+    assert rate.min() > 0.45 and rate.max() < 1.55 and rate.max(axis=1).mean() > 1.2
+    windows = dm._random_speed(next(iter(dm.train_dataloader()))["positions_m"])
+    assert windows.shape == (8, 64, 21, 3) and torch.isfinite(windows).all()
+    with pytest.raises(ValueError, match="data.time_warp"):
+        MocapDataModule(**data_config(clip_archive, tmp_path, time_warp=1.0))
+
+
 def test_bone_jitter_scales_left_and_right_bones_alike_and_keeps_the_root(clip_archive, tmp_path):
     dm = MocapDataModule(**data_config(clip_archive, tmp_path, batch_size=8, bone_jitter=0.1))
     dm.setup()

@@ -87,7 +87,7 @@ class MocapDataModule(pl.LightningDataModule):
                  eval_camera: dict, train_camera: dict, ood_sources: list[str] | tuple[str, ...] = (),
                  ood_stride: int = 16, source_balance: float = 0.0,
                  speed: list[float] | tuple[float, float] = (1.0, 1.0), bone_jitter: float = 0.0,
-                 balance_by: str = "source"):
+                 balance_by: str = "source", time_warp: float = 0.0):
         super().__init__()
         if split not in EVAL_SPLITS:
             raise ValueError(f"data.split must be one of {', '.join(EVAL_SPLITS)}, got {split!r}")
@@ -102,6 +102,9 @@ class MocapDataModule(pl.LightningDataModule):
         self.ood_sources, self.ood_stride = tuple(ood_sources), ood_stride
         self.source_balance, self.speed, self.bone_jitter = float(source_balance), tuple(speed), float(bone_jitter)
         self.balance_by = _balance_pattern(balance_by)
+        self.time_warp = float(time_warp)
+        if not 0 <= self.time_warp < 1:
+            raise ValueError(f"data.time_warp must be in [0, 1) (the local speed stays positive), got {time_warp}")
         if len(self.speed) != 2 or not 0 < self.speed[0] <= self.speed[1]:
             raise ValueError(f"data.speed must be two positive numbers [low, high], got {list(speed)}")
         # training windows carry enough frames to be replayed at the highest speed
@@ -264,12 +267,26 @@ class MocapDataModule(pl.LightningDataModule):
         """(B, S, 21, 3) training spans -> (B, T, 21, 3) windows replayed at a speed from U[data.speed]
         (linear interpolation between frames), each from a random start within its span."""
         b, span = positions.shape[:2]
-        if self.speed == (1.0, 1.0):
+        if self.speed == (1.0, 1.0) and self.time_warp == 0:
             return positions[:, :self.window]
         speed = np.minimum(self._rng.uniform(*self.speed, b), (span - 1) / (self.window - 1))
         first = self._rng.uniform(0.0, 1.0, b) * ((span - 1) - speed * (self.window - 1))
-        times = first[:, None] + speed[:, None] * np.arange(self.window)  # (B, T) in frames of the span
+        steps = np.arange(self.window, dtype=np.float64)
+        if self.time_warp > 0:
+            steps = self._warped_steps(b)
+        times = first[:, None] + speed[:, None] * steps  # (B, T) in frames of the span
         return torch.from_numpy(sample_at(positions.cpu().numpy(), times)).to(positions)
+
+    def _warped_steps(self, b: int) -> np.ndarray:
+        """(B, T) times 0..T-1 whose local rate is 1 + a cos(2 pi t / (T - 1) + phase), a ~ U[0, time_warp]:
+        the window speeds up and slows down within itself, one cycle, and ends where an even replay ends
+        (the cosine integrates to 0 over the cycle), so it stays inside the span; monotone as a < 1."""
+        amplitude = self._rng.uniform(0.0, self.time_warp, b)[:, None]
+        phase = self._rng.uniform(0.0, 2 * np.pi, b)[:, None]
+        last = self.window - 1
+        t = np.arange(self.window, dtype=np.float64)[None]
+        angle = 2 * np.pi * t / last + phase
+        return t + amplitude * last / (2 * np.pi) * (np.sin(angle) - np.sin(phase))
 
     def _random_bone_lengths(self, positions: torch.Tensor) -> torch.Tensor:
         """Scale every bone by U[1 - bone_jitter, 1 + bone_jitter], left and right bones alike."""

@@ -4,13 +4,16 @@ For a window x (pixels) with present entries ``mask`` and weights ``confidence``
 
     z* = argmin_z  sum_present w ||A(G(z)) - x||^2 / sum w  +  prior_weight * (-D(G(z)))
                                                             +  latent_weight * mean(z^2)
+                                                            +  smooth_weight * mean ||d2 A(G(z))||^2
 
 where A is the closed-form similarity aligning G(z) to the present joints (``align=False``: identity,
 the ablation). ``starts`` optimizations run together as one batch: one from E(x, mask) (when the model
 has an encoder and ``encoder_start``), the rest from z ~ N(0, I); the start with the lowest final loss
 wins. Adam at ``lr``, constant or (``lr_schedule="cosine"``) annealed to 0 over the iterations. The
-last term is the latent's Gaussian prior (its -log density up to scale; not in the paper, 0 gives the
-paper's objective). Everything happens in the window's normalized frame (``models/normalization.py``).
+second-last term is the latent's Gaussian prior (its -log density up to scale), the last a smoothness
+prior on G(z): its mean squared second difference along time over every joint, given or not. Neither
+is in the paper (both chosen on validation data, docs/experiments.md); both 0 give the paper's
+objective exactly. Everything happens in the window's normalized frame (``models/normalization.py``).
 
 Sequences of any length are cut into overlapping windows and blended (``inference/windows.py``).
 """
@@ -37,7 +40,7 @@ class LatentOptimizer:
     def __init__(self, model: JumpsGAN, starts: int, iterations: int, lr: float, prior_weight: float,
                  align: bool, encoder_start: bool, overlap: int, batch_windows: int, seed: int,
                  repair: dict | None = None, flip_detector: torch.nn.Module | None = None,
-                 lr_schedule: str = "constant", latent_weight: float = 0.0):
+                 lr_schedule: str = "constant", latent_weight: float = 0.0, smooth_weight: float = 0.0):
         if starts < 1 or iterations < 0:
             raise ValueError(f"infer.starts must be >= 1 and infer.iterations >= 0, got {starts}, {iterations}")
         if lr_schedule not in LR_SCHEDULES:
@@ -48,7 +51,7 @@ class LatentOptimizer:
             raise ValueError(f"infer.overlap must be in [0, {self.window}), got {overlap}")
         self.starts, self.iterations, self.lr = starts, iterations, lr
         self.prior_weight, self.align, self.encoder_start = prior_weight, align, encoder_start
-        self.lr_schedule, self.latent_weight = lr_schedule, latent_weight
+        self.lr_schedule, self.latent_weight, self.smooth_weight = lr_schedule, latent_weight, smooth_weight
         self.overlap, self.batch_windows, self.seed = overlap, batch_windows, seed
         # repair (``infer.repair``): robust first fit, relabel flips / set outliers aside, refit
         self.repair = repair if repair and repair.get("enabled") else None
@@ -293,6 +296,9 @@ class LatentOptimizer:
             loss = loss + self.prior_weight * -self.model.critic(poses)
         if self.latent_weight:
             loss = loss + self.latent_weight * z.pow(2).flatten(1).mean(1)
+        if self.smooth_weight:
+            accel = poses[:, 2:] - 2 * poses[:, 1:-1] + poses[:, :-2]
+            loss = loss + self.smooth_weight * accel.pow(2).sum(-1).mean(dim=(1, 2))
         return loss, poses
 
     # --- sequences --------------------------------------------------------------------------------
