@@ -49,16 +49,23 @@ def test_a_generated_input_is_reached_with_near_zero_contextual_loss(model):
     assert (final < 1e-3).all() and (final < 0.05 * start).all(), (start, final)
 
 
+def _fitted_from_the_encoder(model, keypoints, mask, **settings):
+    """One start from E(x), 150 iterations: the latent z and the aligned G(z), normalized units."""
+    optimizer = LatentOptimizer(model, **{**SETTINGS, "starts": 1, "iterations": 150, **settings})
+    _, x, present, w = optimizer._normalized(keypoints, mask, None)
+    z = optimizer._initial_latents(x, present, 0).requires_grad_(True)
+    optimizer._fit(z, x, w, optimizer.iterations, None)
+    with torch.no_grad():
+        return z, optimizer._loss(z, x, w)[1]
+
+
 def test_the_latent_prior_pulls_the_fit_towards_the_origin(model, real_windows):
     keypoints = real_windows["keypoints_px"]
     mask = torch.zeros(keypoints.shape[:3], dtype=torch.bool)
     mask[..., torch.as_tensor(skeleton.INPUT_INDICES)] = True
     norms = {}
     for weight in (0.0, 1.0):
-        optimizer = LatentOptimizer(model, **{**SETTINGS, "starts": 1, "iterations": 150, "latent_weight": weight})
-        _, x, present, w = optimizer._normalized(keypoints, mask, None)
-        z = optimizer._initial_latents(x, present, 0).requires_grad_(True)
-        optimizer._fit(z, x, w, optimizer.iterations, None)
+        z = _fitted_from_the_encoder(model, keypoints, mask, latent_weight=weight)[0]
         norms[weight] = z.detach().pow(2).flatten(1).mean(1)
     assert (norms[1.0] < norms[0.0]).all(), norms
 
@@ -70,12 +77,7 @@ def test_the_smoothness_prior_lowers_the_fits_acceleration(model, real_windows):
     mask[:, 20:40] = False  # a gap in every input joint, as completion's bursts
     accel = {}
     for weight in (0.0, 10.0):
-        optimizer = LatentOptimizer(model, **{**SETTINGS, "starts": 1, "iterations": 150, "smooth_weight": weight})
-        _, x, present, w = optimizer._normalized(keypoints, mask, None)
-        z = optimizer._initial_latents(x, present, 0).requires_grad_(True)
-        optimizer._fit(z, x, w, optimizer.iterations, None)
-        with torch.no_grad():
-            poses = optimizer._loss(z, x, w)[1]
+        poses = _fitted_from_the_encoder(model, keypoints, mask, smooth_weight=weight)[1]
         accel[weight] = (poses[:, 2:] - 2 * poses[:, 1:-1] + poses[:, :-2]).pow(2).sum(-1).mean(dim=(1, 2))
     assert (accel[10.0] < accel[0.0]).all(), accel
 
