@@ -38,7 +38,7 @@ test: $(VENV)/.installed
 	WANDB_MODE=offline $(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check jumps_pl tests benchmarks
+	$(BIN)/ruff check jumps_pl tests benchmarks experiments data
 	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed

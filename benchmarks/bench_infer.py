@@ -16,8 +16,8 @@ import torch
 from jumps_pl import skeleton
 from jumps_pl.config import load_config, to_container
 from jumps_pl.data.datamodule import MocapDataModule
-from jumps_pl.inference.latent_opt import LatentOptimizer
-from jumps_pl.methods.jumps import load_jumps
+from jumps_pl.methods.jumps.latent_opt import LatentOptimizer
+from jumps_pl.methods.jumps.method import load_jumps
 from jumps_pl.model_folders import model_path
 
 
@@ -51,7 +51,7 @@ def main() -> None:
     seq_mask = np.zeros(sequence.shape[:2], dtype=bool)
     seq_mask[:, skeleton.INPUT_INDICES] = True
     started = time.perf_counter()
-    out = optimizer.upsample_sequence(sequence, seq_mask)
+    out = optimizer.predict_track(sequence, seq_mask).positions
     seconds = time.perf_counter() - started
     fps = config["data"]["fps"]
     print(f"sequence: {args.frames} frames ({args.frames / fps:.0f} s of video at {fps:.0f} fps) in {seconds:.1f} s "

@@ -19,8 +19,8 @@ import numpy as np
 from jumps_pl.config import load_config, to_container
 from jumps_pl.evaluation.scoring import score
 from jumps_pl.evaluation.tasks import make_task
-from jumps_pl.inference.stream import Stream
 from jumps_pl.methods import build_methods
+from jumps_pl.stream import Stream
 
 
 def main() -> None:
@@ -48,7 +48,7 @@ def main() -> None:
     print("| latency (frames) | hop | added AUC | input AUC | missing AUC | compute s / frame | keeps up with 30 fps |")
     print("|---|---:|---:|---:|---:|---:|---|")
     started = time.perf_counter()
-    offline = method.predict_windows(given.keypoints_px, given.mask, given.confidence).keypoints
+    offline = method.predict_windows(given.keypoints_px, given.mask, given.confidence).positions
     per_frame = (time.perf_counter() - started) / target[..., 0, 0].size
     _row("offline (whole window)", "", score(offline, target, head, given), per_frame)
     weight = given.mask * given.confidence

@@ -16,7 +16,7 @@ import torch
 
 from jumps_pl.config import load_config, to_container
 from jumps_pl.data.datamodule import MocapDataModule
-from jumps_pl.models.jumps_gan import JumpsGAN
+from jumps_pl.methods.jumps.model import JumpsGAN
 from jumps_pl.models.networks import count_parameters
 
 

@@ -19,7 +19,7 @@ import torch
 from jumps_pl import skeleton
 from jumps_pl.config import load_config, to_container
 from jumps_pl.data.datamodule import MocapDataModule
-from jumps_pl.models.jumps_gan import JumpsGAN, _squared_error, _velocity
+from jumps_pl.methods.jumps.model import JumpsGAN, _squared_error, _velocity
 from jumps_pl.models.normalization import fit_normalization
 
 

@@ -1,5 +1,8 @@
-"""Callbacks: the resolved config beside the run and inside checkpoints, skeleton images, and
-upsampling quality by latent optimization during training."""
+"""Callbacks for training runs: the config, safe checkpoints, skeleton images, upsampling quality.
+
+The resolved config goes beside the run and inside checkpoints; upsampling quality is measured by latent
+optimization during training.
+"""
 from __future__ import annotations
 
 import time
@@ -29,6 +32,7 @@ class SaveConfig(pl.Callback):
         self.run_dir = Path(run_dir)
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        """Writes ``config.yaml`` (rank 0) and logs the whole config as hyperparameters on every logger."""
         if trainer.is_global_zero:
             write_text(self.run_dir / "config.yaml", yaml.safe_dump(self.config, sort_keys=False))
         for logger in trainer.loggers:  # the whole config on the dashboard (wandb's run starts here, not before)
@@ -36,12 +40,15 @@ class SaveConfig(pl.Callback):
 
     def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule,
                            checkpoint: dict[str, Any]) -> None:
+        """Stores the resolved config in the checkpoint (``CONFIG_KEY``): it travels with the weights."""
         checkpoint[CONFIG_KEY] = self.config
 
 
 class SafeCheckpoint(ModelCheckpoint):
-    """Lightning's ModelCheckpoint, writing each file to a temporary name and renaming it when complete
-    (``jumps_pl.files``), so a killed run never leaves half a checkpoint under a real name."""
+    """Lightning's ModelCheckpoint, writing each file to a temporary name and renaming it when complete.
+
+    Through ``jumps_pl.files``, so a killed run never leaves half a checkpoint under a real name.
+    """
 
     def _save_checkpoint(self, trainer: pl.Trainer, filepath: str) -> None:
         tmp = temporary_path(filepath)
@@ -57,9 +64,11 @@ class SafeCheckpoint(ModelCheckpoint):
 
 
 class TimedCheckpoint(pl.Callback):
-    """Writes ``checkpoints/last.ckpt`` every ``every_minutes`` of training and at every epoch end
-    (atomically, via a temporary file). Lightning's ModelCheckpoint ignores ``train_time_interval``
-    under manual optimization, so a killed run would otherwise lose everything since its last epoch end."""
+    """Writes ``checkpoints/last.ckpt`` every ``every_minutes`` of training and at every epoch end.
+
+    Atomically, via a temporary file. Lightning's ModelCheckpoint ignores ``train_time_interval``
+    under manual optimization, so a killed run would otherwise lose everything since its last epoch end.
+    """
 
     def __init__(self, dirpath: str | Path, every_minutes: float):
         self.path = Path(dirpath) / "last.ckpt"
@@ -68,10 +77,12 @@ class TimedCheckpoint(pl.Callback):
         self.saves = 0
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Starts the clock for the first timed save."""
         self._last = time.monotonic()
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any,
                            batch: Any, batch_idx: int) -> None:
+        """Saves once ``every_minutes`` have passed since the last save (rank 0's clock decides for all)."""
         due = time.monotonic() - self._last >= self.every_seconds
         if trainer.world_size > 1:  # every rank must take part in saving, so rank 0 decides
             due = trainer.strategy.broadcast(due)
@@ -79,6 +90,7 @@ class TimedCheckpoint(pl.Callback):
             self._save(trainer)
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Saves at every epoch end."""
         self._save(trainer)
 
     def _save(self, trainer: pl.Trainer) -> None:
@@ -103,6 +115,7 @@ class SkeletonImages(pl.Callback):
 
     def on_validation_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any,
                                 batch: dict[str, Any], batch_idx: int, dataloader_idx: int = 0) -> None:
+        """On the first validation batch of every N-th epoch (rank 0): draws, saves and logs the image."""
         if (batch_idx != 0 or not trainer.is_global_zero or trainer.sanity_checking or self.every_n_epochs < 1
                 or trainer.current_epoch % self.every_n_epochs):
             return
@@ -131,8 +144,10 @@ class SkeletonImages(pl.Callback):
 
 
 class LatentOptimizationCallback(pl.Callback):
-    """Every N validation epochs: upsample a fixed validation subset by latent optimization and log
-    PCKh@0.1/0.5/1.0 and AUC on the added joints (``val/pckh@0.1_added``, ..., ``val/auc_added``)."""
+    """Every N validation epochs: upsample a fixed validation subset by latent optimization and log the result.
+
+    Logs PCKh@0.1/0.5/1.0 and AUC on the added joints (``val/pckh@0.1_added``, ..., ``val/auc_added``).
+    """
 
     def __init__(self, every_n_epochs: int, windows: int, infer: dict):
         self.every_n_epochs = every_n_epochs
@@ -140,11 +155,12 @@ class LatentOptimizationCallback(pl.Callback):
         self.infer = infer
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Every N-th epoch (not in the sanity check): upsamples the subset and logs the added joints' scores."""
         if (self.every_n_epochs < 1 or trainer.sanity_checking
                 or (trainer.current_epoch + 1) % self.every_n_epochs):
             return
         from jumps_pl.evaluation.tasks import make_task
-        from jumps_pl.inference.latent_opt import LatentOptimizer
+        from jumps_pl.methods.jumps.latent_opt import LatentOptimizer
         from jumps_pl.metrics import pckh, pckh_auc
 
         target, head = self._subset(trainer)

@@ -1,106 +1,50 @@
-"""The ``jumps`` command line: ``jumps COMMAND [CONFIG.yaml] [key=value ...]``."""
+"""The ``jumps`` command line: ``jumps COMMAND [options] [CONFIG.yaml] [key=value ...]``.
+
+A table of commands (``COMMANDS``): each has its arguments and one handler, ``handler(args) -> exit
+code``. Errors a user can fix (settings, files, values) end with exit 2 and a message naming them.
+"""
 from __future__ import annotations
 
 import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from omegaconf import DictConfig
 
 from jumps_pl.config import ConfigError, load_config
 from jumps_pl.data.bvh import BvhError
 from jumps_pl.data.corpus import CorpusError
-from jumps_pl.models.jumps_gan import DivergenceError
+from jumps_pl.errors import DivergenceError, OptionError
+
+# the command-line flag of each option an ``OptionError`` may name
+_FLAGS = {"fps": "--fps", "latency": "--latency", "model": "--model", "method": "--method"}
+
+
+@dataclass(frozen=True)
+class Command:
+    """One ``jumps`` command: its help, its arguments and its handler."""
+
+    name: str
+    help: str
+    run: Callable[[argparse.Namespace], int]
+    arguments: Callable[[argparse.ArgumentParser], None] = lambda parser: None
+    settings: bool = True  # takes [CONFIG.yaml] key=value settings
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``jumps`` with ``argv`` (default: the process's arguments); returns the exit code."""
     parser = argparse.ArgumentParser(prog="jumps", description="JUMPS: 2D pose sequence upsampling and completion")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("methods", help="the methods `jumps upsample --method` and `jumps evaluate` rows know")
-    stats = commands.add_parser("data-stats", help="clips, frames and windows per split")
-    _add_config_arguments(stats)
-    train_parser = commands.add_parser("train", help="train the AE-WGAN (checkpoints and logs under train.run_dir)")
-    _add_config_arguments(train_parser)
-    baseline_parser = commands.add_parser("train-baseline", help="fit a baseline or the flip detector on the "
-                                          "training split (model folder under train.run_dir)")
-    baseline_parser.add_argument("name", choices=("ridge", "masked-conv-ae", "flip-detector"))
-    _add_config_arguments(baseline_parser)
-    export_parser = commands.add_parser("export", help="a JUMPS checkpoint as a model folder (weights.pt + config)")
-    export_parser.add_argument("ckpt", help="Lightning checkpoint (e.g. runs/NAME/checkpoints/last.ckpt)")
-    export_parser.add_argument("--out", required=True, help="model folder to write (e.g. my-models/jumps-long)")
-    export_parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    upsample_parser = commands.add_parser("upsample", help="21 joints from a pose estimator's output "
-                                          f"({', '.join(_formats())})")
-    upsample_parser.add_argument("input", help="pose file, or an OpenPose folder of per-frame JSON files")
-    upsample_parser.add_argument("--out", required=True,
-                                 help=".json (the input's convention + 21 joints), .npz, .csv, or a folder (OpenPose)")
-    upsample_parser.add_argument("--format", choices=_formats(), help="input format (default: from the suffix "
-                                 "and content)")
-    upsample_parser.add_argument("--method", help="a name from `jumps methods` (upsample.method; default: "
-                                 "%(default)s)", default=None)
-    upsample_parser.add_argument("--fps", type=float, help="the input's frame rate (default: the file's, else "
-                                 "upsample.fps, else the model's, with a notice)")
-    upsample_parser.add_argument("--size", metavar="WxH", type=_size, help="image size, for detectors that write "
-                                 "normalized coordinates (YOLO labels)")
-    upsample_parser.add_argument("--video", help="the source video: its size (and rate when the file has none)")
-    upsample_parser.add_argument("--model", help="model folder, checkpoint or shipped model name for the method's "
-                                 "model (default: models.* of the config)")
-    upsample_parser.add_argument("--latency", type=int, metavar="L", help="process as live use would: each frame "
-                                 "computed L frames after it arrives (default: offline, the whole track)")
-    upsample_parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    upsample_parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    _add_config_arguments(upsample_parser)
-    render_parser = commands.add_parser("render", help="draw input and upsampled skeletons to a GIF or MP4")
-    render_parser.add_argument("input", help="what `jumps upsample` wrote (.npz, .json or an OpenPose folder)")
-    render_parser.add_argument("--out", required=True, help="FILE.gif or FILE.mp4")
-    render_parser.add_argument("--video", help="the source video: draw over its frames (default: a blank canvas)")
-    render_parser.add_argument("--fps", type=float, help="playback rate (default: the input's, else the video's)")
-    render_parser.add_argument("--width", type=int, help="output width in pixels (default: 480 for GIF, the "
-                               "video's for MP4)")
-    render_parser.add_argument("--uncertainty", action="store_true", help="circle every inferred joint with its "
-                               "predicted 90%% error radius")
-    render_parser.add_argument("--compare", metavar="OTHER", help="another `jumps upsample` output of the same input "
-                               "(e.g. another --method), drawn side by side")
-    render_parser.add_argument("--repairs", action="store_true", help="ring the joints whose detection was "
-                               "relabelled (magenta: left and right exchanged) or set aside (black)")
-    render_parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    evaluate_parser = commands.add_parser("evaluate", help="the protocol's three tasks, a row per method: "
-                                          "Markdown table and JSON")
-    evaluate_parser.add_argument("--ckpt", help="JUMPS model folder or checkpoint (models.jumps; default: the "
-                                 "shipped jumps-default)")
-    evaluate_parser.add_argument("--ckpt-no-encoder", help="model trained with model.use_encoder=false "
-                                 "(models.jumps_no_encoder; default: the shipped jumps-no-encoder)")
-    evaluate_parser.add_argument("--out", default="evaluation.json", help="JSON results (default: %(default)s)")
-    evaluate_parser.add_argument("--table", metavar="FILE.md", help="also write the Markdown tables here")
-    evaluate_parser.add_argument("--plot", metavar="FILE.png", help="PCKh against threshold, upsampling, added joints")
-    evaluate_parser.add_argument("--render", metavar="FILE.png",
-                                 help="one example window (evaluate.example): input, JUMPS, ground truth")
-    evaluate_parser.add_argument("--wandb", action="store_true",
-                                 help="log the results to wandb (logging.project; offline without an account)")
-    evaluate_parser.add_argument("--save-predictions", metavar="FILE.npz",
-                                 help="predictions, ground truth, head sizes and masks per task and row")
-    evaluate_parser.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
-    _add_config_arguments(evaluate_parser)
-    calibrate_parser = commands.add_parser("calibrate", help="fit each method's per-joint uncertainty on the "
-                                           "validation split's HPE task (and check it on another set)")
-    calibrate_parser.add_argument("--out", default="calibration.yaml", help="calibration file to write "
-                                  "(use it with upsample.calibration=FILE; default: %(default)s)")
-    calibrate_parser.add_argument("--split", default="val", choices=("val", "ood-val"), help="fitted on (%(default)s)")
-    calibrate_parser.add_argument("--windows", type=int, default=128, help="first N windows of --split (%(default)s)")
-    calibrate_parser.add_argument("--methods", help="comma-separated method names (default: evaluate.rows)")
-    calibrate_parser.add_argument("--check", metavar="SPLIT", help="also measure it on this set (e.g. test-bench)")
-    calibrate_parser.add_argument("--check-windows", type=int, help="first N windows of --check (default: all)")
-    calibrate_parser.add_argument("--report", metavar="FILE", help="the check's table (.md) and numbers (.json)")
-    calibrate_parser.add_argument("--plot", metavar="FILE.png", help="the check's predicted radius against error")
-    calibrate_parser.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
-    _add_config_arguments(calibrate_parser)
-    sweep_parser = commands.add_parser("sweep", help="run a wandb sweep file's grid locally, one table")
-    sweep_parser.add_argument("file", help="wandb sweep YAML (e.g. experiments/sweeps/ablations.yaml)")
-    sweep_parser.add_argument("--out", default="sweep.json", help="results JSON; the table goes beside it as .md")
-    sweep_parser.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
-    _add_config_arguments(sweep_parser)
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
+        command.arguments(sub)
+        if command.settings:
+            sub.add_argument("settings", nargs="*", metavar="[CONFIG.yaml] key=value",
+                             help="an optional YAML merged over the defaults, then overrides (key=value)")
     args, extra = parser.parse_known_args(argv)
     # key=value settings may also follow options (`jumps sweep FILE --out X key=value`)
     if extra and (not hasattr(args, "settings") or any(e.startswith("-") or "=" not in e for e in extra)):
@@ -108,71 +52,58 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         args.settings = [*args.settings, *extra]
     try:
-        if args.command == "methods":
-            return list_methods()
-        if args.command == "export":
-            return export(args)
-        if args.command == "render":
-            from jumps_pl.io.video import render
-
-            written = render(args.input, args.out, args.video, args.fps, args.width, args.overwrite, args.uncertainty,
-                             args.compare, args.repairs)
-            print(f"rendered: {written}")
-            return 0
-        if args.command == "sweep":
-            from jumps_pl.evaluation.sweep import run_sweep
-
-            run_sweep(args.file, list(args.settings), args.out, args.overwrite)
-            return 0
-        cfg = _config_from(args)
-        if args.command == "evaluate":
-            return evaluate(cfg, args)
-        if args.command == "upsample":
-            return upsample(cfg, args)
-        if args.command == "calibrate":
-            return calibrate(cfg, args)
-        if args.command == "train-baseline":
-            return train_baseline(cfg, args)
-        return {"data-stats": data_stats, "train": train}[args.command](cfg)
+        return next(c for c in COMMANDS if c.name == args.command).run(args)
+    except OptionError as err:
+        flag = _FLAGS.get(err.option, err.option)
+        print(f"jumps {args.command}: error: {flag} {err.value}: {err}", file=sys.stderr)
+        return 2
     except (ConfigError, CorpusError, BvhError, DivergenceError, FileNotFoundError, FileExistsError, ValueError,
             IsADirectoryError, PermissionError) as err:
         print(f"jumps {args.command}: error: {err}", file=sys.stderr)
         return 2
 
 
-def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("settings", nargs="*", metavar="[CONFIG.yaml] key=value",
-                        help="an optional YAML merged over the defaults, then overrides such as data.root=DIR")
-
-
 def _config_from(args: argparse.Namespace) -> DictConfig:
     settings = list(args.settings)
     config_path = settings.pop(0) if settings and "=" not in settings[0] else None
     cfg = load_config(config_path, settings)
-    _check_registered(cfg, getattr(args, "method", None))
+    _check_registered(cfg)
     return cfg
 
 
-def _check_registered(cfg: DictConfig, method: str | None) -> None:
-    """Method names, which the registry knows (the schema checks the rest; evaluate_config the tasks)."""
-    from jumps_pl.methods import check_name
+def _check_registered(cfg: DictConfig) -> None:
+    """Method names in the settings, which the registry knows (the schema checks the rest)."""
+    from jumps_pl.methods import resolve_method
 
     problems = []
-    named = [("--method", method)] if method else []
-    named += [("upsample.method", cfg.upsample.method)] + [("evaluate.rows", row) for row in cfg.evaluate.rows]
+    named = [("upsample.method", cfg.upsample.method)] + [("evaluate.rows", row) for row in cfg.evaluate.rows]
     for key, name in named:
         try:
-            check_name(name, key)
-        except ValueError as err:
-            problems.append(str(err))
+            resolve_method(name, key)
+        except OptionError as err:
+            problems.append(f"{key}: {err}")
     if problems:
         raise ConfigError("invalid setting" + ("s:\n  " if len(problems) > 1 else ": ") + "\n  ".join(problems))
 
 
-def data_stats(cfg: DictConfig) -> int:
+# --- handlers -------------------------------------------------------------------------------------
+def list_methods(args: argparse.Namespace) -> int:
+    """Print every method: slug, display name, summary, the model folders it reads."""
+    from jumps_pl.methods import DEFAULT_METHOD, REGISTRY
+
+    width = max(len(cls.slug) for cls in REGISTRY.values())
+    for name, cls in REGISTRY.items():
+        needs = ", ".join(f"models.{m}" for m in cls.models) or "no model"
+        default = "  [default]" if name == DEFAULT_METHOD else ""
+        print(f"{cls.slug:<{width}}  {name!r}: {cls.summary} ({needs}){default}")
+    return 0
+
+
+def data_stats(args: argparse.Namespace) -> int:
     """Print clips, frames and windows per split and in total."""
     from jumps_pl.data.datamodule import MocapDataModule
 
+    cfg = _config_from(args)
     started = time.perf_counter()
     datamodule = MocapDataModule(**cfg.data)
     datamodule.setup()
@@ -186,13 +117,13 @@ def data_stats(cfg: DictConfig) -> int:
     return 0
 
 
-def train(cfg: DictConfig) -> int:
+def train(args: argparse.Namespace) -> int:
     """Train; the run folder gets config.yaml, checkpoints/ (each with the config) and images/."""
     from jumps_pl.config import to_container
     from jumps_pl.loggers import wandb_logged_in
-    from jumps_pl.train import run_training
+    from jumps_pl.training import run_training
 
-    config = to_container(cfg)
+    config = to_container(_config_from(args))
     # DDP starts the other ranks by running this command again (with LOCAL_RANK set): they must use
     # rank 0's run folder, whose name holds a timestamp. Rank 0 hands it down for its run only, so a
     # second `main(["train", ...])` in the same process gets its own folder.
@@ -217,41 +148,105 @@ def train(cfg: DictConfig) -> int:
     return 0
 
 
-def upsample(cfg: DictConfig, args: argparse.Namespace) -> int:
+def train_baseline(args: argparse.Namespace) -> int:
+    """Fit a model of the training registry; print its model folder."""
+    from jumps_pl.config import to_container
+    from jumps_pl.loggers import wandb_logged_in
+    from jumps_pl.training import train_baseline as fit
+
+    folder = fit(args.name, to_container(_config_from(args)), wandb_online=wandb_logged_in())
+    print(f"model folder: {folder}")
+    return 0
+
+
+def export(args: argparse.Namespace) -> int:
+    """A JUMPS checkpoint as a model folder."""
+    from jumps_pl.files import check_output
+    from jumps_pl.methods.jumps.method import load_jumps
+    from jumps_pl.model_folders import write_model_folder
+
+    check_output(args.out, args.overwrite)
+    model, config = load_jumps(args.ckpt)
+    write_model_folder(args.out, config, "jumps", state_dict=model.state_dict(), overwrite=args.overwrite)
+    print(f"model folder: {args.out}")
+    return 0
+
+
+def upsample(args: argparse.Namespace) -> int:
     """Read, upsample every track, write; the output is checked first and written atomically."""
     from jumps_pl.config import to_container
     from jumps_pl.upsampler import Upsampler
 
+    cfg = _config_from(args)
     size, video_fps = args.size, None
     if args.video:
         from jumps_pl.io.video import video_rate, video_size
 
         size, video_fps = size or video_size(args.video), video_rate(args.video)
-    try:
-        upsampler = Upsampler(args.method, fps=args.fps, model=args.model, config=to_container(cfg),
-                              latency=args.latency)
-    except ValueError as err:  # name the option the user typed
-        flag = "--latency" if "latency" in str(err) else "--fps" if "fps" in str(err) else None
-        raise ValueError(f"{flag} {getattr(args, flag[2:])}: {err}" if flag else str(err)) from None
+    upsampler = Upsampler(args.method, fps=args.fps, model=args.model, config=to_container(cfg), latency=args.latency)
     upsampler.upsample_file(args.input, args.out, args.format, args.overwrite, image_size=size,
                             progress=not args.quiet, video_fps=video_fps)
     return 0
 
 
-def calibrate(cfg: DictConfig, args: argparse.Namespace) -> int:
+def render(args: argparse.Namespace) -> int:
+    """Draw what `jumps upsample` wrote."""
+    from jumps_pl.io.video import render as draw
+
+    written = draw(args.input, args.out, args.video, args.fps, args.width, args.overwrite, args.uncertainty,
+                   args.compare, args.repairs)
+    print(f"rendered: {written}")
+    return 0
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """The rows of ``evaluate.rows`` on ``data.split`` (``jumps_pl/evaluation/evaluate.py``)."""
+    from jumps_pl.config import to_container
+    from jumps_pl.evaluation.evaluate import evaluate_config
+    from jumps_pl.files import check_output
+
+    config = to_container(_config_from(args))
+    if args.ckpt:
+        config["models"]["jumps"] = args.ckpt
+    if args.ckpt_no_encoder:
+        config["models"]["jumps_no_encoder"] = args.ckpt_no_encoder
+    for path in (args.out, args.table, args.plot, args.render, args.save_predictions):
+        if path:
+            check_output(path, args.overwrite)
+    runs = []
+
+    def start_wandb():  # once the data and the methods have loaded: a failed start leaves no wandb run
+        import wandb
+
+        from jumps_pl.loggers import wandb_logged_in
+
+        runs.append(wandb.init(project=config["logging"]["project"], config=config, job_type="evaluate",
+                               mode=None if wandb_logged_in() else "offline"))
+        return runs[0]
+
+    try:
+        evaluate_config(config, out=args.out, table=args.table, plot=args.plot, render=args.render,
+                        predictions=args.save_predictions, start_wandb=start_wandb if args.wandb else None)
+    finally:
+        for run in runs:
+            run.finish()
+    return 0
+
+
+def calibrate(args: argparse.Namespace) -> int:
+    """Fit each method's per-joint uncertainty (and check it on another set)."""
     from jumps_pl.config import to_container
     from jumps_pl.evaluation.calibration import run
     from jumps_pl.files import check_output
-    from jumps_pl.methods import check_name
+    from jumps_pl.methods import resolve_method
+    from jumps_pl.schema import EVAL_SPLITS
 
-    config = to_container(cfg)
-    names = [check_name(n.strip(), "--methods") for n in args.methods.split(",")] if args.methods else \
+    config = to_container(_config_from(args))
+    names = [resolve_method(n.strip(), "--methods") for n in args.methods.split(",")] if args.methods else \
         list(config["evaluate"]["rows"])
     for number, what in ((args.windows, "--windows"), (args.check_windows, "--check-windows")):
         if number is not None and number < 1:
             raise ValueError(f"{what} must be >= 1, got {number}")
-    from jumps_pl.schema import EVAL_SPLITS
-
     if args.check and args.check not in EVAL_SPLITS:
         raise ValueError(f"--check {args.check!r}: allowed {', '.join(EVAL_SPLITS)}")
     for path in (args.out, args.plot, *((f"{args.report}.md", f"{args.report}.json") if args.report else ())):
@@ -261,15 +256,98 @@ def calibrate(cfg: DictConfig, args: argparse.Namespace) -> int:
     return 0
 
 
-def list_methods() -> int:
-    from jumps_pl.methods import DEFAULT_METHOD, REGISTRY
+def sweep(args: argparse.Namespace) -> int:
+    """Run a wandb sweep file's grid locally."""
+    from jumps_pl.evaluation.sweep import run_sweep
 
-    width = max(len(name) for name in REGISTRY)
-    for name, cls in REGISTRY.items():
-        needs = ", ".join(f"models.{m}" for m in cls.models) or "no model"
-        default = "  [default]" if name == DEFAULT_METHOD else ""
-        print(f"{name:<{width}}  {cls.summary} ({needs}){default}")
+    run_sweep(args.file, list(args.settings), args.out, args.overwrite)
     return 0
+
+
+# --- arguments ------------------------------------------------------------------------------------
+def _train_baseline_arguments(parser: argparse.ArgumentParser) -> None:
+    from jumps_pl.methods import TRAINABLE
+
+    parser.add_argument("name", choices=tuple(TRAINABLE), help="; ".join(f"{t.name}: {t.summary}"
+                                                                       for t in TRAINABLE.values()))
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("ckpt", help="Lightning checkpoint (e.g. runs/NAME/checkpoints/last.ckpt)")
+    parser.add_argument("--out", required=True, help="model folder to write (e.g. my-models/jumps-long)")
+    parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+
+
+def _upsample_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="pose file, or an OpenPose folder of per-frame JSON files")
+    parser.add_argument("--out", required=True,
+                        help=".json (the input's convention + 21 joints), .npz, .csv, or a folder (OpenPose)")
+    parser.add_argument("--format", choices=_formats(), help="input format (default: from the suffix and content)")
+    parser.add_argument("--method", help="a slug or name from `jumps methods` (default: upsample.method, "
+                        "the default method 'JUMPS + fusion', slug jumps-fusion)")
+    parser.add_argument("--fps", type=float, help="the input's frame rate (default: the file's, else upsample.fps, "
+                        "else the model's, with a notice)")
+    parser.add_argument("--size", metavar="WxH", type=_size, help="image size, for detectors that write normalized "
+                        "coordinates (YOLO labels)")
+    parser.add_argument("--video", help="the source video: its size (and rate when the file has none)")
+    parser.add_argument("--model", help="model folder, checkpoint or shipped model name for the method's model "
+                        "(default: models.* of the config)")
+    parser.add_argument("--latency", type=int, metavar="L", help="process as live use would: each frame computed "
+                        "L frames after it arrives (default: offline, the whole track)")
+    parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _render_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="what `jumps upsample` wrote (.npz, .json or an OpenPose folder)")
+    parser.add_argument("--out", required=True, help="FILE.gif or FILE.mp4")
+    parser.add_argument("--video", help="the source video: draw over its frames (default: a blank canvas)")
+    parser.add_argument("--fps", type=float, help="playback rate (default: the input's, else the video's)")
+    parser.add_argument("--width", type=int, help="output width in pixels (default: 480 for GIF, the video's for "
+                        "MP4)")
+    parser.add_argument("--uncertainty", action="store_true", help="circle every inferred joint with its predicted "
+                        "90%% error radius")
+    parser.add_argument("--compare", metavar="OTHER", help="another `jumps upsample` output of the same input "
+                        "(e.g. another --method), drawn side by side")
+    parser.add_argument("--repairs", action="store_true", help="ring the joints whose detection was relabelled "
+                        "(magenta: left and right exchanged) or set aside (black)")
+    parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+
+
+def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ckpt", help="JUMPS model folder or checkpoint (models.jumps; default: the shipped "
+                        "jumps-default)")
+    parser.add_argument("--ckpt-no-encoder", help="model trained with model.use_encoder=false "
+                        "(models.jumps_no_encoder; default: the shipped jumps-no-encoder)")
+    parser.add_argument("--out", default="evaluation.json", help="JSON results (default: %(default)s)")
+    parser.add_argument("--table", metavar="FILE.md", help="also write the Markdown tables here")
+    parser.add_argument("--plot", metavar="FILE.png", help="PCKh against threshold, upsampling, added joints")
+    parser.add_argument("--render", metavar="FILE.png", help="one example window (evaluate.example): the input, "
+                        "the default method, JUMPS and the ground truth")
+    parser.add_argument("--wandb", action="store_true",
+                        help="log the results to wandb (logging.project; offline without an account)")
+    parser.add_argument("--save-predictions", metavar="FILE.npz",
+                        help="predictions, ground truth, head sizes and masks per task and row")
+    parser.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
+
+
+def _calibrate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="calibration.yaml", help="calibration file to write "
+                        "(use it with upsample.calibration=FILE; default: %(default)s)")
+    parser.add_argument("--split", default="val", choices=("val", "ood-val"), help="fitted on (%(default)s)")
+    parser.add_argument("--windows", type=int, default=128, help="first N windows of --split (%(default)s)")
+    parser.add_argument("--methods", help="comma-separated method slugs or names (default: evaluate.rows)")
+    parser.add_argument("--check", metavar="SPLIT", help="also measure it on this set (e.g. test-bench)")
+    parser.add_argument("--check-windows", type=int, help="first N windows of --check (default: all)")
+    parser.add_argument("--report", metavar="FILE", help="the check's table (.md) and numbers (.json)")
+    parser.add_argument("--plot", metavar="FILE.png", help="the check's predicted radius against error")
+    parser.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
+
+
+def _sweep_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="wandb sweep YAML (e.g. experiments/sweeps/ablations.yaml)")
+    parser.add_argument("--out", default="sweep.json", help="results JSON; the table goes beside it as .md")
+    parser.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
 
 
 def _version() -> str:
@@ -294,61 +372,25 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
-def train_baseline(cfg: DictConfig, args: argparse.Namespace) -> int:
-    from jumps_pl.config import to_container
-    from jumps_pl.loggers import wandb_logged_in
-    from jumps_pl.train_baseline import train_baseline as fit
-
-    folder = fit(args.name, to_container(cfg), wandb_online=wandb_logged_in())
-    print(f"model folder: {folder}")
-    return 0
-
-
-def export(args: argparse.Namespace) -> int:
-    from jumps_pl.files import check_output
-    from jumps_pl.methods.jumps import load_jumps
-    from jumps_pl.model_folders import write_model_folder
-
-    check_output(args.out, args.overwrite)
-    model, config = load_jumps(args.ckpt)
-    write_model_folder(args.out, config, "jumps", state_dict=model.state_dict(), overwrite=args.overwrite)
-    print(f"model folder: {args.out}")
-    return 0
-
-
-def evaluate(cfg: DictConfig, args: argparse.Namespace) -> int:
-    """The rows of ``evaluate.rows`` on ``data.split`` (see jumps_pl/evaluation/rows.py)."""
-    from jumps_pl.config import to_container
-    from jumps_pl.evaluation.evaluate import evaluate_config
-
-    config = to_container(cfg)
-    if args.ckpt:
-        config["models"]["jumps"] = args.ckpt
-    if args.ckpt_no_encoder:
-        config["models"]["jumps_no_encoder"] = args.ckpt_no_encoder
-    from jumps_pl.files import check_output
-
-    for path in (args.out, args.table, args.plot, args.render, args.save_predictions):
-        if path:
-            check_output(path, args.overwrite)
-    runs = []
-
-    def start_wandb():  # once the data and the methods have loaded: a failed start leaves no wandb run
-        import wandb
-
-        from jumps_pl.loggers import wandb_logged_in
-
-        runs.append(wandb.init(project=config["logging"]["project"], config=config, job_type="evaluate",
-                               mode=None if wandb_logged_in() else "offline"))
-        return runs[0]
-
-    try:
-        evaluate_config(config, out=args.out, table=args.table, plot=args.plot, render=args.render,
-                        predictions=args.save_predictions, start_wandb=start_wandb if args.wandb else None)
-    finally:
-        for run in runs:
-            run.finish()
-    return 0
+COMMANDS: tuple[Command, ...] = (
+    Command("methods", "the methods `jumps upsample --method` and `jumps evaluate` rows know (slug, name)",
+            list_methods, settings=False),
+    Command("data-stats", "clips, frames and windows per split", data_stats),
+    Command("train", "train the AE-WGAN (checkpoints and logs under train.run_dir)", train),
+    Command("train-baseline", "fit a baseline or the flip detector on the training split (model folder under "
+            "train.run_dir)", train_baseline, _train_baseline_arguments),
+    Command("export", "a JUMPS checkpoint as a model folder (weights.pt + config)", export, _export_arguments,
+            settings=False),
+    Command("upsample", "21 joints from a pose estimator's output (AlphaPose, COCO, OpenPose, MediaPipe, YOLO, "
+            "MMPose, .npy, .csv)", upsample, _upsample_arguments),
+    Command("render", "draw input and upsampled skeletons to a GIF or MP4", render, _render_arguments,
+            settings=False),
+    Command("evaluate", "the protocol's four tasks (upsampling, completion, hpe, hpe-confident), a row per "
+            "method: Markdown table and JSON", evaluate, _evaluate_arguments),
+    Command("calibrate", "fit each method's per-joint uncertainty on the validation split's HPE task (and check "
+            "it on another set)", calibrate, _calibrate_arguments),
+    Command("sweep", "run a wandb sweep file's grid locally, one table", sweep, _sweep_arguments),
+)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
-"""Configs: the package's ``jumps_pl/configs/default.yaml`` (the only place defaults live), an optional
-YAML merged over it (``experiments/configs/*.yaml``), then ``key=value`` overrides."""
+"""Configs: the package defaults, an optional YAML merged over them, then ``key=value`` overrides.
+
+The defaults are the package's ``jumps_pl/configs/default.yaml`` (the only place defaults live); the optional
+YAML is one such as ``experiments/configs/*.yaml``.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -27,8 +30,10 @@ class ConfigError(ValueError):
 
 
 def load_config(config_path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
-    """The schema, the defaults, ``config_path`` and the overrides, merged in that order; resolved, and
-    checked: unknown keys, wrong types and values out of range raise a ConfigError naming them."""
+    """The schema, the defaults, ``config_path`` and the overrides, merged in that order, resolved and checked.
+
+    Unknown keys, wrong types and values out of range raise a ConfigError naming them.
+    """
     from jumps_pl.schema import Schema
 
     try:
@@ -64,8 +69,10 @@ def load_config(config_path: str | Path | None = None, overrides: list[str] | tu
 
 
 def check_config(config: dict) -> dict:
-    """A resolved config dict (one built by hand too) with every value checked; ``ConfigError`` names
-    each key, value and what is allowed."""
+    """A resolved config dict (one built by hand too) with every value checked.
+
+    ``ConfigError`` names each key, value and what is allowed.
+    """
     from jumps_pl.schema import check_values
 
     try:

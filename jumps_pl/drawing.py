@@ -1,5 +1,7 @@
-"""The one skeleton style of jumps-pl, drawn with Pillow: video and GIF frames (``jumps render``), the
-logged validation images and the evaluation example (``render.draw_sequences``) all call ``draw_pose``.
+"""The one skeleton style of jumps-pl, drawn with Pillow by ``draw_pose``.
+
+Video and GIF frames (``jumps render``), the logged validation images and the evaluation example
+(``render.draw_sequences``) all call ``draw_pose``.
 
 Bones take the colour of the side of their child joint (the actor's own left, as COCO's ``left_*``):
 left blue, right red, centre yellow; the added joints (those a detector does not give) are yellow dots;
@@ -11,6 +13,7 @@ import numpy as np
 from PIL import ImageDraw
 
 from jumps_pl import skeleton
+from jumps_pl.prediction import RepairCode
 
 Colour = tuple[int, int, int]
 COLOURS: dict[str, Colour] = {
@@ -66,5 +69,26 @@ def draw_repairs(draw: ImageDraw.ImageDraw, pose_px: np.ndarray, repair: np.ndar
     for j in np.flatnonzero((repair > 0) & np.isfinite(pose_px).all(axis=-1)):
         x, y = pose_px[j]
         r = 3 * width + 2
-        colour = COLOURS["relabelled"] if repair[j] == 1 else COLOURS["set aside"]
+        colour = COLOURS["relabelled"] if repair[j] == RepairCode.RELABELLED else COLOURS["set aside"]
         draw.ellipse([x - r, y - r, x + r, y + r], outline=colour, width=max(2, width))
+
+
+def legend_entries(repairs: bool = False) -> list[tuple[str, Colour]]:
+    """The colour key of a drawn frame: what each colour means, the repair rings when drawn."""
+    entries = [("detector input", COLOURS["input"]), ("left", COLOURS["left"]), ("right", COLOURS["right"]),
+               ("centre / added joints", COLOURS["centre"])]
+    if repairs:
+        entries += [("relabelled (left/right)", COLOURS["relabelled"]), ("set aside", COLOURS["set aside"])]
+    return entries
+
+
+def draw_legend(draw: ImageDraw.ImageDraw, origin: tuple[int, int], entries: list[tuple[str, Colour]]) -> None:
+    """A colour key at ``origin`` (top left, px): a swatch and a label per entry, on a white box."""
+    x, y = origin
+    row = 14
+    width = 24 + 7 * max(len(label) for label, _ in entries)
+    draw.rectangle([x, y, x + width, y + row * len(entries) + 6], fill=(255, 255, 255), outline=(0, 0, 0))
+    for k, (label, colour) in enumerate(entries):
+        top = y + 4 + k * row
+        draw.rectangle([x + 4, top + 2, x + 16, top + 10], fill=colour, outline=(0, 0, 0))
+        draw.text((x + 20, top), label, fill=(0, 0, 0))

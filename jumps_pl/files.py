@@ -32,25 +32,37 @@ def _usual_permissions(path: str | Path) -> None:
     os.chmod(path, (0o777 if Path(path).is_dir() else 0o666) & ~umask)  # mkstemp/mkdtemp create 0600/0700
 
 
-def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """``write(tmp)`` to a temporary file in the same folder, then rename it to ``path``."""
+@contextmanager
+def atomic_file(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary file name in ``path``'s folder; on success it is renamed to ``path``.
+
+    On error it is removed, and ``path`` is left as it was.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(handle)
     try:
-        write(Path(tmp))
+        yield Path(tmp)
         _usual_permissions(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return path
+
+
+def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """``write(tmp)`` to a temporary file in the same folder, then rename it to ``path``."""
+    with atomic_file(path) as tmp:
+        write(tmp)
+    return Path(path)
 
 
 def temporary_path(path: str | Path) -> Path:
-    """A hidden name beside ``path`` for a writer that must name its own file (Lightning's checkpoint
-    saving, which every distributed rank takes part in); ``commit`` it when it is complete."""
+    """A hidden name beside ``path`` for a writer that must name its own file; ``commit`` it when complete.
+
+    Such a writer is Lightning's checkpoint saving, which every distributed rank takes part in.
+    """
     path = Path(path)
     return path.with_name(f".{path.name}.tmp")
 
@@ -63,21 +75,26 @@ def commit(tmp: str | Path, path: str | Path) -> Path:
 
 
 def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically."""
     return write_atomically(path, lambda tmp: tmp.write_text(text))
 
 
 def write_json(path: str | Path, data: object, indent: int | None = 2) -> Path:
+    """Write ``data`` as JSON to ``path`` atomically."""
     return write_atomically(path, lambda tmp: tmp.write_text(json.dumps(data, indent=indent)))
 
 
 def write_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> Path:
+    """Write ``arrays`` to ``path`` as a compressed ``.npz``, atomically."""
     return write_atomically(path, lambda tmp: np.savez_compressed(tmp, **arrays))
 
 
 @contextmanager
 def atomic_folder(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder beside ``path``; on success it replaces ``path`` (the old one is removed
-    only then), on error it is removed and ``path`` is left as it was."""
+    """Yield a temporary folder beside ``path``; on success it replaces ``path``.
+
+    The old folder is removed only then; on error the temporary one is removed and ``path`` is left as it was.
+    """
     path = Path(path)
     check_output(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)

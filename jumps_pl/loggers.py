@@ -25,6 +25,7 @@ def wandb_logged_in() -> bool:
 
 
 def build_logger(logging_cfg: dict, run_dir: Path, config: dict, online: bool) -> Logger:
+    """The Lightning logger ``logging.logger`` names, writing under ``run_dir``; wandb offline unless ``online``."""
     kind = logging_cfg["logger"]
     if kind == "csv":
         return CSVLogger(save_dir=str(run_dir), name="", version="")

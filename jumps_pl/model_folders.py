@@ -61,6 +61,7 @@ def read_model_config(folder: str | Path, kind: str | None = None) -> dict:
 
 
 def load_state_dict(folder: str | Path, map_location: str = "cpu") -> dict:
+    """The torch ``state_dict`` of a model folder (``weights.pt``); errors name the file."""
     import torch
 
     path = Path(folder) / "weights.pt"
@@ -73,8 +74,10 @@ def load_state_dict(folder: str | Path, map_location: str = "cpu") -> dict:
 
 
 def load_module_folder(folder: str | Path, kind: str, section: str, build: Callable[..., Any]) -> Any:
-    """``build(**config[baselines][section])`` of a model folder of ``kind`` with its weights, in eval
-    mode; a config that does not match the weights is named."""
+    """``build(**config[baselines][section])`` of a model folder of ``kind`` with its weights, in eval mode.
+
+    A config that does not match the weights is named.
+    """
     config = read_model_config(folder, kind)
     state = load_state_dict(folder)
     try:
@@ -103,13 +106,17 @@ def read_checkpoint(path: str | Path, map_location: str = "cpu") -> tuple[dict, 
 
 
 def config_text(config: dict, kind: str) -> str:
+    """A model folder's ``config.yaml`` text: ``kind`` first, then ``config``, in its order."""
     return yaml.safe_dump({"kind": kind, **config}, sort_keys=False)
 
 
 def write_model_folder(folder: str | Path, config: dict, kind: str, state_dict: dict | None = None,
                        write_weights=None, overwrite: bool = True) -> Path:
-    """Write a whole model folder at once (temporary folder + rename): ``config.yaml`` and either a
-    torch ``state_dict`` (``weights.pt``) or what ``write_weights(folder)`` writes (ridge's npz)."""
+    """Write a whole model folder at once (temporary folder + rename).
+
+    It holds ``config.yaml`` and a torch ``state_dict`` (``weights.pt``) or what ``write_weights(folder)``
+    writes (ridge's npz).
+    """
     folder = Path(folder)
     with atomic_folder(folder, overwrite=overwrite) as tmp:
         if state_dict is not None:
@@ -124,4 +131,5 @@ def write_model_folder(folder: str | Path, config: dict, kind: str, state_dict: 
 
 
 def write_model_config(folder: str | Path, config: dict, kind: str) -> Path:
+    """Write (or replace) only a model folder's ``config.yaml``, atomically."""
     return write_atomically(Path(folder) / "config.yaml", lambda tmp: tmp.write_text(config_text(config, kind)))

@@ -1,5 +1,7 @@
-"""Plots as RGB images, with matplotlib's object API: a ``Figure`` on its own Agg canvas, so drawing one
-neither needs nor changes the process's matplotlib backend (and never imports pyplot)."""
+"""Plots as RGB images, with matplotlib's object API: a ``Figure`` on its own Agg canvas.
+
+So drawing one neither needs nor changes the process's matplotlib backend (and never imports pyplot).
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -28,8 +30,11 @@ def plot_pckh_curves(curves: dict[str, list[float]], title: str) -> np.ndarray:
 
 
 def plot_uncertainty(pairs: dict[str, tuple[np.ndarray, np.ndarray]], title: str, points: int = 4000) -> np.ndarray:
-    """Predicted 90% radius against actual error (px), log-log, a panel per method, with the binned
-    90th percentile of the error (what a calibrated radius should follow) and the line error = radius."""
+    """Predicted 90% radius against actual error (px), log-log, a panel per method; (H, W, 3) uint8.
+
+    Each panel also shows the binned 90th percentile of the error (what a calibrated radius should follow)
+    and the line error = radius.
+    """
     figure = Figure(figsize=(4.2 * len(pairs), 4.2))
     canvas = FigureCanvasAgg(figure)
     rng = np.random.default_rng(0)

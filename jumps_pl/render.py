@@ -1,5 +1,7 @@
-"""Skeleton sheets: a few frames of several named 2D pose sequences side by side, as an RGB image (the
-logged validation images and the evaluation example), in the one style of ``jumps_pl.drawing``."""
+"""Skeleton sheets: a few frames of several named 2D pose sequences side by side, as an RGB image.
+
+They are the logged validation images and the evaluation example, in the one style of ``jumps_pl.drawing``.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,9 +34,11 @@ def save_png(path: str | Path, image: np.ndarray) -> Path:
 
 
 def draw_sequences(rows: dict[str, np.ndarray], frames: int = 6) -> np.ndarray:
-    """One row per named sequence (T, 21, 2) in pixels (image y down), ``frames`` evenly spaced frames
-    per row, each row scaled to fit its cells, a label per row; NaN joints are left out.
-    Returns (H, W, 3) uint8."""
+    """One row per named sequence (T, 21, 2) in pixels (image y down); returns (H, W, 3) uint8.
+
+    ``frames`` evenly spaced frames per row, each row scaled to fit its cells, a label per row; NaN joints
+    are left out.
+    """
     font = ImageFont.load_default(size=11)
     names = list(rows)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
@@ -53,8 +57,11 @@ def draw_sequences(rows: dict[str, np.ndarray], frames: int = 6) -> np.ndarray:
 
 def _draw_row(draw: ImageDraw.ImageDraw, sequence: np.ndarray, frames: int, origin: tuple[int, int],
               font: ImageFont.ImageFont | ImageFont.FreeTypeFont) -> None:
-    """``frames`` evenly spaced frames of one sequence in cells from ``origin``: one scale for the row (its
-    largest pose fits a cell), each pose centred in its cell, so poses stay large when the person travels."""
+    """``frames`` evenly spaced frames of one sequence in cells from ``origin``.
+
+    One scale for the row (its largest pose fits a cell), each pose centred in its cell, so poses stay
+    large when the person travels.
+    """
     picks = np.linspace(0, len(sequence) - 1, frames).round().astype(int)
     boxes = [_box(sequence[t]) for t in picks]
     extents = [high - low for low, high in (b for b in boxes if b is not None)]

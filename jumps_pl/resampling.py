@@ -1,11 +1,16 @@
-"""Resampling in time, the one resampler: mocap clips to the training rate, detector tracks to the
-model's rate and back."""
+"""Resampling in time, the one resampler.
+
+It takes mocap clips to the training rate, and detector tracks to the model's rate and back.
+"""
 from __future__ import annotations
 
 import numpy as np
 
+from jumps_pl.prediction import Prediction, RepairCode
+
 
 def frame_times(frames: int, fps: float) -> np.ndarray:
+    """Times (s) of ``frames`` frames at ``fps``, the first at 0."""
     return np.arange(frames) / fps
 
 
@@ -16,8 +21,10 @@ def times_at(duration_frames: int, fps_in: float, fps_out: float) -> np.ndarray:
 
 def resample(values: np.ndarray, present: np.ndarray, times_from: np.ndarray, times_to: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:
-    """Linear resampling of (F, ...) ``values`` along time; an output is present where both neighbours
-    are (or where it falls exactly on a present input frame)."""
+    """Linear resampling of (F, ...) ``values`` along time, with where each output is present.
+
+    An output is present where both neighbours are (or where it falls exactly on a present input frame).
+    """
     index = np.clip(np.searchsorted(times_from, times_to, side="right") - 1, 0, len(times_from) - 1)
     upper = np.minimum(index + 1, len(times_from) - 1)
     span = np.where(upper > index, times_from[upper] - times_from[index], 1.0)
@@ -30,8 +37,10 @@ def resample(values: np.ndarray, present: np.ndarray, times_from: np.ndarray, ti
 
 
 def sample_at(values: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Linear interpolation of batched sequences (B, S, ...) at fractional frame ``times`` (B, T) in
-    [0, S - 1] -> (B, T, ...): playback-speed augmentation of training windows."""
+    """Linear interpolation of batched sequences (B, S, ...) at fractional frame ``times`` (B, T) -> (B, T, ...).
+
+    ``times`` lie in [0, S - 1]; this is the playback-speed augmentation of training windows.
+    """
     span = values.shape[1]
     low = np.clip(np.floor(times).astype(np.int64), 0, max(span - 2, 0))
     high = np.minimum(low + 1, span - 1)
@@ -47,3 +56,23 @@ def resample_rate(values: np.ndarray, fps_in: float, fps_out: float) -> np.ndarr
     present = np.ones(len(values), dtype=bool)
     out, _ = resample(values, present, frame_times(len(values), fps_in), times_at(len(values), fps_in, fps_out))
     return out.astype(values.dtype)
+
+
+def resample_prediction(prediction: Prediction, times_from: np.ndarray, times_to: np.ndarray) -> Prediction:
+    """A whole track's ``Prediction`` (F, 21, ...) resampled from ``times_from`` to ``times_to``.
+
+    Positions and radii linearly, repair codes by the same weights as a vote (``prediction.Blend``).
+    """
+    every = np.ones(prediction.positions.shape[:2], dtype=bool)
+
+    def linear(values: np.ndarray) -> np.ndarray:
+        return resample(values, every, times_from, times_to)[0].astype(np.float32)
+
+    fields = {name: linear(values) for name, values in prediction.extras().items() if name != "repair"}
+    repair = None
+    if prediction.repair is not None:
+        relabelled = linear((prediction.repair == RepairCode.RELABELLED).astype(np.float32)) > 0.5
+        aside = linear((prediction.repair == RepairCode.SET_ASIDE).astype(np.float32)) > 0.5
+        repair = np.where(relabelled, RepairCode.RELABELLED,
+                          np.where(aside, RepairCode.SET_ASIDE, RepairCode.KEPT)).astype(np.int8)
+    return Prediction(linear(prediction.positions), repair=repair, **fields)

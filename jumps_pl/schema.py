@@ -27,14 +27,16 @@ EVAL_SPLITS = ("test-bench", "test", "val", "all", "ood-val", "ood-test")
 LOGGERS = ("wandb", "csv", "tensorboard")
 # The protocol's tasks (jumps_pl/evaluation/tasks.py makes them)
 TASKS = ("upsampling", "completion", "hpe", "hpe-confident")
-# How the fusion fills a joint's gaps (jumps_pl/inference/fusion.py)
+# How the fusion fills a joint's gaps (jumps_pl/methods/fusion/fuse.py)
 GAP_CURVES = ("linear", "cubic", "pchip")
-# How the latent fit's learning rate runs over its iterations (jumps_pl/inference/latent_opt.py)
+# How the latent fit's learning rate runs over its iterations (jumps_pl/methods/jumps/latent_opt.py)
 LR_SCHEDULES = ("constant", "cosine")
 
 
 @dataclass
 class CameraSchema:
+    """Types of the ``data.eval_camera`` and ``data.train_camera`` sections: the ranges cameras are drawn from."""
+
     yaw_deg: list[float] = _f(length=2)
     pitch_deg: list[float] = _f(length=2)
     distance_m: list[float] = _f(length=2)
@@ -44,6 +46,8 @@ class CameraSchema:
 
 @dataclass
 class DataSchema:
+    """Types of the ``data.*`` section: the mocap corpus, its windows, cameras and augmentation."""
+
     root: str = MISSING
     cache_dir: Optional[str] = MISSING
     load_workers: int = _f(min=1)
@@ -72,6 +76,8 @@ class DataSchema:
 
 @dataclass
 class LossWeightsSchema:
+    """Types of the ``model.loss_weights`` section: the weight of each training loss term."""
+
     adversarial: float = _f(min=0)
     mix: float = _f(min=0)
     position: float = _f(min=0)
@@ -81,6 +87,8 @@ class LossWeightsSchema:
 
 @dataclass
 class EncoderMaskingSchema:
+    """Types of the ``model.encoder_masking`` section: how the encoder's training inputs are made incomplete."""
+
     input_only_prob: float = _f(min=0, max=1)
     drop_max: float = _f(min=0, max=1)
     burst_prob: float = _f(min=0, max=1)
@@ -89,6 +97,8 @@ class EncoderMaskingSchema:
 
 @dataclass
 class EncoderCorruptionSchema:
+    """Types of the ``model.encoder_corruption`` section: a detector's failures on the encoder's input in L_Rec."""
+
     flip_prob: float = _f(min=0, max=1)
     foreign_prob: float = _f(min=0, max=1)
     noise_prob: float = _f(min=0, max=1)
@@ -97,6 +107,8 @@ class EncoderCorruptionSchema:
 
 @dataclass
 class ModelSchema:
+    """Types of the ``model.*`` section: the JUMPS AE-WGAN's architecture and training."""
+
     window: int = _f(min=8)
     width: int = _f(min=1)
     latent_channels: int = _f(min=1)
@@ -118,6 +130,8 @@ class ModelSchema:
 
 @dataclass
 class LatentEvalSchema:
+    """Types of the ``train.latent_eval`` section: the latent-fit evaluation on a validation subset while training."""
+
     every_n_epochs: int = _f(min=0)
     windows: int = _f(min=1)
     iterations: int = _f(min=0)
@@ -126,6 +140,8 @@ class LatentEvalSchema:
 
 @dataclass
 class TrainSchema:
+    """Types of the ``train.*`` section: the run folder, resuming, checkpoints and logged images."""
+
     run_dir: str = MISSING
     resume: Optional[str] = MISSING
     checkpoint_every_n_steps: Optional[int] = _f(min=1)
@@ -137,6 +153,8 @@ class TrainSchema:
 
 @dataclass
 class RepairSchema:
+    """Types of the ``infer.repair`` section: repairing a detector's confident failures (flips, outliers)."""
+
     enabled: bool = MISSING
     reference: str = _f(choices=("fit", "encoder"))
     robust_scale: float = _f(gt=0)
@@ -154,12 +172,16 @@ class RepairSchema:
 
 @dataclass
 class GapCurveSchema:
+    """Types of the ``fusion.gap_curve`` section: the curve through a joint's gaps, for exact and noisy input."""
+
     exact: str = _f(choices=GAP_CURVES)
     noisy: str = _f(choices=GAP_CURVES)
 
 
 @dataclass
 class FusionSchema:
+    """Types of the ``fusion.*`` section: `JUMPS + fusion`, the latent fit fused with the observations."""
+
     repair: bool = MISSING
     repair_rounds: int = _f(min=1)
     noise_threshold: float = _f(min=0)
@@ -174,6 +196,8 @@ class FusionSchema:
 
 @dataclass
 class InferSchema:
+    """Types of the ``infer.*`` section: the latent optimization at inference, and its repair."""
+
     starts: int = _f(min=1)
     iterations: int = _f(min=0)
     lr: float = _f(gt=0)
@@ -191,6 +215,8 @@ class InferSchema:
 
 @dataclass
 class ModelsSchema:
+    """Types of the ``models.*`` section: the model folder each method loads (null: the shipped default)."""
+
     jumps: Optional[str] = MISSING
     jumps_no_encoder: Optional[str] = MISSING
     ridge: Optional[str] = MISSING
@@ -200,6 +226,8 @@ class ModelsSchema:
 
 @dataclass
 class UpsampleSchema:
+    """Types of the ``upsample.*`` section: `jumps upsample` on real pose-estimator output."""
+
     method: str = MISSING  # a registered method: checked by the registry (jumps_pl.methods)
     min_confidence: float = _f(min=0, max=1)
     untangle: float = _f(min=0, max=1)
@@ -209,6 +237,8 @@ class UpsampleSchema:
 
 @dataclass
 class EvaluateSchema:
+    """Types of the ``evaluate.*`` section: `jumps evaluate`'s rows, tasks and windows."""
+
     rows: list[str] = MISSING  # registered methods: checked by the registry
     tasks: list[str] = _f(choices=TASKS)
     windows: Optional[int] = _f(min=1)
@@ -217,18 +247,24 @@ class EvaluateSchema:
 
 @dataclass
 class RidgeSchema:
+    """Types of the ``baselines.ridge`` section."""
+
     alpha: float = _f(min=0)
     passes: int = _f(min=1)
 
 
 @dataclass
 class SavgolSchema:
+    """Types of the ``baselines.savgol`` section: the Savitzky-Golay filter of ridge+savgol."""
+
     window: int = _f(min=3, odd=True)
     order: int = _f(min=0)
 
 
 @dataclass
 class OneEuroSchema:
+    """Types of the ``baselines.one_euro`` section: the One Euro filter of ridge+one-euro."""
+
     min_cutoff: float = _f(gt=0)
     beta: float = _f(min=0)
     d_cutoff: float = _f(gt=0)
@@ -236,11 +272,15 @@ class OneEuroSchema:
 
 @dataclass
 class GaussianSchema:
+    """Types of the ``baselines.gaussian`` section: the Gaussian filter of ridge+gaussian."""
+
     sigma: float = _f(gt=0)
 
 
 @dataclass
 class ContinuitySchema:
+    """Types of the ``baselines.continuity`` section: the continuity repair of continuity+ridge+savgol."""
+
     ratio: float = _f(gt=0, max=1)
     outlier: float = _f(gt=0)
     lone: float = _f(min=0)
@@ -248,6 +288,8 @@ class ContinuitySchema:
 
 @dataclass
 class MaskedConvAESchema:
+    """Types of the ``baselines.masked_conv_ae`` section: the masked-conv-ae baseline and its training."""
+
     width: int = _f(min=1)
     downsamplings: int = _f(min=0, max=6)
     lr: float = _f(gt=0)
@@ -259,6 +301,8 @@ class MaskedConvAESchema:
 
 @dataclass
 class FlipDetectorSchema:
+    """Types of the ``baselines.flip_detector`` section: the flip detector and its training."""
+
     width: int = _f(min=1)
     downsamplings: int = _f(min=0, max=6)
     lr: float = _f(gt=0)
@@ -271,6 +315,8 @@ class FlipDetectorSchema:
 
 @dataclass
 class BaselinesSchema:
+    """Types of the ``baselines.*`` section: the methods evaluated beside JUMPS, and the flip detector."""
+
     ridge: RidgeSchema = field(default_factory=RidgeSchema)
     savgol: SavgolSchema = field(default_factory=SavgolSchema)
     one_euro: OneEuroSchema = field(default_factory=OneEuroSchema)
@@ -286,6 +332,8 @@ class BaselinesSchema:
 
 @dataclass
 class LoggingSchema:
+    """Types of the ``logging.*`` section: the training runs' experiment logger."""
+
     logger: str = _f(choices=LOGGERS)
     project: str = MISSING
     name: str = MISSING
@@ -293,6 +341,8 @@ class LoggingSchema:
 
 @dataclass
 class Schema:
+    """Types of the whole config, a field per section; ``trainer.*`` takes any Lightning Trainer argument."""
+
     seed: int = MISSING
     data: DataSchema = field(default_factory=DataSchema)
     model: ModelSchema = field(default_factory=ModelSchema)
@@ -398,8 +448,10 @@ _TRAINER_INTS = {"max_epochs": -1, "max_steps": -1, "min_epochs": 0, "min_steps"
 
 
 def check_trainer(trainer: dict) -> list[str]:
-    """``trainer.*``: every key an argument of pytorch_lightning.Trainer, and the common ones with the
-    types and values it takes."""
+    """``trainer.*``: every key an argument of pytorch_lightning.Trainer, the common ones of the types it takes.
+
+    Problems are returned as messages naming the key, the value and what Lightning takes.
+    """
     import inspect
 
     import pytorch_lightning as pl

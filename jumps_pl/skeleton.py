@@ -66,6 +66,33 @@ ADDED_INDICES: np.ndarray = np.array(
     [j for j in range(NUM_JOINTS) if j not in set(INPUT_INDICES.tolist())], dtype=np.int64
 )
 ADDED_JOINTS: tuple[str, ...] = tuple(HIGH_RES_JOINTS[j] for j in ADDED_INDICES)
+# The torso a normalization needs: both shoulders and both hips (high-res indices).
+TORSO_JOINTS: tuple[int, ...] = (*SHOULDER_JOINTS, *HIP_JOINTS)
+
+# The input's left/right pairs (high-res left, right), in COCO order: shoulders 0, elbows 1, wrists 2,
+# hips 3, knees 4, ankles 5. What a detector's left/right flip exchanges.
+INPUT_PAIRS: tuple[tuple[int, int], ...] = tuple(
+    (int(INPUT_INDICES[i]), int(INPUT_INDICES[i + 1])) for i in range(0, len(INPUT_INDICES), 2)
+)
+# The parts whose labelling a repair decides per frame (indices into INPUT_PAIRS): the torso
+# (shoulders, hips), the arms (elbows, wrists), the legs (knees, ankles).
+FLIP_PARTS: tuple[tuple[int, ...], ...] = ((0, 3), (1, 2), (4, 5))
+# The groups of pairs the continuity heuristic tests for a flip, largest first.
+FLIP_GROUPS: dict[str, tuple[int, ...]] = {"body": (0, 1, 2, 3, 4, 5), "limbs": (1, 2, 4, 5), "legs": (4, 5),
+                                           "arms": (1, 2)}
+
+
+def place_inputs(values: np.ndarray, axis: int = -2) -> np.ndarray:
+    """Input-joint values placed on the 21 joints, zeros on the added ones: the one 12 -> 21 assembly.
+
+    ``axis`` is the joints axis: -2 for coordinates (..., 12, 2), -1 for scores (..., 12).
+    """
+    values = np.moveaxis(np.asarray(values, dtype=np.float64), axis, -1)
+    if values.shape[-1] != len(INPUT_INDICES):
+        raise ValueError(f"expected {len(INPUT_INDICES)} input joints on axis {axis}, got {values.shape[-1]}")
+    out = np.zeros((*values.shape[:-1], NUM_JOINTS))
+    out[..., INPUT_INDICES] = values
+    return np.moveaxis(out, -1, axis)
 
 # Left/right pairs (high-res indices) and the permutation that swaps them, for mirroring.
 LEFT_RIGHT_PAIRS: tuple[tuple[int, int], ...] = tuple(

@@ -1,5 +1,7 @@
-"""The Lightning Trainer from ``trainer.*``: every command that trains builds it here, before it writes
-anything, so that settings Lightning refuses end the command with exit 2 and no run folder."""
+"""The Lightning Trainer from ``trainer.*``: every command that trains builds it here, before it writes anything.
+
+So settings Lightning refuses end the command with exit 2 and no run folder.
+"""
 from __future__ import annotations
 
 import pytorch_lightning as pl
@@ -10,7 +12,9 @@ from jumps_pl.schema import check_accelerator
 
 def make_trainer(trainer_args: dict, **fixed) -> pl.Trainer:
     """``pl.Trainer(**trainer_args, **fixed)``, its refusals as ``ConfigError`` (exit 2) naming the setting.
-    Call it before anything is written: the loggers create their files only once training starts."""
+
+    Call it before anything is written: the loggers create their files only once training starts.
+    """
     from lightning_fabric.utilities.exceptions import MisconfigurationException
 
     problems = check_accelerator(trainer_args)

@@ -1,6 +1,6 @@
 """``jumps_pl.Upsampler``: load a method once, then upsample arrays, tracks and pose files with it.
 
-The one post-processing pipeline (``inference/postprocess.py``: confidence gating, resampling to the
+The one post-processing pipeline (``pipeline.py``: confidence gating, resampling to the
 model's frame rate and back, gap filling, streamed windows) behind `jumps upsample`, ``jumps_pl.upsample``
 and the library object alike::
 
@@ -22,14 +22,16 @@ import numpy as np
 
 from jumps_pl import skeleton
 from jumps_pl.config import check_config, load_config, to_container
+from jumps_pl.errors import OptionError
 from jumps_pl.files import check_output
-from jumps_pl.inference.postprocess import upsample_arrays, upsample_track, windows_for
-from jumps_pl.inference.stream import Stream
-from jumps_pl.inference.uncertainty import load_calibrations
 from jumps_pl.io.formats import PoseFile, Track, read_poses
 from jumps_pl.io.tracks import UpsampledTrack, untangle_tracks
 from jumps_pl.io.writers import output_kind, write_output
-from jumps_pl.methods import DEFAULT_METHOD, Method, build_methods, check_name
+from jumps_pl.methods import DEFAULT_METHOD, REGISTRY, Method, build_methods, resolve_method
+from jumps_pl.pipeline import model_frames, upsample_arrays, upsample_track, windows_for
+from jumps_pl.prediction import Prediction, RepairCode
+from jumps_pl.stream import Stream
+from jumps_pl.uncertainty import load_calibrations
 
 
 class RateAssumed(UserWarning):
@@ -37,9 +39,9 @@ class RateAssumed(UserWarning):
 
 
 class Upsampler:
-    """A method (``method``, default ``upsample.method``) loaded once, for input at ``fps`` frames per
-    second (default: the file's own rate, else ``upsample.fps``, else the model's, with a warning).
+    """A method (``method``, default ``upsample.method``) loaded once, for input at ``fps`` frames per second.
 
+    ``fps`` defaults to the file's own rate, else ``upsample.fps``, else the model's, with a warning.
     ``model``: a model folder or checkpoint for the method's main model (``models.*`` otherwise);
     ``latency``: process tracks frame by frame as live use would, each output frame computed
     ``latency`` frames after its input (``jumps_pl.StreamingUpsampler``);
@@ -55,30 +57,35 @@ class Upsampler:
         else:  # a dict built by the caller is checked as the files and overrides are
             config = check_config({**config, "infer": {**config["infer"], **infer}} if infer else config)
         self.config = config
-        self.name = check_name(method or config["upsample"].get("method") or DEFAULT_METHOD, "method")
+        self.name = resolve_method(method or config["upsample"].get("method") or DEFAULT_METHOD,
+                                   "method" if method else "upsample.method")
         if fps is not None and not fps > 0:
-            raise ValueError(f"fps must be positive, got {fps}")
+            raise OptionError("fps", fps, f"fps must be positive, got {fps}")
         self.fps = fps
         if model is not None:
-            from jumps_pl.methods import REGISTRY
-
             keys = REGISTRY[self.name].models
             if not keys:
-                raise ValueError(f"method {self.name!r} uses no model folder; drop the model argument")
+                raise OptionError("model", model, f"method {self.name!r} uses no model folder; drop the model "
+                                  "argument")
             config = {**config, "models": {**config.get("models", {}), keys[0]: str(model)}}
             self.config = config
         self.method: Method = build_methods(config, [self.name])[self.name]
         self.model_fps = float(getattr(self.method, "fps", config["data"]["fps"]))
         self.calibration = load_calibrations(config["upsample"].get("calibration")).get(self.name)
-        # latency: run tracks as live use would (inference/stream.py), each frame `latency` frames late
+        # latency: run tracks as live use would (stream.py), each frame `latency` frames late
         self.latency = latency
-        if latency is not None:
-            Stream(self.method, latency, None, 0.0)  # checks the latency now, before any file is read
+        if latency is not None:  # checked now, before any file is read
+            try:
+                Stream(self.method, latency, None, 0.0)
+            except ValueError as err:
+                raise OptionError("latency", latency, str(err)) from None
 
     # --- rates ------------------------------------------------------------------------------------
     def rate_for(self, file_fps: float | None, what: str, log: Callable[[str], None] | None = None) -> float:
-        """The input's rate: the one given, else the file's, else ``upsample.fps``, else the model's, said
-        aloud (``log``, or a ``RateAssumed`` warning)."""
+        """The input's rate: the one given, else the file's, else ``upsample.fps``, else the model's.
+
+        The model's rate is said aloud when assumed (``log``, or a ``RateAssumed`` warning).
+        """
         fps = self.fps or file_fps or self.config["upsample"].get("fps")
         if fps:
             return float(fps)
@@ -99,7 +106,7 @@ class Upsampler:
         ``mask`` (F, J) marks present entries (default: the finite ones); ``confidence`` (F, J) the
         detector's scores (default 1), gated at ``upsample.min_confidence`` as `jumps upsample` does.
         ``with_uncertainty``: also return each joint's predicted 90% error radius (F, 21) px
-        (``inference/uncertainty.py``; NaN where the method has no calibration).
+        (``uncertainty.py``; NaN where the method has no calibration).
         """
         keypoints = np.asarray(keypoints, dtype=np.float64)
         if keypoints.ndim != 3 or keypoints.shape[1:] not in ((12, 2), (21, 2)) or len(keypoints) == 0:
@@ -110,48 +117,50 @@ class Upsampler:
         scores = np.ones(present.shape) if confidence is None else np.asarray(confidence, dtype=np.float64)
         if scores.shape != keypoints.shape[:2]:
             raise ValueError(f"confidence must be {keypoints.shape[:2]}, got {scores.shape}")
-        columns = skeleton.INPUT_INDICES if keypoints.shape[1] == 12 else np.arange(skeleton.NUM_JOINTS)
-        full = np.zeros((len(keypoints), skeleton.NUM_JOINTS, 2))
-        conf = np.zeros(full.shape[:2])
-        given = np.zeros(skeleton.NUM_JOINTS, dtype=bool)
-        full[:, columns] = np.nan_to_num(keypoints)
-        conf[:, columns] = np.where(present, scores, 0.0)
-        given[columns] = True
+        full, conf = np.nan_to_num(keypoints), np.where(present, scores, 0.0)
+        given = np.ones(skeleton.NUM_JOINTS, dtype=bool)
+        if keypoints.shape[1] == len(skeleton.INPUT_INDICES):
+            full, conf = skeleton.place_inputs(full), skeleton.place_inputs(conf, -1)
+            given = skeleton.place_inputs(np.ones(len(skeleton.INPUT_INDICES)), -1) > 0
         fps_in = self.rate_for(fps, "the array")
         out, _, _ = upsample_arrays(self._predict, full, conf, given, fps_in, self.model_fps,
                                     self.config["upsample"]["min_confidence"], "the array")
-        return (out[..., :2], out[..., 2]) if with_uncertainty else out[..., :2]
+        return (out.positions, out.radius_px) if with_uncertainty else out.positions
 
     def upsample_track(self, track: Track, fps: float, progress: Callable[[int], None] | None = None
                        ) -> UpsampledTrack:
+        """One detector track at ``fps`` through the pipeline (``pipeline.upsample_track``): its 21 joints."""
         return upsample_track(self._predict, track, fps, self.model_fps, self.config["upsample"]["min_confidence"],
                               progress)
 
-    def _predict(self, keypoints, mask, weight, progress):
-        """Positions, the predicted 90% radius and the repair status of every joint, (F, 21, 4), at the
-        model's rate (status 0 kept, 1 relabelled, 2 set aside; -1 where the method repairs nothing)."""
-        status = np.full(keypoints.shape[:2], -1.0)
+    def _predict(self, keypoints, mask, weight, progress) -> Prediction:
+        """The method's ``Prediction`` of a prepared track at the model's rate, with 90% radii.
+
+        The predicted 90% radius of every joint is NaN where the method has no calibration.
+        """
         if self.latency is not None:
-            out, spread = Stream(self.method, self.latency, None, 0.0).run(keypoints, mask, weight), None
+            prediction = Prediction(Stream(self.method, self.latency, None, 0.0).run(keypoints, mask, weight))
         else:
             prediction = self.method.predict_track(keypoints, mask, weight, progress)
-            out, spread = prediction.keypoints, prediction.extras.get("spread_px")
-            status = prediction.extras.get("repair", status)
+        out = prediction.positions
         if self.calibration is None:
-            radius = np.full(out.shape[:2], np.nan, dtype=np.float32)
+            prediction.radius_px = np.full(out.shape[:2], np.nan, dtype=np.float32)
         else:
-            radius = self.calibration.radius_px(out, keypoints, np.where(mask, weight, 0.0), spread)
-        return np.concatenate([out, radius[..., None], np.asarray(status, dtype=np.float32)[..., None]], axis=-1)
+            prediction.radius_px = self.calibration.radius_px(out, keypoints, np.where(mask, weight, 0.0),
+                                                              prediction.spread_px)
+        return prediction
 
     # --- files ------------------------------------------------------------------------------------
     def upsample_file(self, source: str | Path, out: str | Path, format: str | None = None, overwrite: bool = False,
                       image_size: tuple[int, int] | None = None, progress: bool = True,
                       log: Callable[[str], None] | None = None, video_fps: float | None = None) -> Path:
         """Read a pose file, upsample every track, write ``out`` (checked first, written atomically).
-        ``video_fps``: the source video's rate, used when the file carries none."""
+
+        ``video_fps``: the source video's rate, used when the file carries none.
+        """
         log = log or (lambda message: print(message, file=sys.stderr))
         out = Path(out)
-        check_output(out, overwrite)
+        check_output(out, overwrite)  # the one check, before any work
         pose_file = read_poses(source, format, image_size=image_size)
         output_kind(out, pose_file)
         fps = self.rate_for(pose_file.fps or video_fps, str(source), log)
@@ -168,7 +177,7 @@ class Upsampler:
         if any(r.repair is not None for r in results):
             log(repair_summary(results))
         started = time.perf_counter()
-        write_output(pose_file, results, out, fps, overwrite=overwrite)
+        write_output(pose_file, results, out, fps)
         log(f"wrote {out}: {len(results)} track(s) ({time.perf_counter() - started:.1f} s writing)")
         return out
 
@@ -177,8 +186,8 @@ class Upsampler:
         from tqdm import tqdm
 
         infer = self.config["infer"]
-        total = sum(windows_for(int(t.frames[-1] - t.frames[0] + 1), fps, self.model_fps, self.method.window,
-                                infer["overlap"]) for t in tracks)
+        total = sum(windows_for(model_frames(int(t.frames[-1] - t.frames[0] + 1), fps, self.model_fps),
+                                self.method.window, infer["overlap"]) for t in tracks)
         bar = tqdm(total=total, unit="window", disable=not progress or total <= infer["batch_windows"],
                    file=sys.stderr)
         results, skipped = [], []
@@ -206,7 +215,7 @@ def upsample(keypoints: np.ndarray, mask: np.ndarray | None = None, confidence: 
 
 def repair_summary(results: list[UpsampledTrack]) -> str:
     """One line: how many input entries were relabelled (left/right) or set aside, in how many frames."""
-    relabelled = sum(int((r.repair == 1).sum()) for r in results if r.repair is not None)
-    aside = sum(int((r.repair == 2).sum()) for r in results if r.repair is not None)
-    frames = sum(int((r.repair > 0).any(-1).sum()) for r in results if r.repair is not None)
+    relabelled = sum(int((r.repair == RepairCode.RELABELLED).sum()) for r in results if r.repair is not None)
+    aside = sum(int((r.repair == RepairCode.SET_ASIDE).sum()) for r in results if r.repair is not None)
+    frames = sum(int((r.repair != RepairCode.KEPT).any(-1).sum()) for r in results if r.repair is not None)
     return f"repairs: {relabelled} input entries relabelled (left/right), {aside} set aside, in {frames} frames"

@@ -75,7 +75,7 @@ def tiny_config(root: Path, tmp_path: Path, *overrides: str) -> dict:
 
 
 def _train_tiny(root: Path, tmp: Path, *overrides: str) -> Path:
-    from jumps_pl.train import run_training
+    from jumps_pl.training import run_training
 
     config = tiny_config(root, tmp, "trainer.max_epochs=2", "trainer.limit_train_batches=10",
                          "train.image_every_n_epochs=0", *overrides)

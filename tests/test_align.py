@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from jumps_pl.inference.align import Similarity, fit_similarity
+from jumps_pl.methods.jumps.align import Similarity, fit_similarity
 
 
 def test_alignment_recovers_a_known_similarity_exactly():

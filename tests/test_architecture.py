@@ -40,18 +40,41 @@ def test_the_package_draws_with_matplotlibs_object_api_only():
 
 def test_the_registry_is_what_the_command_line_lists_and_validates(capsys):
     from jumps_pl.cli import main
-    from jumps_pl.methods import REGISTRY, check_name
+    from jumps_pl.errors import OptionError
+    from jumps_pl.methods import REGISTRY, resolve_method
 
     assert main(["methods"]) == 0
     listed = capsys.readouterr().out
-    assert all(name in listed for name in REGISTRY)
+    assert all(name in listed and cls.slug in listed for name, cls in REGISTRY.items())
     assert {"JUMPS", "ridge", "ridge+savgol", "ridge+one-euro", "ridge+gaussian", "masked-conv-ae"} <= set(REGISTRY)
     try:
-        check_name("ridge+savgl", "upsample.method")
-    except ValueError as err:
-        assert "did you mean 'ridge+savgol'" in str(err)
+        resolve_method("ridge+savgl", "upsample.method")
+    except OptionError as err:
+        assert "did you mean 'ridge+savgol'" in str(err) and err.option == "upsample.method"
     else:
         raise AssertionError("an unknown name passed")
+
+
+def test_methods_are_found_by_slug_or_name_in_any_case():
+    from jumps_pl.methods import REGISTRY, resolve_method
+
+    assert resolve_method("jumps-fusion") == resolve_method("JUMPS + fusion") == "JUMPS + fusion"
+    assert resolve_method("Ridge-SavGol") == resolve_method("RIDGE+SAVGOL") == "ridge+savgol"
+    assert all(resolve_method(cls.slug) == name for name, cls in REGISTRY.items())
+    assert len({cls.slug for cls in REGISTRY.values()}) == len(REGISTRY)
+
+
+def test_train_baseline_choices_are_the_training_registry():
+    from jumps_pl.cli import main
+    from jumps_pl.methods import TRAINABLE
+
+    assert set(TRAINABLE) == {"ridge", "masked-conv-ae", "flip-detector"}
+    try:
+        main(["train-baseline", "not-a-model"])
+    except SystemExit as stop:
+        assert stop.code == 2
+    else:
+        raise AssertionError("an unknown trainable passed")
 
 
 def test_version_is_the_package_metadata(capsys):

@@ -8,18 +8,14 @@ import torch
 
 from conftest import data_config, tiny_config
 from jumps_pl import skeleton
-from jumps_pl.baselines.ridge import (
-    RidgeBaseline,
-    fit_on_training_split,
-    interpolate_missing,
-    savgol,
-    transfer_residual,
-)
 from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.evaluation.tasks import make_task
-from jumps_pl.methods.masked_conv_ae import load_masked_conv_ae
-from jumps_pl.methods.ridge import load_ridge
+from jumps_pl.methods.masked_conv_ae.method import load_masked_conv_ae
+from jumps_pl.methods.ridge.method import load_ridge
+from jumps_pl.methods.ridge.model import RidgeBaseline, fit_on_training_split
+from jumps_pl.methods.transfer.method import transfer_residual
 from jumps_pl.model_folders import pretrained_dir, read_model_config
+from jumps_pl.smoothing import savgol
 
 PRETRAINED = pretrained_dir()
 
@@ -37,14 +33,6 @@ def windows(clip_archive, tmp_path_factory):
 @pytest.fixture(scope="module")
 def ridge(windows):
     return fit_on_training_split(windows[0], alpha=1.0, passes=1)
-
-
-def test_interpolate_missing_is_linear_in_time_and_holds_the_edges():
-    values = np.arange(8, dtype=float)[None, :, None, None].repeat(2, axis=3) * 2.0  # (1, 8, 1, 2): 0, 2, ..., 14
-    mask = np.array([[0, 1, 1, 0, 0, 1, 1, 0]], dtype=bool)[..., None]
-    filled, never = interpolate_missing(np.where(mask[..., None], values, -99.0), mask)
-    np.testing.assert_allclose(filled[0, :, 0, 0], [2, 2, 4, 6, 8, 10, 12, 12])
-    assert not never.any()
 
 
 def test_ridge_recovers_the_added_joints_of_unseen_windows(ridge, windows):
@@ -97,7 +85,7 @@ def test_ridge_weights_round_trip_and_bad_files_are_named(ridge, tmp_path):
 
 
 def test_masked_conv_ae_trains_with_a_real_trainer_and_loads_from_its_folder(clip_archive, tmp_path, windows):
-    from jumps_pl.train_baseline import train_baseline
+    from jumps_pl.training import train_baseline
 
     config = tiny_config(clip_archive, tmp_path, "baselines.masked_conv_ae.width=16", "trainer.limit_train_batches=5",
                          "baselines.masked_conv_ae_epochs=2", "baselines.masked_conv_ae_average_from=1",
@@ -121,9 +109,9 @@ def test_masked_conv_ae_trains_with_a_real_trainer_and_loads_from_its_folder(cli
 
 
 def test_the_flip_detector_trains_with_a_real_trainer_and_loads_from_its_folder(clip_archive, tmp_path, windows):
-    from jumps_pl.methods.jumps import load_flip_detector
+    from jumps_pl.methods.jumps.method import load_flip_detector
     from jumps_pl.models.normalization import fit_normalization
-    from jumps_pl.train_baseline import train_baseline
+    from jumps_pl.training import train_baseline
 
     config = tiny_config(clip_archive, tmp_path, "baselines.flip_detector.width=16", "trainer.limit_train_batches=5",
                          "baselines.flip_detector_epochs=2", "baselines.flip_detector_average_from=1",
@@ -161,7 +149,7 @@ def test_the_shipped_models_are_small_safe_and_complete():
             state = torch.load(folder / "weights.pt", weights_only=True)
             assert state and all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
     assert load_ridge(PRETRAINED / "ridge").weights.shape == (25, 42)
-    from jumps_pl.methods.jumps import load_jumps as load_model
+    from jumps_pl.methods.jumps.method import load_jumps as load_model
 
     assert load_model(PRETRAINED / "jumps-no-encoder")[0].encoder is None
     assert load_model(PRETRAINED / "jumps-default")[0].encoder is not None

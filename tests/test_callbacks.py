@@ -1,7 +1,7 @@
 import csv
 
 from conftest import tiny_config
-from jumps_pl.train import run_training
+from jumps_pl.training import run_training
 
 
 def test_latent_optimization_callback_logs_upsampling_pckh_and_auc_on_the_added_joints(clip_archive, tmp_path):

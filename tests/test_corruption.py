@@ -52,7 +52,8 @@ def test_burst_gaps_cover_runs_of_frames_and_about_the_share_asked():
 
 
 def test_detector_failures_label_the_parts_they_exchange_and_exchange_presence_with_them():
-    from jumps_pl.models.corruption import FLIP_PARTS, detector_failures
+    from jumps_pl.models.corruption import detector_failures
+    from jumps_pl.skeleton import FLIP_PARTS
 
     x = _windows()
     given, weights, parts = detector_failures(x, missing_share_max=0.4, noise_max=0.0, flip_prob=1.0,

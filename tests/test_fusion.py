@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 
 from jumps_pl import skeleton
-from jumps_pl.baselines.continuity import RELABELLED, SET_ASIDE, apply_repair
 from jumps_pl.evaluation.tasks import make_task
-from jumps_pl.inference.fusion import FusionSettings, fuse
+from jumps_pl.methods.continuity.heuristic import apply_repair
+from jumps_pl.methods.fusion.fuse import FusionSettings, fuse
+from jumps_pl.prediction import RepairCode
 
 INPUTS = skeleton.INPUT_INDICES
 
@@ -87,9 +88,9 @@ def test_apply_repair_exchanges_relabelled_pairs_and_drops_set_aside_entries():
     weights = np.ones((1, 21))
     status = np.zeros((1, 21), dtype=np.int8)
     left, right = skeleton.joint_index("LowerLeg_L"), skeleton.joint_index("LowerLeg_R")
-    status[0, left], status[0, right] = RELABELLED, SET_ASIDE  # relabelled, then one side set aside
+    status[0, left], status[0, right] = RepairCode.RELABELLED, RepairCode.SET_ASIDE  # then one side set aside
     hand = skeleton.joint_index("Hand_L")
-    status[0, hand] = SET_ASIDE
+    status[0, hand] = RepairCode.SET_ASIDE
     repaired, kept = apply_repair(keypoints, weights, status)
     np.testing.assert_array_equal(repaired[0, left], keypoints[0, right])
     np.testing.assert_array_equal(repaired[0, right], keypoints[0, left])
@@ -155,12 +156,12 @@ def test_the_ensemble_averages_noisy_windows_with_the_infill_net_on_the_repaired
     exact = make_task("upsampling", target, head, 0)
     _, alone = predict(detected, 0.0, 0.5)
     methods, mixed = predict(detected, 0.25, 0.5)
-    np.testing.assert_array_equal(mixed.extras["repair"], alone.extras["repair"])  # the same repair
-    keypoints, kept = apply_repair(detected.keypoints_px, detected.mask * detected.confidence, alone.extras["repair"])
-    infill = methods["masked-conv-ae"].predict_windows(keypoints, kept > 0, kept).keypoints
-    np.testing.assert_allclose(mixed.keypoints, 0.75 * alone.keypoints + 0.25 * infill, atol=1e-3)
-    assert np.abs(mixed.keypoints - alone.keypoints).max() > 1.0  # the net's share moved the output
-    np.testing.assert_array_equal(predict(exact, 0.25, 0.0)[1].keypoints, predict(exact, 0.0, 0.0)[1].keypoints)
+    np.testing.assert_array_equal(mixed.repair, alone.repair)  # the same repair
+    keypoints, kept = apply_repair(detected.keypoints_px, detected.mask * detected.confidence, alone.repair)
+    infill = methods["masked-conv-ae"].predict_windows(keypoints, kept > 0, kept).positions
+    np.testing.assert_allclose(mixed.positions, 0.75 * alone.positions + 0.25 * infill, atol=1e-3)
+    assert np.abs(mixed.positions - alone.positions).max() > 1.0  # the net's share moved the output
+    np.testing.assert_array_equal(predict(exact, 0.25, 0.0)[1].positions, predict(exact, 0.0, 0.0)[1].positions)
 
 
 def test_on_exact_windows_the_joints_given_nowhere_are_averaged_with_the_infill_net(windows):
@@ -171,14 +172,14 @@ def test_on_exact_windows_the_joints_given_nowhere_are_averaged_with_the_infill_
     exact = make_task("completion", target, head, 0)
     _, alone = predict(exact, 0.5, 0.0)
     methods, mixed = predict(exact, 0.5, 0.4)
-    infill = methods["masked-conv-ae"].predict_windows(exact.keypoints_px, exact.mask, exact.confidence).keypoints
+    infill = methods["masked-conv-ae"].predict_windows(exact.keypoints_px, exact.mask, exact.confidence).positions
     added = np.setdiff1d(np.arange(21), INPUTS)
-    np.testing.assert_allclose(mixed.keypoints[:, :, added], 0.6 * alone.keypoints[:, :, added]
+    np.testing.assert_allclose(mixed.positions[:, :, added], 0.6 * alone.positions[:, :, added]
                                + 0.4 * infill[:, :, added], atol=1e-3)
-    assert np.abs(mixed.keypoints[:, :, added] - alone.keypoints[:, :, added]).max() > 1.0
-    np.testing.assert_array_equal(mixed.keypoints[:, :, INPUTS], alone.keypoints[:, :, INPUTS])
+    assert np.abs(mixed.positions[:, :, added] - alone.positions[:, :, added]).max() > 1.0
+    np.testing.assert_array_equal(mixed.positions[:, :, INPUTS], alone.positions[:, :, INPUTS])
     detected = make_task("hpe", target, head, 0)
-    np.testing.assert_array_equal(predict(detected, 0.5, 0.4)[1].keypoints, predict(detected, 0.5, 0.0)[1].keypoints)
+    np.testing.assert_array_equal(predict(detected, 0.5, 0.4)[1].positions, predict(detected, 0.5, 0.0)[1].positions)
 
 
 def test_a_noisy_window_whose_only_whole_torso_is_set_aside_keeps_the_fusion_alone(windows):
@@ -198,7 +199,7 @@ def test_a_noisy_window_whose_only_whole_torso_is_set_aside_keeps_the_fusion_alo
     config = to_container(load_config())
     methods = build_methods(config, ["JUMPS + fusion"])
     out = methods["JUMPS + fusion"].predict_windows(keypoints, mask, mask.astype(np.float32))
-    assert (out.extras["repair"][0, 30, torso] == SET_ASIDE).all()
+    assert (out.repair[0, 30, torso] == RepairCode.SET_ASIDE).all()
     alone = build_methods(to_container(load_config(overrides=["fusion.ensemble=0"])), ["JUMPS + fusion"])
-    np.testing.assert_array_equal(out.keypoints, alone["JUMPS + fusion"].predict_windows(
-        keypoints, mask, mask.astype(np.float32)).keypoints)
+    np.testing.assert_array_equal(out.positions, alone["JUMPS + fusion"].predict_windows(
+        keypoints, mask, mask.astype(np.float32)).positions)

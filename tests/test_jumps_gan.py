@@ -8,10 +8,10 @@ import torch
 from conftest import tiny_config
 from jumps_pl.callbacks import CONFIG_KEY
 from jumps_pl.data.datamodule import MocapDataModule
-from jumps_pl.models.jumps_gan import DivergenceError, JumpsGAN
-from jumps_pl.models.networks import Critic, Encoder, Generator
+from jumps_pl.methods.jumps.model import DivergenceError, JumpsGAN
+from jumps_pl.methods.jumps.networks import Critic, Encoder, Generator
 from jumps_pl.models.normalization import fit_normalization
-from jumps_pl.train import build_trainer
+from jumps_pl.training import build_trainer
 
 
 def _fit(config: dict, callbacks=(), resume=None) -> tuple[pl.Trainer, JumpsGAN, MocapDataModule]:

@@ -16,10 +16,10 @@ import jumps_pl.data.bvh
 from conftest import REPO, data_config
 from jumps_pl import skeleton
 from jumps_pl.data.datamodule import MocapDataModule
-from jumps_pl.inference.latent_opt import LatentOptimizer
-from jumps_pl.inference.windows import blend_weights, window_starts
-from jumps_pl.methods.jumps import load_jumps as load_model
+from jumps_pl.methods.jumps.latent_opt import LatentOptimizer
+from jumps_pl.methods.jumps.method import load_jumps as load_model
 from jumps_pl.models.normalization import Normalization
+from jumps_pl.windows import blend_weights, window_starts
 
 SETTINGS = dict(starts=4, iterations=40, lr=0.05, prior_weight=0.0, align=True, encoder_start=True, overlap=16,
                 batch_windows=8, seed=0)
@@ -132,13 +132,13 @@ def test_windows_cover_any_length_and_blend_without_seams(model, clip_folder):
     keypoints = (positions[:frames, :, [0, 1]] * np.array([300.0, -300.0]) + np.array([960.0, 900.0]))
     mask = np.zeros((frames, 21), dtype=bool)
     mask[:, skeleton.INPUT_INDICES] = True
-    out = LatentOptimizer(model, **SETTINGS).upsample_sequence(keypoints.astype(np.float32), mask)
+    out = LatentOptimizer(model, **SETTINGS).predict_track(keypoints.astype(np.float32), mask).positions
     assert out.shape == (frames, 21, 2) and np.isfinite(out).all()
     jumps = np.linalg.norm(np.diff(out, axis=0), axis=-1).max(axis=1)  # (frames - 1,)
     borders = [s - 1 for s in window_starts(frames, 64, 16)[1:]] + [s + 63 for s in window_starts(frames, 64, 16)[:-1]]
     inside = np.delete(jumps, borders)
     assert jumps[borders].max() <= 2.0 * np.percentile(inside, 99), (jumps[borders], np.percentile(inside, 99))
-    short = LatentOptimizer(model, **SETTINGS).upsample_sequence(keypoints[:20].astype(np.float32), mask[:20])
+    short = LatentOptimizer(model, **SETTINGS).predict_track(keypoints[:20].astype(np.float32), mask[:20]).positions
     assert short.shape == (20, 21, 2) and np.isfinite(short).all()
 
 

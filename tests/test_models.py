@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from conftest import REPO
-from jumps_pl.methods.jumps import load_jumps as load_model
+from jumps_pl.methods.jumps.method import load_jumps as load_model
 
 
 def test_export_round_trip_gives_the_same_generator(tiny_checkpoint, tmp_path):

@@ -11,9 +11,11 @@ import pytest
 
 from conftest import SHARED_CORPUS
 from jumps_pl import skeleton
-from jumps_pl.baselines.continuity import RELABELLED, SET_ASIDE, relabel_by_continuity
 from jumps_pl.cli import main
-from jumps_pl.evaluation.tasks import INPUT_PAIRS, make_task
+from jumps_pl.evaluation.tasks import make_task
+from jumps_pl.methods.continuity.heuristic import relabel_by_continuity
+from jumps_pl.prediction import RepairCode
+from jumps_pl.skeleton import INPUT_PAIRS
 
 STREET = SHARED_CORPUS.parents[1] / "media" / "street" / "alphapose-results.json"
 
@@ -56,10 +58,10 @@ def test_continuity_relabels_a_flip_and_sets_a_jump_aside(windows):
     given[0, 20:26] = given[0, 20:26][:, [0, 1, 2, 3, 4, 9, 10, 11, 12, 5, 6, 7, 8, 17, 18, 19, 20, 13, 14, 15, 16]]
     given[0, 40] += 2000.0
     repaired, kept, status = relabel_by_continuity(given, mask, ratio=0.8, outlier=1.0)
-    assert (status[0, 20:26][:, [6, 10]] == RELABELLED).all()
+    assert (status[0, 20:26][:, [6, 10]] == RepairCode.RELABELLED).all()
     inputs = list(skeleton.INPUT_INDICES)
     np.testing.assert_allclose(repaired[0, 20:26][:, inputs], target[0, 20:26][:, inputs], atol=1e-3)
-    assert (status[0, 40][mask[0, 40]] == SET_ASIDE).all() and not kept[0, 40].any()
+    assert (status[0, 40][mask[0, 40]] == RepairCode.SET_ASIDE).all() and not kept[0, 40].any()
 
 
 def test_continuity_takes_a_lone_entry_back_with_its_group_only_when_lone_entries_count(windows):
@@ -72,9 +74,9 @@ def test_continuity_takes_a_lone_entry_back_with_its_group_only_when_lone_entrie
     knee_l, knee_r = INPUT_PAIRS[4]
     mask[0, 20:26, knee_l] = False  # the detector saw one knee only, and named it right
     _, kept, status = relabel_by_continuity(given, mask, ratio=0.8, outlier=3.0)
-    assert not (status[0, 20:26, knee_r] == RELABELLED).any()
+    assert not (status[0, 20:26, knee_r] == RepairCode.RELABELLED).any()
     repaired, kept, status = relabel_by_continuity(given, mask, ratio=0.8, outlier=3.0, lone=1.0)
-    assert (status[0, 20:26, knee_r] == RELABELLED).all() and not status[0, 20:26, knee_l].any()
+    assert (status[0, 20:26, knee_r] == RepairCode.RELABELLED).all() and not status[0, 20:26, knee_l].any()
     assert kept[0, 20:26, knee_l].all() and not kept[0, 20:26, knee_r].any()
     np.testing.assert_allclose(repaired[0, 20:26, knee_l], target[0, 20:26, knee_l], atol=1e-3)
 
@@ -90,11 +92,11 @@ def test_the_prior_repair_runs_and_reports_what_it_did(tiny_checkpoint, windows)
     methods = build_methods(config, ["JUMPS", "JUMPS + repair"])
     plain = methods["JUMPS"].predict_windows(given.keypoints_px, given.mask, given.confidence)
     repaired = methods["JUMPS + repair"].predict_windows(given.keypoints_px, given.mask, given.confidence)
-    assert "repair" not in plain.extras  # the paper's row: repair off by default, nothing to report
-    status = repaired.extras["repair"]
+    assert plain.repair is None  # the paper's row: repair off by default, nothing to report
+    status = repaired.repair
     assert status.shape == given.mask.shape and set(np.unique(status)) <= {0, 1, 2} and status.any()
     assert not status[~given.mask].any()  # only given entries are repaired
-    assert np.isfinite(repaired.keypoints).all()
+    assert np.isfinite(repaired.positions).all()
 
 
 @pytest.mark.parametrize("suffix", [".npz", ".json", ".csv"])
@@ -175,7 +177,7 @@ def test_the_window_labelling_follows_the_prior_and_the_motion(windows):
     with a reference that itself follows one flipped frame, continuity still brings it back."""
     import torch
 
-    from jumps_pl.inference.relabel import relabel_windows
+    from jumps_pl.methods.jumps.relabel import relabel_windows
 
     target, _ = windows
     clean = torch.as_tensor(target[:1] / 100.0)  # about a torso length per unit, as normalized
@@ -208,7 +210,7 @@ def test_a_lone_entry_is_relabelled_with_its_part_only_when_lone_entries_count(w
     back with the knees when ``lone`` > 0, and never when it is 0."""
     import torch
 
-    from jumps_pl.inference.relabel import relabel_windows
+    from jumps_pl.methods.jumps.relabel import relabel_windows
 
     target, _ = windows
     clean = torch.as_tensor(target[:1] / 100.0)
@@ -229,8 +231,8 @@ def test_the_flip_detector_finds_whole_body_flips_that_the_prior_follows(windows
     flip; with the shipped flip detector's evidence the bursts come back and little else moves."""
     import torch
 
-    from jumps_pl.inference.relabel import detector_evidence, relabel_windows
-    from jumps_pl.methods.jumps import load_flip_detector
+    from jumps_pl.methods.jumps.method import load_flip_detector
+    from jumps_pl.methods.jumps.relabel import detector_evidence, relabel_windows
     from jumps_pl.model_folders import pretrained_dir
     from jumps_pl.models.normalization import fit_normalization
 
@@ -266,7 +268,6 @@ def test_on_the_street_the_whole_body_flip_goes_back_and_frames_in_order_stay(tm
     in reverse left/right order) comes back relabelled; the detections in order around it are kept."""
     import yaml
 
-    from jumps_pl.baselines.continuity import RELABELLED
 
     marks = yaml.safe_load((Path(__file__).parent / "data" / "street-marks.yaml").read_text())
     out = tmp_path / "street.npz"
@@ -277,7 +278,7 @@ def test_on_the_street_the_whole_body_flip_goes_back_and_frames_in_order_stay(tm
     shoulders_x = inputs[:, 0, 0] - inputs[:, 1, 0]  # left - right, image x
     for frame in marks["whole_body_flip"]:
         k = int(np.flatnonzero(frames == frame)[0])
-        assert shoulders_x[k] > 0 and (inputs_status[k] == RELABELLED).all(), frame
+        assert shoulders_x[k] > 0 and (inputs_status[k] == RepairCode.RELABELLED).all(), frame
     for frame in [f for first, last in marks["in_order"] for f in range(first, last + 1)]:
         k = int(np.flatnonzero(frames == frame)[0])
-        assert (inputs_status[k] != RELABELLED).all(), frame
+        assert (inputs_status[k] != RepairCode.RELABELLED).all(), frame

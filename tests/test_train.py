@@ -15,7 +15,7 @@ import torch
 
 from conftest import REPO, TINY_MODEL
 from jumps_pl.callbacks import CONFIG_KEY
-from jumps_pl.models.jumps_gan import JumpsGAN
+from jumps_pl.methods.jumps.model import JumpsGAN
 
 
 def _command(root: Path, tmp_path: Path, *overrides: str) -> list[str]:
@@ -110,7 +110,7 @@ def test_a_run_killed_mid_epoch_resumes_with_its_step_epoch_and_optimizer_states
 
     from conftest import tiny_config
     from jumps_pl.data.datamodule import MocapDataModule
-    from jumps_pl.train import build_trainer
+    from jumps_pl.training import build_trainer
 
     config = tiny_config(clip_archive, tmp_path, "trainer.max_epochs=1", "trainer.limit_train_batches=6",
                          "train.image_every_n_epochs=0")

@@ -11,7 +11,7 @@ from PIL import Image
 
 from conftest import SHARED_CORPUS
 from jumps_pl.cli import main
-from jumps_pl.inference.uncertainty import _gap, load_calibrations
+from jumps_pl.uncertainty import _gap, load_calibrations
 
 STREET = SHARED_CORPUS.parents[1] / "media" / "street" / "alphapose-results.json"
 

@@ -41,6 +41,7 @@ class ClipSource:
 
     @property
     def stem(self) -> str:
+        """The clip's name: the file's or archive member's name without its extension."""
         return Path(self.member or self.path).stem
 
     def __str__(self) -> str:
@@ -49,6 +50,8 @@ class ClipSource:
 
 @dataclass
 class Clip:
+    """A parsed clip: its name, its 21 high-resolution joints (metres), its split and where it came from."""
+
     name: str
     positions_m: np.ndarray  # (frames, 21, 3) float32
     split: str
@@ -104,6 +107,7 @@ class ParseSettings:
     scale: float = 0.01
 
     def key(self) -> str:
+        """The settings, the cache format and the joint list as one string, hashed into each clip's cache key."""
         return f"{CACHE_FORMAT}|{','.join(skeleton.HIGH_RES_JOINTS)}|fps={self.fps}|scale={self.scale}"
 
 

@@ -124,6 +124,7 @@ class MocapDataModule(pl.LightningDataModule):
         load_corpus(self.root, self.cache_dir, self.fps, self.load_workers, self.max_clips)
 
     def setup(self, stage: str | None = None) -> None:
+        """Load the corpus and build the datasets (once), then seed this rank's augmentation generator."""
         if self.clips is None:
             self.clips = load_corpus(self.root, self.cache_dir, self.fps, self.load_workers, self.max_clips)
             self._build_datasets()
@@ -132,6 +133,7 @@ class MocapDataModule(pl.LightningDataModule):
 
     @property
     def clip_names(self) -> list[str]:
+        """Names of the loaded clips, in corpus order: a window's ``clip_id`` indexes this list."""
         return [clip.name for clip in self._loaded_clips()]
 
     def _loaded_clips(self) -> list[Clip]:
@@ -174,9 +176,11 @@ class MocapDataModule(pl.LightningDataModule):
         return Windows(_int_concat(frame), _int_concat(clip_id), _int_concat(start))
 
     def _balance_weights(self, windows: Windows) -> np.ndarray | None:
-        """Sampling weight of each training window: (1 / windows of its group)^source_balance, a group
-        being a zip archive or a folder of files (``balance_by`` "source") or the first group of the
-        ``balance_by`` pattern in the clip's name; None when ``source_balance`` is 0 (plain shuffling)."""
+        """Sampling weight of each training window: (1 / windows of its group)^source_balance.
+
+        A group is a zip archive or a folder of files (``balance_by`` "source") or the first group of the
+        ``balance_by`` pattern in the clip's name; None when ``source_balance`` is 0 (plain shuffling).
+        """
         if self.source_balance == 0 or len(windows.frame) == 0:
             return None
         clips = self._loaded_clips()
@@ -207,6 +211,7 @@ class MocapDataModule(pl.LightningDataModule):
 
     # --- loaders -------------------------------------------------------------------------------
     def train_dataloader(self) -> DataLoader:
+        """Training windows, shuffled, or drawn with the group-balancing weights when ``source_balance`` > 0."""
         if self._train_weights is None:
             return self._loader("train", shuffle=True)
         dataset = self.datasets["train"]
@@ -217,14 +222,19 @@ class MocapDataModule(pl.LightningDataModule):
                           num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
 
     def val_dataloader(self) -> DataLoader:
+        """Validation windows, in order, each with its fixed seeded camera."""
         return self._loader("val")
 
     def test_dataloader(self) -> DataLoader:
+        """Windows of the ``split`` dataset (``data.split``), in order, each with its fixed seeded camera."""
         return self._loader(self.split)
 
     def dataloader(self, name: str, shuffle: bool = False) -> DataLoader:
-        """A loader over ``train``, ``val``, ``test``, ``test-bench``, ``all`` (every clip), ``ood-val`` or
-        ``ood-test`` (the val / test clips of ``data.ood_sources``)."""
+        """A loader over one named dataset, shuffled only with ``shuffle``.
+
+        The names: ``train``, ``val``, ``test``, ``test-bench``, ``all`` (every clip), ``ood-val`` or
+        ``ood-test`` (the val / test clips of ``data.ood_sources``).
+        """
         return self._loader(name, shuffle)
 
     def _loader(self, name: str, shuffle: bool = False) -> DataLoader:
@@ -241,6 +251,7 @@ class MocapDataModule(pl.LightningDataModule):
 
     # --- the 2D view ---------------------------------------------------------------------------
     def on_after_batch_transfer(self, batch: dict[str, Any], dataloader_idx: int) -> dict[str, Any]:
+        """Lightning's hook: the 2D view of a batch on its device (:meth:`to_2d`), augmented while training."""
         training = self.trainer is not None and self.trainer.training
         return self.to_2d(batch, augment=training)
 
@@ -264,8 +275,11 @@ class MocapDataModule(pl.LightningDataModule):
         return batch
 
     def _random_speed(self, positions: torch.Tensor) -> torch.Tensor:
-        """(B, S, 21, 3) training spans -> (B, T, 21, 3) windows replayed at a speed from U[data.speed]
-        (linear interpolation between frames), each from a random start within its span."""
+        """(B, S, 21, 3) training spans -> (B, T, 21, 3) windows replayed at a speed from U[data.speed].
+
+        Linear interpolation between frames, each window from a random start within its span; with
+        ``time_warp``, the speed also varies within the window (:meth:`_warped_steps`).
+        """
         b, span = positions.shape[:2]
         if self.speed == (1.0, 1.0) and self.time_warp == 0:
             return positions[:, :self.window]
@@ -278,9 +292,11 @@ class MocapDataModule(pl.LightningDataModule):
         return torch.from_numpy(sample_at(positions.cpu().numpy(), times)).to(positions)
 
     def _warped_steps(self, b: int) -> np.ndarray:
-        """(B, T) times 0..T-1 whose local rate is 1 + a cos(2 pi t / (T - 1) + phase), a ~ U[0, time_warp]:
-        the window speeds up and slows down within itself, one cycle, and ends where an even replay ends
-        (the cosine integrates to 0 over the cycle), so it stays inside the span; monotone as a < 1."""
+        """(B, T) times 0..T-1 whose local rate is 1 + a cos(2 pi t / (T - 1) + phase), a ~ U[0, time_warp].
+
+        The window speeds up and slows down within itself, one cycle, and ends where an even replay ends
+        (the cosine integrates to 0 over the cycle), so it stays inside the span; monotone as a < 1.
+        """
         amplitude = self._rng.uniform(0.0, self.time_warp, b)[:, None]
         phase = self._rng.uniform(0.0, 2 * np.pi, b)[:, None]
         last = self.window - 1
@@ -310,9 +326,11 @@ class MocapDataModule(pl.LightningDataModule):
         return torch.where(flip[:, None, None, None], mirror_motion(positions), positions)
 
     def state_dict(self) -> dict[str, Any]:
+        """The augmentation generator's state, saved in checkpoints."""
         return {"rng_state": self._rng.bit_generator.state}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the augmentation generator's state from a checkpoint."""
         self._rng.bit_generator.state = state_dict["rng_state"]
 
     # --- reporting -----------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The protocol's evaluation: tasks, scoring, reports, uncertainty calibration and local sweeps."""

@@ -1,6 +1,8 @@
-"""`jumps calibrate`: fit each method's uncertainty (``inference/uncertainty.py``) on the validation
-split's HPE task, and check it on another set: the Spearman correlation between the predicted radius
-and the actual error per joint set, and the share of joints within the predicted 90% radius."""
+"""`jumps calibrate`: fit each method's uncertainty (``uncertainty.py``) on the validation split's HPE task.
+
+Then check it on another set: the Spearman correlation between the predicted radius and the actual error
+per joint set, and the share of joints within the predicted 90% radius.
+"""
 from __future__ import annotations
 
 import sys
@@ -11,8 +13,8 @@ import numpy as np
 
 from jumps_pl import skeleton
 from jumps_pl.evaluation.tasks import make_task
-from jumps_pl.inference.uncertainty import MethodCalibration, fit, head_size_px, signals
 from jumps_pl.methods import build_methods
+from jumps_pl.uncertainty import MethodCalibration, fit, head_size_px, signals
 
 SETS = ("added", "input", "missing")
 
@@ -45,16 +47,17 @@ def collect(config: dict, names: list[str], split: str, windows: int | None, tas
     for name, method in build_methods(config, names, log, skip_missing=True).items():
         log(f"  {task} on {len(target)} windows of {split}: {name}")
         prediction = method.predict_windows(given.keypoints_px, given.mask, given.confidence)
-        pred = prediction.keypoints
+        pred = prediction.positions
         out[name] = {"pred": pred, "error_px": np.linalg.norm(pred - target, axis=-1),
-                     "signals": signals(pred, given.keypoints_px, weight, prediction.extras.get("spread_px")),
-                     "given": given.keypoints_px, "weight": weight, "spread": prediction.extras.get("spread_px"),
+                     "signals": signals(pred, given.keypoints_px, weight, prediction.spread_px),
+                     "given": given.keypoints_px, "weight": weight, "spread": prediction.spread_px,
                      **{f"set/{k}": v for k, v in sets.items()}}
     return out
 
 
 def calibrate(config: dict, names: list[str], split: str, windows: int | None,
               log: Callable[[str], None] | None = None) -> dict[str, MethodCalibration]:
+    """Per method: its uncertainty fitted on ``split``'s HPE task, errors in head sizes."""
     calibrations = {}
     for name, data in collect(config, names, split, windows, log=log).items():
         errors = data["error_px"] / head_size_px(data["pred"])[..., None]
@@ -90,6 +93,7 @@ def check(config: dict, names: list[str], calibrations: dict[str, MethodCalibrat
 
 
 def table(results: dict) -> str:
+    """The check's results (:func:`check`) as a Markdown table, a row per method and joint set."""
     lines = ["| method | set | Spearman (radius, error) | share within r90 | entries |", "|---|---|---:|---:|---:|"]
     for name, sets in results.items():
         for joint_set, row in sets.items():
@@ -100,8 +104,9 @@ def table(results: dict) -> str:
 
 def run(config: dict, names: list[str], out: str | Path, split: str, windows: int | None, check_split: str | None,
         check_windows: int | None, report: str | Path | None, plot: str | Path | None) -> dict:
+    """`jumps calibrate`: fit, save to ``out`` and, with ``check_split``, check; the check's results ({} without)."""
     from jumps_pl.files import write_json, write_text
-    from jumps_pl.inference.uncertainty import save_calibrations
+    from jumps_pl.uncertainty import save_calibrations
 
     log = lambda message: print(message, file=sys.stderr)  # noqa: E731
     calibrations = calibrate(config, names, split, windows, log)

@@ -1,5 +1,8 @@
-"""`jumps evaluate`: the protocol's tasks on a set of windows, a row per method (orchestration only:
-tasks in ``tasks.py``, scores in ``scoring.py``, tables in ``report.py``, methods in ``jumps_pl.methods``)."""
+"""`jumps evaluate`: the protocol's tasks on a set of windows, a row per method.
+
+Orchestration only: tasks in ``tasks.py``, scores in ``scoring.py``, tables in ``report.py``, methods in
+``jumps_pl.methods``.
+"""
 from __future__ import annotations
 
 import sys
@@ -22,7 +25,9 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
                     log: Callable[[str], None] | None = None, quiet: bool = False,
                     start_wandb: Callable[[], object] | None = None) -> dict:
     """Run the rows of a resolved config on ``data.split``; write what is asked; return the results.
-    ``start_wandb``: starts a wandb run (called once data and methods have loaded) to log the results to."""
+
+    ``start_wandb``: starts a wandb run (called once data and methods have loaded) to log the results to.
+    """
     from jumps_pl.data.datamodule import MocapDataModule
 
     log = log or (lambda message: print(message, file=sys.stderr))

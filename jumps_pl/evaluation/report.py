@@ -53,9 +53,11 @@ HEADLINE = (("upsampling", "added"), ("upsampling", "input"), ("completion", "mi
 
 
 def headline_table(sets: dict[str, dict]) -> str:
-    """The README's table: AUC per method for the headline (task, joint set) pairs, every evaluation set
-    in one cell (``0.942 / 0.917`` in the order of ``sets``, blank where a set lacks the row).
-    ``sets``: set name -> the ``results`` of `jumps evaluate` on it."""
+    """The README's table: AUC per method for the headline (task, joint set) pairs, Markdown.
+
+    Every evaluation set is in one cell (``0.942 / 0.917`` in the order of ``sets``, blank where a set
+    lacks the row). ``sets``: set name -> the ``results`` of `jumps evaluate` on it.
+    """
     names = list(sets)
     pairs = [p for p in HEADLINE if any(p[0] in r for r in sets.values())]
     methods = list(dict.fromkeys(m for r in sets.values() for rows in r.values() for m in rows))
@@ -73,8 +75,10 @@ def headline_table(sets: dict[str, dict]) -> str:
 
 
 def merge_documents(documents: list[dict]) -> dict:
-    """`jumps evaluate` outputs of the same windows with different rows (runs split to use more
-    cores), as one: every task's rows in the order given."""
+    """`jumps evaluate` outputs of the same windows with different rows, as one.
+
+    Runs are split this way to use more cores; the merged document has every task's rows in the order given.
+    """
     first = documents[0]
     for other in documents[1:]:
         if (other["windows"], other["split"]) != (first["windows"], first["split"]):
@@ -89,9 +93,12 @@ def merge_documents(documents: list[dict]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m jumps_pl.evaluation.report NAME=evaluation.json ...``: the headline table, Markdown;
+    """Command line: print the headline table of evaluation files, or merge results files.
+
+    ``python -m jumps_pl.evaluation.report NAME=evaluation.json ...``: the headline table, Markdown;
     ``python -m jumps_pl.evaluation.report --merge OUT.json A.json B.json ...``: one results file (and
-    ``OUT.md``, the tables) from runs of the same windows with different rows."""
+    ``OUT.md``, the tables) from runs of the same windows with different rows.
+    """
     import json
     import sys
     from pathlib import Path

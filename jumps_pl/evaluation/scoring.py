@@ -16,8 +16,11 @@ THRESHOLDS = (0.1, 0.5, 1.0)
 
 
 def score(pred_px: np.ndarray, target_px: np.ndarray, head_size_px: np.ndarray, task: TaskInput) -> dict:
-    """PCKh@0.1/0.5/1.0 and AUC per joint set (added, input, all; missing where the task hides any),
-    and per added joint."""
+    """PCKh@0.1/0.5/1.0 and AUC per joint set, and per added joint.
+
+    The joint sets: added, input, all, and missing where the task hides any; where the task flipped
+    input pairs, also the share of flips repaired (:func:`flips_correct`).
+    """
     pred, target, head = (torch.as_tensor(a, dtype=torch.float64) for a in (pred_px, target_px, head_size_px))
     n, t, j = pred.shape[:3]
     sets: dict[str, torch.Tensor] = {}
@@ -62,19 +65,19 @@ def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_
                 continue  # e.g. the paper's ablations: the paper's tasks only
             if progress:
                 progress(f"{task}: {name}")
-            predictions = method.predict_windows(given.keypoints_px, given.mask, given.confidence).keypoints
+            predictions = method.predict_windows(given.keypoints_px, given.mask, given.confidence).positions
             arrays[f"{task}/{name}/pred_px"] = predictions.astype(np.float32)
             results[task][name] = score(predictions, target_px, head_size_px, given)
     return results, arrays
 
 
 def flips_correct(pred_px: np.ndarray, target_px: np.ndarray, flipped: np.ndarray) -> float:
-    """Share of flipped (frame, input pair) entries whose output left joint is nearer the true left
-    joint than the true right one (``hpe-confident``)."""
-    from jumps_pl.evaluation.tasks import INPUT_PAIRS
+    """Share of flipped (frame, input pair) entries repaired (``hpe-confident``).
 
+    An entry is repaired when its output left joint is nearer the true left joint than the true right one.
+    """
     right_sides = []
-    for k, (left, right) in enumerate(INPUT_PAIRS):
+    for k, (left, right) in enumerate(skeleton.INPUT_PAIRS):
         at = flipped[..., k]
         out_left = pred_px[..., left, :][at]
         right_sides.append(np.linalg.norm(out_left - target_px[..., left, :][at], axis=-1)

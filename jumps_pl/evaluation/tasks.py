@@ -1,4 +1,4 @@
-"""The protocol's three tasks: what the method is given for a window, and which entries are scored.
+"""The protocol's four tasks: what the method is given for a window, and which entries are scored.
 
 All randomness is seeded per task and window batch, so every method sees the same inputs.
 - ``upsampling``: the 12 input joints, exact.
@@ -28,8 +28,7 @@ _SIGMA_NARROW, _SIGMA_WIDE = 0.18, 0.40
 _AR = 0.5
 _SWAP_SHARE = 0.02
 # Left/right pairs among the inputs, as (left, right) high-res indices: shoulders, elbows, ... ankles.
-INPUT_PAIRS = [(int(skeleton.INPUT_INDICES[i]), int(skeleton.INPUT_INDICES[i + 1])) for i in range(0, 12, 2)]
-# Confident failures: which input pairs (indices into INPUT_PAIRS: shoulders 0, elbows 1, wrists 2,
+# Confident failures: which input pairs (indices into skeleton.INPUT_PAIRS: shoulders 0, elbows 1, wrists 2,
 # hips 3, knees 4, ankles 5) each kind of flip exchanges, and how often each kind is drawn.
 FLIP_KINDS = {"legs": (4, 5), "arms": (1, 2), "limbs": (1, 2, 4, 5), "body": (0, 1, 2, 3, 4, 5)}
 _FLIP_MIX = {"legs": 0.35, "arms": 0.15, "limbs": 0.2, "body": 0.3}
@@ -39,8 +38,10 @@ _FOREIGN_SHARE, _FOREIGN_FRAMES = 0.03, (1, 4)
 
 @dataclass
 class TaskInput:
-    """What a method gets: keypoints (N, T, 21, 2) px, mask and confidence (N, T, 21); plus the
-    entries scored as ``missing`` (input joints hidden by the task)."""
+    """What a method gets: keypoints (N, T, 21, 2) px, mask and confidence (N, T, 21).
+
+    Plus the entries scored as ``missing`` (input joints hidden by the task).
+    """
 
     keypoints_px: np.ndarray
     mask: np.ndarray
@@ -75,8 +76,10 @@ def make_task(task: str, target_px: np.ndarray, head_size_px: np.ndarray, seed: 
 
 def burst_mask(rng: np.random.Generator, lead: tuple[int, ...], frames: int, lengths: tuple[int, int],
                share: float) -> np.ndarray:
-    """Boolean (*lead, frames): a Poisson number of bursts of ``lengths`` frames, covering ``share``
-    of the frames on average (less the rare overlaps)."""
+    """Boolean (*lead, frames): a Poisson number of bursts of ``lengths`` frames.
+
+    The bursts cover ``share`` of the frames on average (less the rare overlaps).
+    """
     out = np.zeros((*lead, frames), dtype=bool)
     rate = share * frames / (0.5 * (lengths[0] + lengths[1]))
     for index in np.ndindex(*lead):
@@ -102,8 +105,8 @@ def _simulated_detector(rng: np.random.Generator, target_px: np.ndarray, head_si
     confidence = np.where(outlier, rng.uniform(0.05, 0.5, (n, t, j)),
                           np.where(wide, rng.uniform(0.3, 0.8, (n, t, j)), rng.uniform(0.6, 1.0, (n, t, j))))
     swap = rng.random((n, t)) < _SWAP_SHARE
-    pair = rng.integers(0, len(INPUT_PAIRS), (n, t))
-    for k, (left, right) in enumerate(INPUT_PAIRS):
+    pair = rng.integers(0, len(skeleton.INPUT_PAIRS), (n, t))
+    for k, (left, right) in enumerate(skeleton.INPUT_PAIRS):
         frames = swap & (pair == k)
         detected[frames, left], detected[frames, right] = detected[frames, right].copy(), detected[frames, left].copy()
     detected = np.where(mask[..., None], detected, 0.0).astype(np.float32)
@@ -116,7 +119,7 @@ def _confident_failures(given: TaskInput, target_px: np.ndarray, head_size_px: n
     n, t = keypoints.shape[:2]
     bursts = burst_mask(rng, (n,), t, _FLIP_FRAMES, _FLIP_SHARE)
     kinds = list(_FLIP_MIX)
-    flipped = np.zeros((n, t, len(INPUT_PAIRS)), dtype=bool)
+    flipped = np.zeros((n, t, len(skeleton.INPUT_PAIRS)), dtype=bool)
     for w in range(n):  # one kind per burst
         frame = 0
         while frame < t:
@@ -132,7 +135,7 @@ def _confident_failures(given: TaskInput, target_px: np.ndarray, head_size_px: n
     # a flip exchanges the labels of what the detector gave: where it saw one side only, the joint it
     # saw is given under the other side's name and the side it names is missing
     mask, missing = given.mask.copy(), given.missing.copy()
-    for k, (left, right) in enumerate(INPUT_PAIRS):
+    for k, (left, right) in enumerate(skeleton.INPUT_PAIRS):
         at = flipped[..., k]
         for values in (keypoints, confidence, mask, missing):
             values[at, left], values[at, right] = values[at, right].copy(), values[at, left].copy()
@@ -140,7 +143,7 @@ def _confident_failures(given: TaskInput, target_px: np.ndarray, head_size_px: n
     foreign = burst_mask(rng, (n,), t, _FOREIGN_FRAMES, _FOREIGN_SHARE) & ~flipped.any(-1)
     if n > 1:
         other = (np.arange(n) + rng.integers(1, n, n)) % n  # another window: another person
-        hips = list(INPUT_PAIRS[3])
+        hips = list(skeleton.INPUT_PAIRS[3])
         for w, f in zip(*np.nonzero(foreign), strict=True):
             source = target_px[other[w], f][skeleton.INPUT_INDICES]
             scale = head_size_px[w, f] / max(float(head_size_px[other[w], f]), 1e-6)

@@ -27,6 +27,7 @@ _LAYOUTS = {17: "coco17", 26: "coco17", 136: "coco17", 133: "coco17"}
 
 
 def read_results(path: Path, format: str) -> PoseFile:
+    """Read AlphaPose / COCO keypoint results, or a COCO dataset file, into person tracks."""
     entries, image_of, data = _entries(path)
     frame_ids: dict[int, Any] = {}
     detections: list[Detection] = []

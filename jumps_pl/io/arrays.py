@@ -1,4 +1,4 @@
-"""Plain arrays of one person's keypoints, one row per frame:
+"""Plain arrays of one person's keypoints, one row per frame.
 
 - ``npy``: an array (F, J, 2) or (F, J, 3) (x, y[, confidence]) with J = 12 (COCO body order), 17
   (COCO) or 21 (jumps-pl); an entry with x and y both NaN is missing.
@@ -21,6 +21,7 @@ _LAYOUTS = {12: "input12", 17: "coco17", 21: "jumps21"}
 
 
 def read_npy(path: Path, format: str) -> PoseFile:
+    """Read a ``.npy`` array (F, J, 2) or (F, J, 3) as one track."""
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as err:
@@ -32,6 +33,7 @@ def read_npy(path: Path, format: str) -> PoseFile:
 
 
 def read_csv(path: Path, format: str) -> PoseFile:
+    """Read a ``.csv`` of the 12 COCO body joints' columns, a row per frame, as one track."""
     with open(path, newline="") as handle:
         rows = [r for r in csv.reader(handle) if any(cell.strip() for cell in r)]
     if not rows:

@@ -39,8 +39,11 @@ FORMATS = tuple(_READERS)
 
 
 def read_poses(path: str | Path, format: str | None = None, image_size: tuple[int, int] | None = None) -> PoseFile:
-    """Read a pose file or folder into tracks of the 12 input joints. ``image_size`` (width, height) px
-    scales normalized coordinates (YOLO labels, or its JSON with normalize=True); other formats are in pixels."""
+    """Read a pose file or folder into tracks of the 12 input joints.
+
+    ``image_size`` (width, height) px scales normalized coordinates (YOLO labels, or its JSON with
+    normalize=True); other formats are in pixels.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
@@ -59,8 +62,10 @@ def read_poses(path: str | Path, format: str | None = None, image_size: tuple[in
 
 
 def guess_format(path: Path) -> str:
-    """The format of a file or folder, from its suffix and the first entries of its content. A single
-    ``.txt`` is not guessed (too generic a suffix); a folder of them is YOLO's label folder."""
+    """The format of a file or folder, from its suffix and the first entries of its content.
+
+    A single ``.txt`` is not guessed (too generic a suffix); a folder of them is YOLO's label folder.
+    """
     if path.is_dir():
         return _guess_folder(path)
     suffix = path.suffix.lower()

@@ -1,6 +1,8 @@
-"""MediaPipe Pose, as jumps-pl's street example stores it (``../shared/media/street``):
+"""MediaPipe Pose, as jumps-pl's street example stores it (``../shared/media/street``).
+
 ``{"fps", "landmark_names", "detections": [{"frame", "landmarks": [[x, y, visibility]] * 33}]}`` in pixels,
-one person (MediaPipe Pose tracks a single person)."""
+one person (MediaPipe Pose tracks a single person).
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,6 +14,7 @@ from jumps_pl.io.tracks import LAYOUTS, PoseFile, PoseFormatError, Track, _check
 
 
 def read_mediapipe(path: Path, format: str) -> PoseFile:
+    """Read MediaPipe Pose landmarks JSON as one track."""
     data = _load_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("detections"), list):
         raise PoseFormatError(f"{path}: not MediaPipe pose JSON (no 'detections' list)")

@@ -1,5 +1,6 @@
-"""MMPose inferencer predictions: what ``MMPoseInferencer(...)(inputs, pred_out_dir=DIR)`` (or
-``demo/inferencer_demo.py --pred-out-dir DIR``) saves.
+"""MMPose inferencer predictions: what ``MMPoseInferencer(...)(inputs, pred_out_dir=DIR)`` saves.
+
+The same files come from ``demo/inferencer_demo.py --pred-out-dir DIR``.
 
 - For a video, ``DIR/<video stem>.json``: ``[{"frame_id": 0, "instances": [...]}, ...]``, one entry per
   frame, ``frame_id`` counted from 0.

@@ -1,5 +1,7 @@
-"""OpenPose: a folder of per-frame JSON files (``*_000000000012_keypoints.json``, written with
-``--write_json``), people with ``pose_keypoints_2d`` in BODY_25 (75 values) or COCO-18 (54 values)."""
+"""OpenPose: a folder of per-frame JSON files (``*_000000000012_keypoints.json``, written with ``--write_json``).
+
+Each holds people with ``pose_keypoints_2d`` in BODY_25 (75 values) or COCO-18 (54 values).
+"""
 from __future__ import annotations
 
 import re
@@ -12,6 +14,7 @@ _LAYOUTS = {25: "body25", 18: "coco18"}
 
 
 def read_openpose(path: Path, format: str) -> PoseFile:
+    """Read a folder of OpenPose per-frame JSON files (or one such file) into person tracks."""
     files = sorted(path.glob("*.json")) if path.is_dir() else [path]
     if not files:
         raise PoseFormatError(f"{path}: no OpenPose .json files in this folder")

@@ -38,9 +38,11 @@ class PoseFormatError(ValueError):
 
 @dataclass
 class Track:
-    """One person: ``frames`` (K,) increasing frame numbers, ``keypoints`` (K, 12, 2) px, ``confidence``
-    (K, 12) in [0, 1] (0 where the detector gave no joint); ``entries`` (K,) where each came from
-    (list index, or (frame, person) for OpenPose), for writers."""
+    """One person: ``frames`` (K,) increasing frame numbers, ``keypoints`` (K, 12, 2) px, ``confidence`` (K, 12).
+
+    Confidences are in [0, 1] (0 where the detector gave no joint); ``entries`` (K,) says where each came
+    from (list index, or (frame, person) for OpenPose), for writers.
+    """
 
     track_id: int | str
     frames: np.ndarray
@@ -51,6 +53,8 @@ class Track:
 
 @dataclass
 class PoseFile:
+    """A read pose file: its path and format, its person tracks, and what writers need to extend it."""
+
     path: Path
     format: str
     tracks: list[Track]
@@ -62,8 +66,11 @@ class PoseFile:
 
 
 class Detection(NamedTuple):
-    """One person in one frame: ``keypoints`` (12, 2) px, ``confidence`` (12,), ``score`` the detection's
-    own confidence (ranks detections of a frame), ``entry`` where it came from in the input."""
+    """One person in one frame: ``keypoints`` (12, 2) px, ``confidence`` (12,), ``score``, ``entry``.
+
+    ``score`` is the detection's own confidence (it ranks the detections of a frame); ``entry`` is where it
+    came from in the input.
+    """
 
     frame: int
     track_id: Any
@@ -168,9 +175,11 @@ def _track_from(track_id: Any, detections: list) -> Track:
 
 
 def link_tracks(detections: list, max_distance: float = 1.0) -> list[Track]:
-    """Greedy frame-to-frame linking of untracked detections (frame, _, keypoints, confidence, score, entry):
-    a detection joins the track whose last pose is nearest (mean joint distance over the joints both
-    have, relative to that pose's size), if nearer than ``max_distance`` sizes; else it starts a track."""
+    """Greedy frame-to-frame linking of untracked detections (frame, _, keypoints, confidence, score, entry).
+
+    A detection joins the track whose last pose is nearest (mean joint distance over the joints both
+    have, relative to that pose's size), if nearer than ``max_distance`` sizes; else it starts a track.
+    """
     by_frame: dict[int, list] = {}
     for d in detections:
         by_frame.setdefault(d[0], []).append(d)
@@ -200,14 +209,14 @@ def link_tracks(detections: list, max_distance: float = 1.0) -> list[Track]:
     return [_track_from(k, members) for k, members in enumerate(tracks)]
 
 
-REPAIR_CODES = ("kept", "relabelled", "set aside")  # what was done with each input entry (UpsampledTrack.repair)
-
-
 @dataclass
 class UpsampledTrack:
-    """``frames`` (L,) input frame numbers first..last; ``keypoints`` (L, 21, 2) px; ``observed``
-    (L, 21) True where a confident detection was given; ``confidence`` (L, 21) the detector's there, 0
-    elsewhere; ``detected`` (L,) frames that had a detection."""
+    """One person upsampled: 21 joints on every input frame from the track's first to its last.
+
+    ``frames`` (L,) input frame numbers first..last; ``keypoints`` (L, 21, 2) px; ``observed`` (L, 21) True
+    where a confident detection was given; ``confidence`` (L, 21) the detector's there, 0 elsewhere;
+    ``detected`` (L,) frames that had a detection.
+    """
 
     track_id: int | str
     frames: np.ndarray
@@ -216,14 +225,17 @@ class UpsampledTrack:
     confidence: np.ndarray
     detected: np.ndarray
     uncertainty: np.ndarray | None = None  # (L, 21) px: the predicted 90% error radius of every joint
-    repair: np.ndarray | None = None  # (L, 21) int8: the input entry was 0 kept, 1 relabelled (left/right), 2 set aside
+    repair: np.ndarray | None = None  # (L, 21) int8 ``prediction.RepairCode``: what was done with each input entry
 
 
 def untangle_tracks(tracks: list[Track], ratio: float) -> tuple[list[Track], int]:
-    """Give back frames that a tracker exchanged between two people: frame by frame, for every pair of
-    tracks present in the same frame, exchange their detections when that lies nearer each track's
-    previous pose (mean joint distance, relative to the pose's size) by less than ``ratio`` times keeping
-    them. Returns the tracks (same ids, detections and entries moved) and the number of frames moved."""
+    """Give back frames that a tracker exchanged between two people.
+
+    Frame by frame, for every pair of tracks present in the same frame, exchange their detections when
+    that lies nearer each track's previous pose (mean joint distance, relative to the pose's size) by less
+    than ``ratio`` times keeping them. Returns the tracks (same ids, detections and entries moved) and the
+    number of frames moved.
+    """
     tracks = [Track(t.track_id, t.frames.copy(), t.keypoints.copy(), t.confidence.copy(), list(t.entries))
               for t in tracks]
     moved = 0

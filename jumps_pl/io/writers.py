@@ -1,6 +1,7 @@
-"""Writing upsampled tracks: the input's own JSON conventions extended with the 21 joints, ``.npz``
-and ``.csv``. Every writer writes to a temporary file (or folder) beside the target and renames it, so
-a crash leaves no half-written output, and an existing output is only replaced with ``overwrite``.
+"""Writing upsampled tracks: the input's own JSON conventions extended with the 21 joints, ``.npz``, ``.csv``.
+
+Every writer writes to a temporary file (or folder) beside the target and renames it, so a crash leaves
+no half-written output, and an existing output is only replaced with ``overwrite``.
 
 Added fields (the input's own fields are kept as they were):
 - AlphaPose / COCO results: per entry ``jumps_keypoints`` ([x, y, c] * 21) and ``jumps_joint_names``;
@@ -8,13 +9,13 @@ Added fields (the input's own fields are kept as they were):
 - MediaPipe: top-level ``jumps_joint_names``; per detection ``jumps_landmarks`` ([[x, y, c]] * 21);
   missing frames get ``{"frame", "landmarks": null, "jumps_landmarks"}``.
 - OpenPose folder: top-level ``jumps_joint_names`` in every frame file; per person ``jumps_keypoints_2d``.
-``c`` is the detector's confidence where the joint was observed (at or above ``infer.min_confidence``)
+``c`` is the detector's confidence where the joint was observed (at or above ``upsample.min_confidence``)
 and 0 where JUMPS inferred it. Beside it (not instead of it), every writer gives each joint's predicted
-90% error radius in pixels (``inference/uncertainty.py``): ``jumps_uncertainty_px`` (JSON and OpenPose:
+90% error radius in pixels (``uncertainty.py``): ``jumps_uncertainty_px`` (JSON and OpenPose:
 21 numbers per entry, person or detection), ``uncertainty_px`` (npz), ``NAME_u`` columns (csv).
 And what was repaired, per frame and joint (0 the input was kept, 1 relabelled: left and right
-exchanged, 2 set aside as an outlier or another person; ``REPAIR_CODES``): ``jumps_repair`` (JSON and
-OpenPose, with ``jumps_repair_codes``), ``repair`` (npz, with ``repair_codes``), ``NAME_r`` columns (csv).
+exchanged, 2 set aside as an outlier or another person; ``prediction.RepairCode``): ``jumps_repair`` (JSON
+and OpenPose, with ``jumps_repair_codes``), ``repair`` (npz, with ``repair_codes``), ``NAME_r`` columns (csv).
 """
 from __future__ import annotations
 
@@ -27,10 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from jumps_pl import skeleton
-from jumps_pl.files import atomic_folder, check_output, write_atomically, write_text
-from jumps_pl.io.tracks import REPAIR_CODES, PoseFile, UpsampledTrack
+from jumps_pl.files import atomic_file, atomic_folder, write_text
+from jumps_pl.io.tracks import PoseFile, UpsampledTrack
+from jumps_pl.prediction import REPAIR_LABELS
 
-__all__ = ["OUTPUT_KINDS", "check_output", "output_kind", "write_output"]
+__all__ = ["OUTPUT_KINDS", "output_kind", "write_output"]
 
 OUTPUT_KINDS = ("json", "npz", "csv", "openpose")
 # Inputs whose own JSON the .json output extends; others (YOLO, MMPose, arrays) write .npz or .csv.
@@ -39,6 +41,7 @@ NAMES = list(skeleton.HIGH_RES_JOINTS)
 
 
 def output_kind(out: Path, pose_file: PoseFile) -> str:
+    """The output kind (``OUTPUT_KINDS``) that ``out``'s name asks for; a ValueError where the input cannot give it."""
     suffix = out.suffix.lower()
     if suffix == ".json" and pose_file.format not in _JSON_EXTENDED:
         raise ValueError(f"--out {out}: .json output extends AlphaPose, COCO, MediaPipe or OpenPose input; for "
@@ -59,7 +62,7 @@ def _radius(result: UpsampledTrack, k: int) -> list[float | None]:
 
 
 def _repair(result: UpsampledTrack, k: int) -> list[int]:
-    """What was done with the input entries of frame k (``REPAIR_CODES``), 21 codes."""
+    """What was done with the input entries of frame k (``prediction.RepairCode``), 21 codes."""
     return [0] * skeleton.NUM_JOINTS if result.repair is None else [int(c) for c in result.repair[k]]
 
 
@@ -81,17 +84,21 @@ def _image_id_for(frame: int, pose_file: PoseFile):
     return frame
 
 
-def write_output(pose_file: PoseFile, results: list[UpsampledTrack], out: str | Path, fps: float,
-                 overwrite: bool = False) -> Path:
+def write_output(pose_file: PoseFile, results: list[UpsampledTrack], out: str | Path, fps: float) -> Path:
+    """Write ``results`` to ``out`` in the kind its name asks for (``output_kind``), atomically.
+
+    The caller has checked ``out`` (``files.check_output``) before any work.
+    """
     out = Path(out)
-    check_output(out, overwrite)
     kind = output_kind(out, pose_file)
     if kind == "npz":
-        write_atomically(out, lambda tmp: _write_npz(tmp, pose_file, results, fps))
+        with atomic_file(out) as tmp:
+            _write_npz(tmp, pose_file, results, fps)
     elif kind == "csv":
-        write_atomically(out, lambda tmp: _write_csv(tmp, results))
+        with atomic_file(out) as tmp:
+            _write_csv(tmp, results)
     elif kind == "openpose":
-        _write_openpose(out, pose_file, results, overwrite)
+        _write_openpose(out, pose_file, results)
     elif pose_file.format == "mediapipe":
         write_text(out, json.dumps(_mediapipe_json(pose_file, results)))
     else:
@@ -123,7 +130,7 @@ def _write_npz(tmp: Path, pose_file: PoseFile, results: list[UpsampledTrack], fp
         track = tracks[r.track_id]
         inputs[p, track.frames - first] = track.keypoints
     np.savez_compressed(tmp, keypoints=keypoints, observed=observed, confidence=confidence, detected=detected,
-                        uncertainty_px=uncertainty, repair=repair, repair_codes=np.asarray(REPAIR_CODES),
+                        uncertainty_px=uncertainty, repair=repair, repair_codes=np.asarray(REPAIR_LABELS),
                         input_keypoints=inputs, frames=frames, fps=np.float64(fps),
                         track_ids=np.asarray([str(r.track_id) for r in results]),
                         joint_names=np.asarray(NAMES), input_joint_names=np.asarray(skeleton.LOW_RES_JOINTS))
@@ -153,7 +160,7 @@ def _results_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> list[di
         for k, frame in enumerate(r.frames.tolist()):
             fields = {"jumps_keypoints": [v for row in _triples(r, k) for v in row], "jumps_joint_names": NAMES,
                       "jumps_uncertainty_px": _radius(r, k), "jumps_repair": _repair(r, k),
-                      "jumps_repair_codes": list(REPAIR_CODES), "jumps_track": r.track_id}
+                      "jumps_repair_codes": list(REPAIR_LABELS), "jumps_track": r.track_id}
             if frame in by_frame:
                 entries[by_frame[frame]].update(fields)
             else:
@@ -165,7 +172,7 @@ def _results_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> list[di
 def _mediapipe_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> dict:
     data = copy.deepcopy(pose_file.raw)
     data["jumps_joint_names"] = NAMES
-    data["jumps_repair_codes"] = list(REPAIR_CODES)
+    data["jumps_repair_codes"] = list(REPAIR_LABELS)
     detections = data["detections"]
     result = results[0]
     track = pose_file.tracks[0]
@@ -181,7 +188,7 @@ def _mediapipe_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> dict:
     return data
 
 
-def _write_openpose(out: Path, pose_file: PoseFile, results: list[UpsampledTrack], overwrite: bool) -> None:
+def _write_openpose(out: Path, pose_file: PoseFile, results: list[UpsampledTrack]) -> None:
     files = copy.deepcopy(pose_file.raw)
     tracks = {t.track_id: t for t in pose_file.tracks}
     for r in results:
@@ -198,8 +205,8 @@ def _write_openpose(out: Path, pose_file: PoseFile, results: list[UpsampledTrack
                     {"person_id": [-1], "pose_keypoints_2d": [], "jumps_keypoints_2d": flat,
                      "jumps_uncertainty_px": _radius(r, k), "jumps_repair": _repair(r, k), "jumps_track": r.track_id,
                      "jumps_filled": True})
-    with atomic_folder(out, overwrite) as staging:
+    with atomic_folder(out, overwrite=True) as staging:  # the caller checked ``out``
         for name, data in files.items():
             data["jumps_joint_names"] = NAMES
-            data["jumps_repair_codes"] = list(REPAIR_CODES)
+            data["jumps_repair_codes"] = list(REPAIR_LABELS)
             (staging / name).write_text(json.dumps(data))

@@ -145,8 +145,10 @@ def _same_keypoint_layout(lines: list[tuple[Path, int, np.ndarray]]) -> None:
 
 
 def _extra_column_is_track(lines: list[tuple[Path, int, np.ndarray]]) -> bool:
-    """Whether a single column after the keypoints is a track id (save_conf off, tracking) rather than the
-    box confidence: yes when every such value is a whole number >= 1 and no line has both columns."""
+    """Whether a single column after the keypoints is a track id (save_conf off, tracking), not the box confidence.
+
+    Yes when every such value is a whole number >= 1 and no line has both columns.
+    """
     if any(len(values) - _base(values) == 2 for _, _, values in lines):
         return False
     extras = [values[-1] for _, _, values in lines if len(values) - _base(values) == 1]

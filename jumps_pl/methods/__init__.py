@@ -1,57 +1,47 @@
-"""The registry of methods: every row of `jumps evaluate`, every `jumps upsample --method`, every
-`jumps_pl.Upsampler(method=...)` is looked up here, and this is what validates a method name.
+"""The methods: every row of `jumps evaluate`, `jumps upsample --method`, `jumps_pl.Upsampler(method=...)`.
 
-Families, one module each: ``fusion`` (the default, a design change), ``jumps`` (the paper's method,
-its ablations and its repair), ``transfer`` (a design change), ``ridge`` (ridge, ridge+savgol),
-``filters`` (ridge+one-euro, ridge+gaussian, and the continuity heuristic in front of ridge+savgol) and
-``masked_conv_ae``. To add a method, subclass
-``base.Method`` in its family's module and list the class in ``_CLASSES`` (docs/architecture.md).
+All are looked up in one registry (``registry.py``).
+
+One folder per method family, each holding everything it is (networks, training, inference, the
+method classes): ``jumps`` (the paper's method, its ablations and its repair), ``fusion`` (the
+default), ``transfer``, ``ridge``, ``filters`` (ridge with a smoother), ``continuity`` (the flip
+heuristic) and ``masked_conv_ae``. Families meet only through the shared core modules and the
+compositions declared in the import contracts (``setup.cfg``). To add a method: docs/architecture.md.
 """
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 
-from jumps_pl.methods.base import Loader, Method, MissingModel, Prediction
-from jumps_pl.methods.filters import ContinuityRidgeSavgol, RidgeGaussian, RidgeOneEuro
-from jumps_pl.methods.fusion import JumpsFusion
-from jumps_pl.methods.jumps import Jumps, JumpsNoAlignment, JumpsNoEncoder, JumpsRepair
-from jumps_pl.methods.masked_conv_ae import MaskedConvAEMethod
-from jumps_pl.methods.ridge import Ridge, RidgeSavgol
-from jumps_pl.methods.transfer import JumpsRidgeTransfer
+# importing the families registers their methods and trainables (decorators where each is defined)
+from jumps_pl.methods import continuity, filters, fusion, jumps, masked_conv_ae, ridge, transfer  # noqa: F401
+from jumps_pl.methods.base import Loader, Method, MissingModel
+from jumps_pl.methods.registry import METHODS, TRAINABLE, resolve_method
+from jumps_pl.prediction import Prediction
 
-_CLASSES: tuple[type[Method], ...] = (JumpsFusion, Jumps, JumpsNoAlignment, JumpsNoEncoder, JumpsRidgeTransfer,
-                                      JumpsRepair, Ridge, RidgeSavgol, RidgeOneEuro, RidgeGaussian,
-                                      ContinuityRidgeSavgol, MaskedConvAEMethod)
-REGISTRY: dict[str, type[Method]] = {cls.name: cls for cls in _CLASSES}
 DEFAULT_METHOD = "JUMPS + fusion"
+# display name -> class, the default first, then in registration order
+REGISTRY: dict[str, type[Method]] = {DEFAULT_METHOD: METHODS[DEFAULT_METHOD],
+                                     **{k: v for k, v in METHODS.items() if k != DEFAULT_METHOD}}
 
-__all__ = ["DEFAULT_METHOD", "REGISTRY", "Loader", "Method", "MissingModel", "Prediction", "build_methods",
-           "check_name", "method_names"]
+__all__ = ["DEFAULT_METHOD", "REGISTRY", "TRAINABLE", "Loader", "Method", "MissingModel", "Prediction",
+           "build_methods", "method_names", "resolve_method"]
 
 
 def method_names() -> tuple[str, ...]:
+    """Every method's display name, the default first."""
     return tuple(REGISTRY)
-
-
-def check_name(name: str, what: str = "method") -> str:
-    """``name`` if registered, else a ValueError naming it, the close matches and all known names."""
-    if name in REGISTRY:
-        return name
-    close = difflib.get_close_matches(name, REGISTRY, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    raise ValueError(f"{what}: unknown method {name!r}{hint}; known: {', '.join(REGISTRY)}")
 
 
 def build_methods(config: dict, names: list[str] | tuple[str, ...], log: Callable[[str], None] | None = None,
                   skip_missing: bool = False) -> dict[str, Method]:
-    """Methods by name, sharing one ``Loader``; optional ones whose model folder is missing are skipped
-    (with a message) when ``skip_missing``."""
-    for name in names:
-        check_name(name)
+    """Methods by display name (given by name or slug), sharing one ``Loader``.
+
+    Optional ones whose model folder is missing are skipped (with a message) when ``skip_missing``.
+    """
+    resolved = [resolve_method(name) for name in names]
     loader = Loader(config, REGISTRY)
     methods: dict[str, Method] = {}
-    for name in names:
+    for name in resolved:
         try:
             methods[name] = loader.method(name)
         except MissingModel as err:

@@ -2,31 +2,25 @@
 
 A method maps pose windows (N, T, 21, 2) px with a mask of present entries (N, T, 21) and optional
 detector confidences to 21 joints (N, T, 21, 2) px, and a whole track (F, 21, 2) the same way. It
-returns a ``Prediction``: positions plus optional per-joint extras (for example an uncertainty, or
-what was repaired). Methods are built by the registry (``jumps_pl.methods``) from a resolved config,
-through a ``Loader`` that loads every model folder once and shares method instances, so a row that
-post-processes another row's output (``JUMPS + ridge transfer``) reuses its work.
+returns a ``Prediction`` (``jumps_pl.prediction``): positions plus named per-joint extras (the spread
+among equally good readings, what was repaired). Its output depends only on its inputs and settings.
+Methods are built by the registry (``jumps_pl.methods``) from a resolved config, through a ``Loader``
+that loads every model folder once and shares method instances between the rows that compose them.
 """
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
-from jumps_pl.inference.windows import predict_sequence
 from jumps_pl.model_folders import model_path
-
-
-@dataclass
-class Prediction:
-    """``keypoints`` (..., 21, 2) px; ``extras`` name -> (..., 21) arrays aligned with them."""
-
-    keypoints: np.ndarray
-    extras: dict[str, np.ndarray] = field(default_factory=dict)
+from jumps_pl.prediction import Prediction
+from jumps_pl.windows import predict_sequence
 
 
 class MissingModel(FileNotFoundError):
@@ -43,6 +37,7 @@ class Loader:
         self._methods: dict[str, Method] = {}
 
     def path(self, key: str) -> Path:
+        """The model folder or checkpoint ``models.<key>`` points to (the shipped one when null)."""
         return model_path(self.config.get("models", {}), key)
 
     def model(self, key: str, load: Callable[[Path], object]) -> object:
@@ -56,20 +51,23 @@ class Loader:
         return self._models[(key, path)]
 
     def method(self, name: str) -> Method:
+        """The method with this display name, built once and shared by the rows that compose it."""
         if name not in self._methods:
             self._methods[name] = self.registry[name](self.config, self)
         return self._methods[name]
 
 
 class Method(ABC):
-    """Base class: subclasses set the class attributes and implement ``predict_windows``."""
+    """Base class: subclasses set the class attributes and implement ``predict_windows``.
 
-    name: ClassVar[str]
+    Register a subclass with ``@register_method`` (``jumps_pl.methods.registry``) where it is defined.
+    """
+
+    name: ClassVar[str]                        # the display name: rows of tables and evaluation JSON
+    slug: ClassVar[str]                        # the stable name for command lines and sweep files
     summary: ClassVar[str]
     models: ClassVar[tuple[str, ...]] = ()     # ``models.<key>`` folders it loads
-    sections: ClassVar[tuple[str, ...]] = ()   # config sections it reads
     optional: ClassVar[bool] = False           # `jumps evaluate` skips it when a model folder is missing
-    causal: ClassVar[bool] = False             # uses no future frames (streaming at any latency)
     tasks: ClassVar[tuple[str, ...] | None] = None  # the tasks `jumps evaluate` scores it on (None: all)
 
     def __init__(self, config: dict, loader: Loader):
@@ -78,44 +76,58 @@ class Method(ABC):
 
     @property
     def window(self) -> int:
+        """Frames per window."""
         return int(self.config["data"]["window"])
 
     @abstractmethod
     def predict_windows(self, keypoints_px: np.ndarray, mask: np.ndarray,
                         confidence: np.ndarray | None = None) -> Prediction:
-        """Windows (N, T, 21, 2) px, ``mask`` (N, T, 21), ``confidence`` (N, T, 21) or None -> positions
-        (N, T, 21, 2) px and the per-joint extras."""
+        """Windows (N, T, 21, 2) px -> positions (N, T, 21, 2) px and the per-joint extras.
+
+        ``mask`` (N, T, 21) marks the present entries; ``confidence`` (N, T, 21) or None.
+        """
 
     def predict_track(self, keypoints_px: np.ndarray, mask: np.ndarray, confidence: np.ndarray | None = None,
                       progress: Callable[[int], None] | None = None) -> Prediction:
-        """A whole track (F, 21, 2) px, ``mask`` (F, 21), ``confidence`` (F, 21) (0: a placeholder that
-        must not count). Default: overlapping windows of ``data.window`` frames, blended."""
+        """A whole track (F, 21, 2) px -> positions (F, 21, 2) px and the per-joint extras.
+
+        ``mask`` (F, 21), ``confidence`` (F, 21) (0: a placeholder that must not count). Default: overlapping
+        windows of ``data.window`` frames, blended.
+        """
         present = mask if confidence is None else mask & (confidence > 0)
         infer = self.config["infer"]
-        names: list[str] = []
 
         def predict(windows, window_mask, conf, first):
-            prediction = self.predict_windows(windows, window_mask, conf)
-            names[:] = sorted(prediction.extras)
-            return np.concatenate([prediction.keypoints, *(_channels(name, prediction.extras[name]) for name in names)],
-                                  axis=-1)
+            return self.predict_windows(windows, window_mask, conf)
 
-        both = predict_sequence(predict, keypoints_px, present, confidence, self.window, infer["overlap"],
+        return predict_sequence(predict, keypoints_px, present, confidence, self.window, infer["overlap"],
                                 infer["batch_windows"], progress)
-        extras, channel = {}, 2
-        for name in names:  # blended like the positions; a repair code is the one most windows gave
-            if name == "repair":
-                relabelled, aside = both[..., channel] > 0.5, both[..., channel + 1] > 0.5
-                extras[name] = np.where(relabelled, 1, np.where(aside, 2, 0)).astype(np.int8)
-                channel += 2
-            else:
-                extras[name] = both[..., channel]
-                channel += 1
-        return Prediction(both[..., :2], extras)
 
 
-def _channels(name: str, values: np.ndarray) -> np.ndarray:
-    """An extra (B, T, 21) as channels to blend: a repair code as two indicators (relabelled, set aside)."""
-    if name == "repair":
-        return np.stack([values == 1, values == 2], axis=-1).astype(np.float32)
-    return np.asarray(values, dtype=np.float32)[..., None]
+class LastCall:
+    """The result of the last call of a function of arrays, kept by the arrays' content.
+
+    Rows that compose another row (the fusion and the transfer compose ``JUMPS``) call it on the same
+    windows: the second call returns a copy of the first's result. The key is the arrays' values,
+    shapes and dtypes, never their identity, so an array changed in place is computed anew.
+    """
+
+    def __init__(self):
+        self._key: tuple | None = None
+        self._value: Prediction | None = None
+
+    def __call__(self, compute: Callable[..., Prediction], *arrays: np.ndarray | None) -> Prediction:
+        """``compute(*arrays)``, or a copy of its last result when the arrays have the same content."""
+        key = tuple(_fingerprint(a) for a in arrays)
+        if key != self._key or self._value is None:
+            value = compute(*arrays)
+            self._key, self._value = key, value
+        return replace(self._value, **{name: np.array(value, copy=True) for name, value in
+                                       (("positions", self._value.positions), *self._value.extras().items())})
+
+
+def _fingerprint(array: np.ndarray | None) -> tuple | None:
+    if array is None:
+        return None
+    array = np.ascontiguousarray(array)
+    return array.shape, array.dtype.str, hashlib.blake2b(array.tobytes(), digest_size=16).digest()

@@ -63,11 +63,13 @@ class PCKh(Metric):
 
     def update(self, preds: torch.Tensor, target: torch.Tensor, head_size_px: torch.Tensor,
                mask: torch.Tensor | None = None) -> None:
+        """Add a batch: preds, target (B, T, J, 2) px, head_size_px (B, T), mask (B, T, J)."""
         correct, total = _hits(preds, target, head_size_px, mask, self.thresholds)
         self.correct += correct
         self.total += total
 
     def compute(self) -> torch.Tensor:
+        """PCKh at each threshold (K,) over everything added."""
         return self.correct / self.total
 
 
@@ -78,4 +80,5 @@ class PCKhAUC(PCKh):
         super().__init__(thresholds=AUC_THRESHOLDS.tolist(), **kwargs)
 
     def compute(self) -> torch.Tensor:
+        """The AUC (a value in [0, 1]) over everything added."""
         return _auc(super().compute())

@@ -1,0 +1,1 @@
+"""What the method families share: pose normalization, simulated detector failures, network blocks."""

@@ -19,8 +19,7 @@ import torch
 
 from jumps_pl import skeleton
 
-_PAIRS = [(int(skeleton.INPUT_INDICES[i]), int(skeleton.INPUT_INDICES[i + 1])) for i in range(0, 12, 2)]
-_FLIP_GROUPS = ((4, 5), (1, 2), (1, 2, 4, 5), (0, 1, 2, 3, 4, 5))  # legs, arms, limbs, body (pair indices)
+_FLIP_GROUPS = tuple(skeleton.FLIP_GROUPS[group] for group in ("legs", "arms", "limbs", "body"))  # drawn in this order
 _FLIP_FRAMES, _FLIP_SHARE = (3, 12), 0.10
 _FOREIGN_FRAMES, _FOREIGN_SHARE = (1, 4), 0.03
 _FOREIGN_DISTANCE = (0.4, 1.7)  # torso lengths (1 to 4 head sizes)
@@ -42,7 +41,7 @@ def corrupt(x: torch.Tensor, flip_prob: float, foreign_prob: float, noise_prob: 
         for start, stop in _bursts(t, _FLIP_FRAMES, _FLIP_SHARE, generator):
             group = _FLIP_GROUPS[int(torch.randint(len(_FLIP_GROUPS), (1,), generator=generator))]
             for k in group:
-                left, right = _PAIRS[k]
+                left, right = skeleton.INPUT_PAIRS[k]
                 a, c = out[w, start:stop, left].clone(), out[w, start:stop, right].clone()
                 out[w, start:stop, left], out[w, start:stop, right] = c, a
     foreign_windows = rand(b) < foreign_prob
@@ -57,14 +56,16 @@ def corrupt(x: torch.Tensor, flip_prob: float, foreign_prob: float, noise_prob: 
 
 
 def _foreign_pose(x: torch.Tensor, w: int, other: int, start: int, stop: int, rand) -> torch.Tensor:
-    """Window ``other``'s input joints over frames [start, stop) (stop - start, 12, 2), moved so their hip
-    centre is window ``w``'s, then ``_FOREIGN_DISTANCE`` away in a random direction: another person."""
+    """Another person: window ``other``'s input joints over frames [start, stop), (stop - start, 12, 2).
+
+    Moved so their hip centre is window ``w``'s, then ``_FOREIGN_DISTANCE`` away in a random direction.
+    """
     angle = float(rand(1)) * 2 * torch.pi
     distance = _FOREIGN_DISTANCE[0] + float(rand(1)) * (_FOREIGN_DISTANCE[1] - _FOREIGN_DISTANCE[0])
     shift = torch.tensor([distance * torch.cos(torch.tensor(angle)), distance * torch.sin(torch.tensor(angle))],
                          device=x.device, dtype=x.dtype)
     pose = x[other, start:stop][:, torch.as_tensor(skeleton.INPUT_INDICES, device=x.device)]
-    hips = x[w, start:stop][:, [_PAIRS[3][0], _PAIRS[3][1]]].mean(1, keepdim=True)
+    hips = x[w, start:stop][:, list(skeleton.HIP_JOINTS)].mean(1, keepdim=True)
     own = pose[:, [6, 7]].mean(1, keepdim=True)
     return pose - own + hips + shift
 
@@ -83,9 +84,11 @@ def _bursts(frames: int, lengths: tuple[int, int], share: float, generator: torc
 
 
 def burst_gaps(share: torch.Tensor, joints: int, frames: int, device) -> torch.Tensor:
-    """Gaps (B, frames, joints): per (window, joint) a Poisson number (at most 4) of bursts of 5 to 20
-    frames covering about ``share`` (B, 1) of the frames, as the completion task and a detector's
-    misses leave them (``evaluation/tasks.py``)."""
+    """Gaps (B, frames, joints), as the completion task and a detector's misses leave them.
+
+    Per (window, joint) a Poisson number (at most 4) of bursts of 5 to 20 frames covering about ``share``
+    (B, 1) of the frames (``evaluation/tasks.py``).
+    """
     b = len(share)
     lengths = torch.randint(5, 21, (b, joints, 4), device=device)
     count = torch.poisson((share * frames / 12.5).expand(b, joints))
@@ -96,9 +99,8 @@ def burst_gaps(share: torch.Tensor, joints: int, frames: int, device) -> torch.T
     return gap.transpose(1, 2)
 
 
-# the parts a detector's flip exchanges, as the flip detector labels them (``inference/relabel.py``):
+# the parts a detector's flip exchanges, as the flip detector labels them (``methods/jumps/relabel.py``):
 # the torso (shoulders, hips), the arms (elbows, wrists), the legs (knees, ankles); pair indices
-FLIP_PARTS = ((0, 3), (1, 2), (4, 5))
 _OUTLIER_DISTANCE = (0.4, 1.2)  # torso lengths (1 to 3 head sizes)
 # the flip detector's bursts of flips: from a single frame (real detectors flip for a frame or two, as
 # on the street clip) to 12
@@ -108,9 +110,10 @@ _DETECTOR_FLIP_FRAMES = (1, 12)
 def detector_failures(x: torch.Tensor, missing_share_max: float, noise_max: float, flip_prob: float,
                       foreign_prob: float, outlier_share: float = 0.02, generator: torch.Generator | None = None
                       ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """A detector's view of normalized windows ``x`` (B, T, J, 2), for training the flip detector:
-    returns the input joints as given (B, T, J, 2; 0 where missing), their weights (mask x a confidence,
-    B, T, J; the added joints 0) and which parts are given exchanged (B, T, 3: ``FLIP_PARTS``).
+    """A detector's view of normalized windows ``x`` (B, T, J, 2), for training the flip detector.
+
+    Returns the input joints as given (B, T, J, 2; 0 where missing), their weights (mask x a confidence,
+    B, T, J; the added joints 0) and which parts are given exchanged (B, T, 3: ``skeleton.FLIP_PARTS``).
 
     Each input joint missing in bursts (``burst_gaps``, up to ``missing_share_max`` of its frames),
     Gaussian jitter (sigma U[0, ``noise_max``] per window) at confidence U[0.3, 1], ``outlier_share``
@@ -118,7 +121,8 @@ def detector_failures(x: torch.Tensor, missing_share_max: float, noise_max: floa
     ``flip_prob``, bursts of 1 to 12 frames of flips (as ``corrupt``: legs, arms, limbs or the whole
     body, drawn alike) that exchange the labels of what was seen, presence and confidence with them;
     with ``foreign_prob``, bursts of another window's pose. Flipped and foreign entries come at a
-    detector's confidence U[0.6, 1]."""
+    detector's confidence U[0.6, 1].
+    """
     b, t, j = x.shape[:3]
     device = x.device
     rand = lambda *shape: torch.rand(*shape, generator=generator).to(device)  # noqa: E731
@@ -136,17 +140,17 @@ def detector_failures(x: torch.Tensor, missing_share_max: float, noise_max: floa
     jump = distance[..., None] * torch.stack([torch.cos(angle), torch.sin(angle)], -1)
     out = torch.where(outlier[..., None], x + jump, out)
     confidence = torch.where(outlier, 0.05 + 0.45 * rand(b, t, j), confidence)
-    parts = torch.zeros(b, t, len(FLIP_PARTS), dtype=torch.bool, device=device)
+    parts = torch.zeros(b, t, len(skeleton.FLIP_PARTS), dtype=torch.bool, device=device)
     confident = torch.zeros(b, t, dtype=torch.bool, device=device)
     for w in torch.nonzero(rand(b) < flip_prob).flatten().tolist():
         for start, stop in _bursts(t, _DETECTOR_FLIP_FRAMES, _FLIP_SHARE, generator):
             group = _FLIP_GROUPS[int(torch.randint(len(_FLIP_GROUPS), (1,), generator=generator))]
             for k in group:
-                left, right = _PAIRS[k]
+                left, right = skeleton.INPUT_PAIRS[k]
                 for values in (out, confidence, present):
                     a, c = values[w, start:stop, left].clone(), values[w, start:stop, right].clone()
                     values[w, start:stop, left], values[w, start:stop, right] = c, a
-            for p, pairs in enumerate(FLIP_PARTS):
+            for p, pairs in enumerate(skeleton.FLIP_PARTS):
                 parts[w, start:stop, p] |= pairs[0] in group
             confident[w, start:stop] = True
     for w in torch.nonzero(rand(b) < foreign_prob).flatten().tolist():

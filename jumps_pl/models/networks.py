@@ -1,18 +1,4 @@
-"""The three networks of JUMPS, temporal 1D convolutions over (B, T, J, 2) pose windows.
-
-With T = 64, J = 21, width W = 128, ``downsamplings`` D = 3, latent channels Z = 16 (the defaults):
-
-- ``Encoder``: (B, T, J, 2) + mask (B, T, J) -> z (B, Z, T / 2^D) = (B, 16, 8). Input channels are the
-  masked coordinates and the mask itself (2J + J = 63), so it encodes incomplete windows too.
-  Conv(63->W, k3) then D x [Conv(W->W, k4, stride 2) + residual Conv(W->W, k3)], Conv(W->Z, k3).
-- ``Generator`` (the decoder): z (B, Z, T / 2^D) -> (B, T, J, 2). Conv(Z->W, k3), then
-  D x [nearest upsampling x2, Conv(W->W, k3) + residual Conv(W->W, k3)], Conv(W->2J, k3).
-- ``Critic``: (B, T, J, 2) -> (B,) scores. As the encoder without the mask channels, then a linear
-  layer over the flattened (W, T / 2^D) features. No normalization layers (gradient penalty).
-
-LeakyReLU(0.2) everywhere. Prior P_z: N(0, I) over the latent sequence (B, Z, T / 2^D).
-Parameter counts at the defaults: encoder 375k, generator 318k, critic 362k
-(``count_parameters``); the GPU preset (W = 256, Z = 32): 1.45M, 1.24M, 1.41M.
+"""Network building blocks shared by the method families.
 
 ``UNet1d``: the supervised networks beside the prior (``masked-conv-ae``, the flip detector): stride-2
 stages down and back up with additive skip connections, so they keep frame-level detail.
@@ -24,75 +10,8 @@ from torch import nn
 
 
 def count_parameters(module: nn.Module) -> int:
+    """The number of parameters (weights) of ``module``, trainable or not."""
     return sum(p.numel() for p in module.parameters())
-
-
-class _Residual(nn.Module):
-    def __init__(self, width: int):
-        super().__init__()
-        self.conv = nn.Conv1d(width, width, 3, padding=1)
-        self.act = nn.LeakyReLU(0.2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.act(self.conv(x))
-
-
-def _down_stack(in_channels: int, width: int, downsamplings: int) -> nn.Sequential:
-    layers: list[nn.Module] = [nn.Conv1d(in_channels, width, 3, padding=1), nn.LeakyReLU(0.2)]
-    for _ in range(downsamplings):
-        layers += [nn.Conv1d(width, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2), _Residual(width)]
-    return nn.Sequential(*layers)
-
-
-def _to_channels(poses: torch.Tensor) -> torch.Tensor:
-    """(B, T, J, C) -> (B, J*C, T)."""
-    b, t = poses.shape[:2]
-    return poses.reshape(b, t, -1).transpose(1, 2)
-
-
-class Encoder(nn.Module):
-    def __init__(self, joints: int, width: int, latent_channels: int, downsamplings: int):
-        super().__init__()
-        self.body = _down_stack(3 * joints, width, downsamplings)
-        self.head = nn.Conv1d(width, latent_channels, 3, padding=1)
-
-    def forward(self, poses: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        """Poses (B, T, J, 2) normalized, mask (B, T, J) True where present -> z (B, Z, T')."""
-        if mask is None:
-            mask = torch.ones(poses.shape[:-1], dtype=torch.bool, device=poses.device)
-        present = mask.to(poses.dtype)
-        x = torch.cat([_to_channels(poses * present[..., None]), _to_channels(present[..., None])], dim=1)
-        return self.head(self.body(x))
-
-
-class Generator(nn.Module):
-    def __init__(self, joints: int, width: int, latent_channels: int, downsamplings: int):
-        super().__init__()
-        self.joints = joints
-        layers: list[nn.Module] = [nn.Conv1d(latent_channels, width, 3, padding=1), nn.LeakyReLU(0.2)]
-        for _ in range(downsamplings):
-            layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv1d(width, width, 3, padding=1),
-                       nn.LeakyReLU(0.2), _Residual(width)]
-        layers.append(nn.Conv1d(width, 2 * joints, 3, padding=1))
-        self.body = nn.Sequential(*layers)
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """z (B, Z, T') -> poses (B, T, J, 2), normalized units."""
-        out = self.body(z)
-        return out.transpose(1, 2).reshape(z.shape[0], -1, self.joints, 2)
-
-
-class Critic(nn.Module):
-    def __init__(self, joints: int, width: int, downsamplings: int, window: int):
-        super().__init__()
-        if window % (2 ** downsamplings):
-            raise ValueError(f"window {window} must be divisible by 2^downsamplings = {2 ** downsamplings}")
-        self.body = _down_stack(2 * joints, width, downsamplings)
-        self.head = nn.Linear(width * (window // 2 ** downsamplings), 1)
-
-    def forward(self, poses: torch.Tensor) -> torch.Tensor:
-        """Poses (B, T, J, 2) normalized -> scores (B,)."""
-        return self.head(self.body(_to_channels(poses)).flatten(1))[:, 0]
 
 
 class ConvBlock(nn.Module):
@@ -105,6 +24,7 @@ class ConvBlock(nn.Module):
         self.act = nn.LeakyReLU(0.2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, width, T) -> (B, width, T)."""
         return self.act(x + self.conv(x))
 
 
@@ -124,6 +44,7 @@ class UNet1d(nn.Module):
         self.factor = 2 ** downsamplings
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, in_channels, T) -> (B, out_channels, T); T not a multiple of 2^downsamplings is an error."""
         if x.shape[-1] % self.factor:
             raise ValueError(f"window length {x.shape[-1]} must be a multiple of {self.factor}")
         skips = [self.stem(x)]

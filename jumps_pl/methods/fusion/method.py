@@ -1,0 +1,112 @@
+"""``JUMPS + fusion``: the design change that ``jumps upsample`` runs by default (docs/evaluation.md).
+
+Per window, how noisy the observations are decides which reading of the AE-WGAN prior they are fused
+with (``jumps_pl.methods.fusion.fuse``):
+
+- **noisy** (a detector's output): the encoder's reading G(E(x)), with no latent optimization, which
+  would fit the noise; with ``fusion.repair`` the input is first checked against it (left/right flips
+  relabelled, another person's entries set aside, ``infer.repair``) and encoded anew;
+- **exact** (mocap projections, completion): the paper's latent fit (``JUMPS``: multi-start incl. E(x),
+  aligned), which reproduces the given joints closely.
+
+Then the fusion: exact inputs kept, noisy ones smoothed around the prior's motion, gaps along the
+prior's bend, the added joints from the per-frame linear map plus ``fusion.transfer`` of what the
+prior knows beyond it. On noisy windows, ``fusion.ensemble`` of the result is then the supervised
+infill net's reading (``masked-conv-ae``) of the *repaired* input: the two err in partly different
+places, and the repair keeps the net from following flips and foreign poses (0: off). On exact
+windows, ``fusion.ensemble_exact`` of the joints given nowhere in the window (the added ones) is the
+net's reading of the input: the given joints stay exact, the estimated ones average two estimators.
+The repair's window labelling also reads the flip detector (``models.flip_detector``,
+``infer.repair.detector``).
+Config: ``infer``, ``fusion``; models: ``models.jumps``, ``models.ridge``, ``models.masked_conv_ae``,
+``models.flip_detector``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from jumps_pl import skeleton
+from jumps_pl.methods.base import Method
+from jumps_pl.methods.continuity.heuristic import apply_repair
+from jumps_pl.methods.fusion.fuse import FusionSettings, fuse, window_noise
+from jumps_pl.methods.jumps.latent_opt import LatentOptimizer
+from jumps_pl.methods.jumps.method import load_jumps, repair_flip_detector
+from jumps_pl.methods.registry import register_method
+from jumps_pl.methods.ridge.method import load_ridge
+from jumps_pl.prediction import Prediction, RepairCode
+
+
+@register_method
+class JumpsFusion(Method):
+    """The default: the prior's reading fused with the observations by how noisy they are."""
+
+    name, slug = "JUMPS + fusion", "jumps-fusion"
+    summary = ("design change (the default): noisy windows read by the encoder, with confident failures "
+               "repaired, exact ones by the latent fit; fused with the observations by how noisy they are; "
+               "noisy windows, and exact windows' added joints, averaged with masked-conv-ae")
+    models = ("jumps", "ridge", "masked_conv_ae", "flip_detector")
+
+    def __init__(self, config: dict, loader):
+        super().__init__(config, loader)
+        self.fit = loader.method("JUMPS")
+        model = loader.model("jumps", load_jumps)[0]
+        if model.encoder is None:
+            raise ValueError(f"{self.name} needs a model with an encoder (models.jumps)")
+        infer = config["infer"]
+        repair = {**infer["repair"], "enabled": bool(config["fusion"]["repair"]),
+                  "rounds": int(config["fusion"]["repair_rounds"])}
+        self.reader = LatentOptimizer(model, **{**infer, "repair": repair},
+                                      flip_detector=repair_flip_detector(repair, loader))
+        self.ridge = loader.model("ridge", load_ridge)
+        self.settings = FusionSettings.from_config(config["fusion"])
+        self.ensemble = float(config["fusion"]["ensemble"])
+        self.ensemble_exact = float(config["fusion"]["ensemble_exact"])
+        needed = self.ensemble > 0 or self.ensemble_exact > 0
+        self.infill = loader.method("masked-conv-ae") if needed else None
+
+    @property
+    def window(self) -> int:
+        """The prior's window length in frames."""
+        return self.fit.window
+
+    @property
+    def fps(self) -> float:
+        """The frame rate the prior was trained at."""
+        return self.fit.fps
+
+    def _added_map(self, poses_px: np.ndarray) -> np.ndarray:
+        return self.ridge.predict(poses_px, np.ones(poses_px.shape[:3], dtype=bool))
+
+    def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
+        """The fused 21 joints of each window, the spread and what the repair did."""
+        given = (keypoints_px, mask, confidence)
+        keypoints_px, mask = np.asarray(keypoints_px, dtype=np.float32), np.asarray(mask, dtype=bool)
+        weights = mask * (1.0 if confidence is None else np.asarray(confidence, dtype=np.float32))
+        conf = None if confidence is None else torch.as_tensor(np.asarray(confidence, dtype=np.float32))
+        encoded, status = self.reader.encode_windows(torch.as_tensor(keypoints_px), torch.as_tensor(mask), conf)
+        prior, status = encoded.numpy(), status.numpy()
+        keypoints, kept = apply_repair(keypoints_px, weights, status)
+        exact = window_noise(keypoints, kept, prior) <= self.settings.noise_threshold  # (N,)
+        spread = np.zeros(mask.shape, dtype=np.float32)
+        if exact.any():  # the latent fit, on the input as given (exact inputs need no repair)
+            # every window exact: the arrays as given, whose fit the JUMPS row already made when both run
+            fitted = self.fit.predict_windows(*given) if exact.all() else self.fit.predict_windows(
+                keypoints_px[exact], mask[exact], None if confidence is None else np.asarray(confidence)[exact])
+            prior[exact], spread[exact] = fitted.positions, fitted.spread_px
+            keypoints[exact], kept[exact], status[exact] = keypoints_px[exact], weights[exact], RepairCode.KEPT
+        out, _ = fuse(keypoints, kept, prior, self._added_map, self.settings)
+        # with the infill net's reading of the (repaired) input, where it can be normalized (a frame with
+        # both shoulders and both hips still given; else the fusion alone): noisy windows whole, exact
+        # windows at the joints given in no frame (the added ones)
+        absent = ~(kept > 0).any(1)  # (N, J)
+        share = np.where(exact[:, None], self.ensemble_exact * absent, self.ensemble).astype(np.float32)
+        mixed = (kept[:, :, list(skeleton.TORSO_JOINTS)] > 0).all(-1).any(-1) & (share > 0).any(-1)
+        if mixed.any():
+            infill = self.infill.predict_windows(keypoints[mixed], kept[mixed] > 0, kept[mixed]).positions
+            share = share[mixed][:, None, :, None]
+            out[mixed] = (1 - share) * out[mixed] + share * infill
+        # how sure: among the latent fit's best starts where it ran, else how far the fused output lies from
+        # the encoder's own reading (where they agree, the observations and the prior agree)
+        spread[~exact] = np.linalg.norm(out[~exact] - prior[~exact], axis=-1)
+        return Prediction(out, spread_px=spread, repair=status)

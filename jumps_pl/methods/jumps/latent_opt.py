@@ -1,0 +1,385 @@
+"""Upsampling and completion by latent optimization (JUMPS, step 2).
+
+For a window x (pixels) with present entries ``mask`` and weights ``confidence``:
+
+    z* = argmin_z  sum_present w ||A(G(z)) - x||^2 / sum w  +  prior_weight * (-D(G(z)))
+                                                            +  latent_weight * mean(z^2)
+                                                            +  smooth_weight * mean ||d2 A(G(z))||^2
+
+where A is the closed-form similarity aligning G(z) to the present joints (``align=False``: identity,
+the ablation). ``starts`` optimizations run together as one batch: one from E(x, mask) (when the model
+has an encoder and ``encoder_start``), the rest from z ~ N(0, I); the start with the lowest final loss
+wins. Adam at ``lr``, constant or (``lr_schedule="cosine"``) annealed to 0 over the iterations. The
+second-last term is the latent's Gaussian prior (its -log density up to scale), the last a smoothness
+prior on G(z): its mean squared second difference along time over every joint, given or not. Neither
+is in the paper (both chosen on validation data, docs/experiments.md); both 0 give the paper's
+objective exactly. Everything happens in the window's normalized frame (``models/normalization.py``).
+
+Sequences of any length are cut into overlapping windows and blended (``jumps_pl.windows``).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from jumps_pl.methods.continuity.heuristic import relabel_by_continuity
+from jumps_pl.methods.jumps.align import fit_similarity
+from jumps_pl.methods.jumps.model import JumpsGAN
+from jumps_pl.methods.jumps.relabel import detector_evidence, relabel_windows
+from jumps_pl.models.normalization import Normalization, fit_normalization
+from jumps_pl.prediction import Prediction, RepairCode
+from jumps_pl.schema import LR_SCHEDULES
+from jumps_pl.skeleton import FLIP_GROUPS, INPUT_PAIRS
+from jumps_pl.windows import predict_sequence
+
+SPREAD_STARTS = 3  # the spread of a joint is measured among this many best starts
+
+
+class Fit(NamedTuple):
+    """The latent fit of windows: poses, final losses, the spread among the best starts, the repair status.
+
+    Poses (N, T, 21, 2) px, each window's final loss (N,), the spread (N, T, 21) px of every joint among the
+    best starts, and the repair status (N, T, 21) int8 (``RepairCode``; all kept without ``infer.repair``).
+    """
+
+    positions: torch.Tensor
+    loss: torch.Tensor
+    spread_px: torch.Tensor
+    repair: torch.Tensor
+
+
+class LatentOptimizer:
+    """JUMPS step 2 for one trained prior and the ``infer.*`` settings: windows and tracks fitted by z*."""
+
+    def __init__(self, model: JumpsGAN, starts: int, iterations: int, lr: float, prior_weight: float,
+                 align: bool, encoder_start: bool, overlap: int, batch_windows: int, seed: int,
+                 repair: dict | None = None, flip_detector: torch.nn.Module | None = None,
+                 lr_schedule: str = "constant", latent_weight: float = 0.0, smooth_weight: float = 0.0):
+        if starts < 1 or iterations < 0:
+            raise ValueError(f"infer.starts must be >= 1 and infer.iterations >= 0, got {starts}, {iterations}")
+        if lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"infer.lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {lr_schedule!r}")
+        self.model = model
+        self.window = model.hparams.window
+        if not 0 <= overlap < self.window:
+            raise ValueError(f"infer.overlap must be in [0, {self.window}), got {overlap}")
+        self.starts, self.iterations, self.lr = starts, iterations, lr
+        self.prior_weight, self.align, self.encoder_start = prior_weight, align, encoder_start
+        self.lr_schedule, self.latent_weight, self.smooth_weight = lr_schedule, latent_weight, smooth_weight
+        self.overlap, self.batch_windows, self.seed = overlap, batch_windows, seed
+        # repair (``infer.repair``): robust first fit, relabel flips / set outliers aside, refit
+        self.repair = repair if repair and repair.get("enabled") else None
+        # the flip detector (``flip_detector.py``) whose evidence the window labelling weighs in
+        # at ``infer.repair.detector`` (0 or None: not read)
+        self.flip_detector = flip_detector if self.repair and self.repair.get("detector", 0) > 0 else None
+
+    # --- windows ----------------------------------------------------------------------------------
+    def optimize_windows(self, keypoints_px: torch.Tensor, mask: torch.Tensor,
+                         confidence: torch.Tensor | None = None) -> Fit:
+        """Full 21-joint windows (N, T, 21, 2) px from (N, T, 21, 2) px with ``mask`` (N, T, 21).
+
+        The spread is taken among the ``SPREAD_STARTS`` lowest losses: how much equally good fits disagree.
+        """
+        parts = []
+        with _frozen(self.model):
+            for first in range(0, len(keypoints_px), self.batch_windows):
+                part = slice(first, first + self.batch_windows)
+                conf = None if confidence is None else confidence[part]
+                parts.append(self._optimize_batch(keypoints_px[part], mask[part], conf, first))
+        return Fit(*(torch.cat(values) for values in zip(*parts, strict=True)))
+
+    def encode_windows(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None = None
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The encoder's reading of each window, G(E(x)) aligned to x, (N, T, 21, 2) px, with no latent optimization.
+
+        With ``infer.repair`` the input is first checked against it (relabel, set aside, ``rounds`` times,
+        each time encoded anew). Returns the poses and the repair status (N, T, 21).
+        """
+        if self.model.encoder is None:
+            raise ValueError("encode_windows needs a model trained with an encoder (model.use_encoder=true)")
+        outputs, statuses = [], []
+        with torch.no_grad():
+            for first in range(0, len(keypoints_px), self.batch_windows):
+                part = slice(first, first + self.batch_windows)
+                conf = None if confidence is None else confidence[part]
+                norm, x, m, weights = self._normalized(keypoints_px[part], mask[part], conf)
+                status = torch.zeros(m.shape, dtype=torch.int8, device=x.device)
+                given, exchanged = self._continuity_first(x, weights)
+                poses = self._encoded(given, m)
+                evidence = self._detector_evidence(given, weights)
+                for _ in range(self.repair["rounds"] if self.repair else 0):
+                    x, w, status = self._repaired(poses, given, weights, exchanged, evidence)
+                    poses = self._encoded(x, w > 0)
+                outputs.append(norm.invert(poses).cpu())
+                statuses.append(status.cpu())
+        return torch.cat(outputs), torch.cat(statuses)
+
+    def _normalized(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None
+                    ) -> tuple[Normalization, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """A batch on the model's device, normalized.
+
+        Returns its normalization, the normalized input (0 where missing), the mask and the weights
+        (mask x confidence).
+        """
+        device = self.model.device
+        keypoints_px, mask = keypoints_px.to(device), mask.to(device).bool()
+        weights = mask.float() if confidence is None else mask.float() * confidence.to(device).clamp_min(0)
+        norm = fit_normalization(keypoints_px, mask)
+        return norm, torch.where(mask[..., None], norm.apply(keypoints_px), torch.zeros_like(keypoints_px)), mask, \
+            weights
+
+    def _continuity_first(self, x: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The input relabelled by continuity first, when ``infer.repair.continuity_ratio`` > 0.
+
+        Returns the input and which limb pairs were exchanged (N, T, pairs); without the ratio, the input
+        as it is and none.
+        """
+        if self.repair and self.repair["continuity_ratio"] > 0:
+            return _relabel_by_continuity(x, weights, self.repair["continuity_ratio"])
+        return x, torch.zeros(*x.shape[:2], len(INPUT_PAIRS), dtype=torch.bool, device=x.device)
+
+    def _optimize_batch(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None,
+                        offset: int) -> Fit:
+        norm, x, mask, weights = self._normalized(keypoints_px, mask, confidence)
+        n, s = len(x), self.starts
+        z = self._initial_latents(x, mask, offset).requires_grad_(True)  # (N*S, Z, T')
+        x_rep = x.repeat_interleave(s, dim=0)
+        w_rep = weights.repeat_interleave(s, dim=0)
+        status = torch.zeros(mask.shape, dtype=torch.int8)
+        if not self.repair:
+            self._fit(z, x_rep, w_rep, self.iterations, None)
+        else:  # continuity first (optional), a robust fit, then rounds of relabel / set aside / refit
+            weights_given = weights
+            given, exchanged = self._continuity_first(x, weights)
+            evidence = self._detector_evidence(given, weights_given)
+            x_rep = given.repeat_interleave(s, dim=0)
+            if self.repair["reference"] == "encoder":  # G(E(x)): a denoising encoder's reading of the window
+                x, weights, status = self._repaired(self._encoded(given, mask), given, weights_given, exchanged,
+                                                    evidence)
+                z = self._initial_latents(x, weights > 0, offset).requires_grad_(True)
+                x_rep, w_rep = x.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
+                self._fit(z, x_rep, w_rep, self.iterations, None)
+            else:  # a robust latent fit
+                self._fit(z, x_rep, w_rep, self.iterations, self.repair["robust_scale"])
+            rounds = self.repair["rounds"] - (self.repair["reference"] == "encoder")
+            for round_ in range(rounds):
+                reference = self._best_fit(z, given, weights_given, n, s)
+                x, weights, status = self._repaired(reference, given, weights_given, exchanged, evidence)
+                x_rep, w_rep = x.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
+                last = round_ == rounds - 1
+                self._fit(z, x_rep, w_rep, self.repair["iterations"], None if last else self.repair["robust_scale"])
+        with torch.no_grad():
+            loss, poses = self._loss(z, x_rep, w_rep)
+            best = loss.view(n, s).argmin(dim=1)
+            rows = torch.arange(n, device=x.device)
+            by_start = poses.view(n, s, *poses.shape[1:])
+            chosen = by_start[rows, best]
+            top = loss.view(n, s).topk(min(SPREAD_STARTS, s), dim=1, largest=False).indices  # (N, k)
+            tops = torch.stack([norm.invert(by_start[rows, top[:, i]]) for i in range(top.shape[1])], dim=1)
+            spread = tops.var(dim=1, unbiased=False).sum(-1).sqrt()  # (N, T, J) px
+            return Fit(norm.invert(chosen).cpu(), loss.view(n, s)[rows, best].cpu(), spread.cpu(), status.cpu())
+
+    def _fit(self, z: torch.Tensor, x: torch.Tensor, weights: torch.Tensor, iterations: int,
+             robust: float | None) -> None:
+        optimizer = torch.optim.Adam([z], lr=self.lr)
+        schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(iterations, 1))
+                    if self.lr_schedule == "cosine" else None)
+        for _ in range(iterations):
+            loss = self._loss(z, x, weights, robust)[0]
+            optimizer.zero_grad()
+            loss.sum().backward()
+            optimizer.step()
+            if schedule is not None:
+                schedule.step()
+
+    def _best_fit(self, z: torch.Tensor, given: torch.Tensor, weights: torch.Tensor, n: int, s: int) -> torch.Tensor:
+        """The (aligned) poses (N, T, J, 2) of each window's best start under the robust loss."""
+        with torch.no_grad():
+            x_rep, w_rep = given.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
+            loss, poses = self._loss(z, x_rep, w_rep, self.repair["robust_scale"])
+            best = loss.view(n, s).argmin(dim=1)
+            return poses.view(n, s, *poses.shape[1:])[torch.arange(n, device=given.device), best]
+
+    def _encoded(self, given: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """G(E(x)) similarity-aligned to the present entries of x: what the encoder reads in the window."""
+        with torch.no_grad():
+            poses = self.model.generator(self.model.encoder(given, mask))
+            if not self.align:
+                return poses
+            b = len(poses)
+            similarity = fit_similarity(poses.reshape(b, -1, 2), given.reshape(b, -1, 2),
+                                        mask.float().reshape(b, -1))
+            return similarity.apply(poses)
+
+    def _repaired(self, fit: torch.Tensor, given: torch.Tensor, weights: torch.Tensor, exchanged: torch.Tensor,
+                  evidence: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The inputs repaired against a reference ``fit`` (N, T, J, 2): flips relabelled, outliers set aside.
+
+        The left/right labelling of the inputs (as ``given``, or exchanged) that fits the reference, for the
+        whole window at once (``temporal`` > 0, ``relabel.py``) or frame by frame; entries still farther
+        than ``outlier`` from it set aside. ``exchanged`` (N, T, 6): pairs ``given`` already exchanged (the
+        continuity pass); ``evidence``: the flip detector's cost of each labelling (``_detector_evidence``).
+        Returns the repaired inputs, weights and the status of every entry (a ``RepairCode``).
+        """
+        with torch.no_grad():
+            present = weights > 0
+            temporal = self.repair.get("temporal", 0.0)
+            if temporal > 0:
+                flips = relabel_windows(given, present, fit, INPUT_PAIRS, temporal, self.repair.get("flip_cost", 0.0),
+                                        self.repair.get("switch_cost", 0.0), self.repair.get("lone", 0.0),
+                                        evidence)
+            else:
+                flips = self._flips_frame_by_frame(given, present, fit)
+            x, exchanged = _exchange(given, flips), exchanged ^ flips
+            # a pair with one side given moves that side's weight with it (only ``lone`` exchanges those)
+            weights = _exchange(weights[..., None], flips)[..., 0]
+            status = torch.zeros(weights.shape, dtype=torch.int8, device=x.device)
+            for k, (left, right) in enumerate(INPUT_PAIRS):
+                for side in (left, right):
+                    relabelled = exchanged[..., k] & present[..., side]
+                    status[..., side] = torch.where(relabelled, RepairCode.RELABELLED, status[..., side])
+            far = (weights > 0) & ((x - fit).norm(dim=-1) > self.repair["outlier"])
+            weights = torch.where(far, torch.zeros_like(weights), weights)
+            status = torch.where(far, torch.full_like(status, RepairCode.SET_ASIDE), status)
+            for k, (left, right) in enumerate(INPUT_PAIRS):  # a lone entry moved and then set aside: set
+                for source, target in ((left, right), (right, left)):  # aside where it was given
+                    moved = flips[..., k] & present[..., source] & ~present[..., target] & far[..., target]
+                    status[..., target] = torch.where(moved, RepairCode.KEPT, status[..., target])
+                    status[..., source] = torch.where(moved, RepairCode.SET_ASIDE, status[..., source])
+        return x, weights, status
+
+    def _detector_evidence(self, given: torch.Tensor, weights: torch.Tensor) -> torch.Tensor | None:
+        """The flip detector's cost of each labelling state (N, T, states) of the inputs ``given``.
+
+        ``infer.repair.detector`` x the detector's -log probability of each state; None without a detector.
+        """
+        if self.flip_detector is None:
+            return None
+        with torch.no_grad():
+            logits = self.flip_detector.to(given.device)(given, weights)  # (N, T, parts): "given exchanged"
+        return detector_evidence(logits, self.repair["detector"])
+
+    def _flips_frame_by_frame(self, given: torch.Tensor, present: torch.Tensor, fit: torch.Tensor) -> torch.Tensor:
+        """The input pairs (N, T, 6) to exchange so the inputs fit ``fit``, decided frame by frame.
+
+        Per frame and group of left/right pairs (body, limbs, legs, arms, in turn), exchange when that
+        is less than ``ratio`` x as far from ``fit``; returns the pairs exchanged in all.
+        """
+        x = given.clone()
+        flips = torch.zeros(*x.shape[:2], len(INPUT_PAIRS), dtype=torch.bool, device=x.device)
+        for pairs in FLIP_GROUPS.values():
+            kept = torch.zeros(x.shape[:2], device=x.device)
+            swapped = torch.zeros_like(kept)
+            both = {}  # pairs with both sides given: only those are compared and exchanged
+            for k in pairs:
+                left, right = INPUT_PAIRS[k]
+                both[k] = present[..., left] & present[..., right]
+                kept += torch.where(both[k], (x[..., left, :] - fit[..., left, :]).norm(dim=-1)
+                                    + (x[..., right, :] - fit[..., right, :]).norm(dim=-1), 0.0)
+                swapped += torch.where(both[k], (x[..., right, :] - fit[..., left, :]).norm(dim=-1)
+                                       + (x[..., left, :] - fit[..., right, :]).norm(dim=-1), 0.0)
+            exchange = swapped < self.repair["ratio"] * kept  # (N, T)
+            step = torch.zeros_like(flips)
+            for k in pairs:
+                step[..., k] = exchange & both[k]
+            x, flips = _exchange(x, step), flips ^ step
+        return flips
+
+    def _initial_latents(self, x: torch.Tensor, mask: torch.Tensor, offset: int) -> torch.Tensor:
+        n, s = len(x), self.starts
+        generator = torch.Generator(device="cpu").manual_seed(self.seed + offset)
+        z = torch.randn(n, s, *self.model.latent_shape, generator=generator).to(x.device)
+        if self.encoder_start and self.model.encoder is not None:
+            with torch.no_grad():
+                z[:, 0] = self.model.encoder(x, mask)
+        return z.flatten(0, 1)
+
+    def _loss(self, z: torch.Tensor, x: torch.Tensor, weights: torch.Tensor, robust: float | None = None
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-start loss (N*S,) and the (aligned) generated poses (N*S, T, J, 2), normalized units.
+
+        ``robust``: the contextual term as c^2 log(1 + r^2 / c^2) (Cauchy), so a few far entries (a flip,
+        another person) cannot pull the fit; None: the paper's squared residual.
+        """
+        poses = self.model.generator(z)
+        if self.align:
+            b = len(poses)
+            similarity = fit_similarity(poses.reshape(b, -1, 2), x.reshape(b, -1, 2), weights.reshape(b, -1))
+            poses = similarity.apply(poses)
+        squared = (poses - x).pow(2).sum(-1)
+        if robust:
+            squared = robust ** 2 * torch.log1p(squared / robust ** 2)
+        contextual = (weights * squared).sum(dim=(1, 2)) / weights.sum(dim=(1, 2)).clamp_min(1e-6)
+        loss = contextual
+        if self.prior_weight:
+            loss = loss + self.prior_weight * -self.model.critic(poses)
+        if self.latent_weight:
+            loss = loss + self.latent_weight * z.pow(2).flatten(1).mean(1)
+        if self.smooth_weight:
+            accel = poses[:, 2:] - 2 * poses[:, 1:-1] + poses[:, :-2]
+            loss = loss + self.smooth_weight * accel.pow(2).sum(-1).mean(dim=(1, 2))
+        return loss, poses
+
+    # --- sequences --------------------------------------------------------------------------------
+    def predict_track(self, keypoints_px: np.ndarray, mask: np.ndarray, confidence: np.ndarray | None = None,
+                      progress: Callable[[int], None] | None = None) -> Prediction:
+        """A whole sequence (F, 21, 2) px with ``mask`` (F, 21) -> a ``Prediction`` (F, 21, ...), any F >= 1.
+
+        In overlapping windows optimized ``batch_windows`` at a time (``jumps_pl.windows``): positions, the
+        spread among the best starts and, with ``infer.repair``, the repair status, each blended by kind.
+        """
+        def predict(windows: np.ndarray, window_mask: np.ndarray, conf: np.ndarray | None, first: int) -> Prediction:
+            conf_t = None if conf is None else torch.as_tensor(conf, dtype=torch.float32)
+            with _frozen(self.model):
+                fit = self._optimize_batch(torch.as_tensor(windows, dtype=torch.float32),
+                                           torch.as_tensor(window_mask), conf_t, first)
+            return self.prediction(fit)
+
+        return predict_sequence(predict, keypoints_px, mask, confidence, self.window, self.overlap,
+                                self.batch_windows, progress)
+
+    def prediction(self, fit: Fit) -> Prediction:
+        """A fit as a ``Prediction``: the repair status only where a repair ran."""
+        return Prediction(fit.positions.numpy(), spread_px=fit.spread_px.numpy(),
+                          repair=fit.repair.numpy() if self.repair else None)
+
+
+def _exchange(x: torch.Tensor, flips: torch.Tensor) -> torch.Tensor:
+    """``x`` (N, T, J, 2) with the left and right joints of the input pairs ``flips`` (N, T, 6) exchanged."""
+    out = x.clone()
+    for k, (left, right) in enumerate(INPUT_PAIRS):
+        out[:, :, left] = torch.where(flips[..., k, None], x[:, :, right], x[:, :, left])
+        out[:, :, right] = torch.where(flips[..., k, None], x[:, :, left], x[:, :, right])
+    return out
+
+
+def _relabel_by_continuity(x: torch.Tensor, weights: torch.Tensor, ratio: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The continuity heuristic's relabelling on torch tensors, with no entry set aside.
+
+    Returns the inputs with its exchanges made, and which input pairs (N, T, 6) it exchanged.
+    """
+    present = (weights > 0).cpu().numpy()
+    relabelled, _, status = relabel_by_continuity(x.cpu().numpy(), present, ratio, outlier=float("inf"))
+    exchanged = np.stack([status[..., left] == RepairCode.RELABELLED for left, _ in INPUT_PAIRS], axis=-1)
+    return torch.as_tensor(relabelled).to(x), torch.as_tensor(exchanged, device=x.device)
+
+
+@contextmanager
+def _frozen(model: torch.nn.Module) -> Iterator[None]:
+    """Eval mode and no weight gradients while optimizing z; restored after (training may go on)."""
+    was_training = model.training
+    flags = [(p, p.requires_grad) for p in model.parameters()]
+    model.eval()
+    for p, _ in flags:
+        p.requires_grad_(False)
+    try:
+        with torch.enable_grad():
+            yield
+    finally:
+        for p, flag in flags:
+            p.requires_grad_(flag)
+        model.train(was_training)

@@ -1,0 +1,107 @@
+"""Left/right labelling of a window's inputs, decided over the whole window (``infer.repair.temporal``).
+
+A detector's flips come in bursts, and each frame's evidence alone is weak where left and right lie
+close together in the image (a person in profile) or the detector is noisy. So the labelling of each
+frame is a hidden state, chosen for the whole window at once by dynamic programming (Viterbi), from
+two kinds of evidence:
+
+- the prior: how far the relabelled inputs of a frame lie from the prior's reading of the window
+  (G(E(x)), aligned): distances, summed over the left/right pairs with both sides given;
+- continuity: how far the relabelled inputs move from one frame to the next (``temporal`` x the
+  distances, over the pairs given in both frames); a labelling that jumps costs what the jump is;
+
+plus ``flip_cost`` for every frame and part whose labelling is exchanged (a detector mostly labels
+right), and, with a flip detector (``flip_detector.py``, ``infer.repair.detector``), its
+-log probability of each frame's labelling: a classifier that sees a burst of flipped frames as such
+where the prior's encoder can read it as a person seen from behind. A frame's state is which of
+three parts are exchanged: the torso (shoulders and hips), the arms (elbows, wrists) and the legs
+(knees, ankles); the whole body is all three. Everything is in the window's normalized frame (torso
+length 1), batched over windows.
+"""
+from __future__ import annotations
+
+import torch
+from torch.nn import functional
+
+from jumps_pl.skeleton import FLIP_PARTS
+
+# a state: which parts (``skeleton.FLIP_PARTS``: torso, arms, legs) are exchanged, one bit each
+STATES = torch.tensor([[(s >> p) & 1 for p in range(len(FLIP_PARTS))] for s in range(2 ** len(FLIP_PARTS))],
+                      dtype=torch.bool)
+
+
+def pair_exchanges() -> torch.Tensor:
+    """(states, 6) bool: which input pairs each state exchanges."""
+    out = torch.zeros(len(STATES), 6, dtype=torch.bool)
+    for p, pairs in enumerate(FLIP_PARTS):
+        for k in pairs:
+            out[:, k] = STATES[:, p]
+    return out
+
+
+def detector_evidence(logits: torch.Tensor, weight: float) -> torch.Tensor:
+    """``weight`` x the -log probability (N, T, states) of each labelling state, from a flip detector.
+
+    The detector's logits (N, T, parts) each say "this part is given exchanged" (``flip_detector.py``).
+    """
+    states = STATES.to(logits.device).to(logits.dtype)  # (S, parts)
+    exchanged = functional.softplus(-logits)[..., None, :]  # -log p(exchanged)
+    kept = functional.softplus(logits)[..., None, :]  # -log p(as given)
+    return weight * (exchanged * states + kept * (1 - states)).sum(-1)
+
+
+def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch.Tensor,
+                    pairs: list[tuple[int, int]], temporal: float, flip_cost: float,
+                    switch_cost: float = 0.0, lone: float = 0.0, evidence: torch.Tensor | None = None
+                    ) -> torch.Tensor:
+    """Which input pairs (N, T, 6) to exchange: the labelling of least total cost over each window.
+
+    ``given`` (N, T, J, 2) with entries ``present`` (N, T, J) is compared against ``reference`` (N, T, J, 2).
+    ``switch_cost``: for every frame and part whose labelling differs from the frame before (a
+    detector's flips last a few frames). ``lone`` > 0: pairs with one side given are exchanged with
+    their part too, and weigh in with ``lone`` x their distances (0: never exchanged, no evidence).
+    ``evidence`` (N, T, S): a further cost of each state per frame (the flip detector's).
+    """
+    n, t = given.shape[:2]
+    exchanges = pair_exchanges().to(given.device)  # (S, 6)
+    left = torch.as_tensor([a for a, _ in pairs], device=given.device)
+    right = torch.as_tensor([b for _, b in pairs], device=given.device)
+    both = (present[..., left] & present[..., right]).float()  # (N, T, 6)
+    gl, gr, fl, fr = given[..., left, :], given[..., right, :], reference[..., left, :], reference[..., right, :]
+    kept = ((gl - fl).norm(dim=-1) + (gr - fr).norm(dim=-1)) * both  # (N, T, 6)
+    swapped = ((gr - fl).norm(dim=-1) + (gl - fr).norm(dim=-1)) * both
+    ex = exchanges.float()
+    if lone:
+        only_l = (present[..., left] & ~present[..., right]).float()
+        only_r = (present[..., right] & ~present[..., left]).float()
+        kept = kept + lone * ((gl - fl).norm(dim=-1) * only_l + (gr - fr).norm(dim=-1) * only_r)
+        swapped = swapped + lone * ((gl - fr).norm(dim=-1) * only_l + (gr - fl).norm(dim=-1) * only_r)
+    emission = kept @ (1 - ex).T + swapped @ ex.T  # (N, T, S)
+    emission = emission + flip_cost * STATES.to(given.device).float().sum(-1)
+    if evidence is not None:
+        emission = emission + evidence
+    # continuity: for pair k, the cost of moving from frame t-1 to t when its labelling stays or changes
+    linked = both[:, 1:] * both[:, :-1]
+    same = ((gl[:, 1:] - gl[:, :-1]).norm(dim=-1) + (gr[:, 1:] - gr[:, :-1]).norm(dim=-1)) * linked  # (N, T-1, 6)
+    cross = ((gl[:, 1:] - gr[:, :-1]).norm(dim=-1) + (gr[:, 1:] - gl[:, :-1]).norm(dim=-1)) * linked
+    change = (exchanges[:, None, :] ^ exchanges[None, :, :]).float()  # (S_prev, S, 6)
+    # transition (N, T-1, S_prev, S)
+    transition = temporal * (torch.einsum("ntk,pqk->ntpq", same, 1 - change)
+                             + torch.einsum("ntk,pqk->ntpq", cross, change))
+    if switch_cost:
+        parts_changed = (STATES[:, None, :] ^ STATES[None, :, :]).float().sum(-1).to(given.device)  # (S, S)
+        transition = transition + switch_cost * parts_changed
+    cost = emission[:, 0]  # (N, S)
+    back = []
+    for f in range(1, t):
+        total = cost[:, :, None] + transition[:, f - 1]  # (N, S_prev, S)
+        cost, arg = total.min(dim=1)
+        cost = cost + emission[:, f]
+        back.append(arg)
+    state = torch.empty(n, t, dtype=torch.long, device=given.device)
+    state[:, -1] = cost.argmin(dim=1)
+    rows = torch.arange(n, device=given.device)
+    for f in range(t - 1, 0, -1):
+        state[:, f - 1] = back[f - 1][rows, state[:, f]]
+    either = present[..., left] | present[..., right]
+    return exchanges[state] & (either if lone > 0 else both.bool())  # (N, T, 6)
