@@ -5,7 +5,7 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: demo results calibration test lint bench clean-venv
+.PHONY: demo evaluate results calibration test lint bench data sample clean-venv
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,15 +14,32 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The main job: the default method (JUMPS + fusion) and the baselines on the protocol's test-bench, on
-# exact inputs and on a simulated detector's output with and without confident failures, with one
-# example window drawn; the same numbers as the README's table. About 7 minutes on a 2-core CPU (the
-# paper's JUMPS row, completion and ood-test: `make results`).
-DEMO_ROWS = 'evaluate.rows=["JUMPS + fusion",ridge,ridge+savgol,ridge+gaussian,ridge+one-euro,continuity+ridge+savgol,masked-conv-ae]' \
-	'evaluate.tasks=[upsampling,hpe,hpe-confident]'
+# The main job, on the sample the repository ships (data/sample/, no corpus needed): the default method
+# on ten seconds of a detector's output, written as 21 joints (demo/walk.npz), with a picture
+# (demo/walk.png) and a video (demo/walk.mp4) of input against output. It prints the frame rate used and
+# what was repaired.
 demo: $(VENV)/.installed
-	$(BIN)/jumps evaluate --overwrite --out demo/evaluation.json --table demo/table.md --plot demo/pckh-upsampling.png \
-		--render demo/example.png $(DEMO_ROWS)
+	$(BIN)/jumps upsample data/sample/walk-detections.json --fps 30 --out demo/walk.npz --overwrite --quiet
+	$(BIN)/jumps render demo/walk.npz --out demo/walk.png --repairs --overwrite
+	$(BIN)/jumps render demo/walk.npz --out demo/walk.mp4 --repairs --width 640 --overwrite
+
+# The default method and the baselines on the protocol's test-bench (needs the corpus: `make data`), on
+# exact inputs and on a simulated detector's output with and without confident failures, with one example
+# window drawn. The paper's JUMPS row, completion and ood-test: `make results`.
+EVALUATE_ROWS = 'evaluate.rows=["JUMPS + fusion",ridge,ridge+savgol,ridge+gaussian,ridge+one-euro,continuity+ridge+savgol,masked-conv-ae]' \
+	'evaluate.tasks=[upsampling,hpe,hpe-confident]'
+evaluate: $(VENV)/.installed
+	$(BIN)/jumps evaluate --overwrite --out evaluation/evaluation.json --table evaluation/table.md \
+		--plot evaluation/pckh-upsampling.png --render evaluation/example.png $(EVALUATE_ROWS)
+
+# The corpus, when ../shared is not beside the clone: the public source at the commit pinned in
+# data/manifest.json, cut to the clips the project uses, into data/bandai-namco-motion (git-ignored).
+data: $(VENV)/.installed
+	$(BIN)/python data/fetch.py
+
+# The shipped sample, made anew from the corpus (data/make_sample.py).
+sample: $(VENV)/.installed
+	$(BIN)/python data/make_sample.py
 
 # The README's results: every row, ablations included, on both evaluation sets: test-bench (about an
 # hour on a 2-core CPU) and the out-of-distribution ood-test (about 20 minutes).
@@ -35,7 +52,7 @@ results: $(VENV)/.installed
 		ood-test=docs/results/ood-test/evaluation.json > docs/results/headline.md
 
 test: $(VENV)/.installed
-	WANDB_MODE=offline $(BIN)/python -m pytest -q
+	WANDB_MODE=offline $(BIN)/python -m pytest -q -rs
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check jumps_pl tests benchmarks experiments data

@@ -89,13 +89,12 @@ def _check_registered(cfg: DictConfig) -> None:
 # --- handlers -------------------------------------------------------------------------------------
 def list_methods(args: argparse.Namespace) -> int:
     """Print every method: slug, display name, summary, the model folders it reads."""
-    from jumps_pl.methods import DEFAULT_METHOD, REGISTRY
+    from jumps_pl.methods.catalog import DEFAULT_METHOD, METHODS
 
-    width = max(len(cls.slug) for cls in REGISTRY.values())
-    for name, cls in REGISTRY.items():
-        needs = ", ".join(f"models.{m}" for m in cls.models) or "no model"
-        default = "  [default]" if name == DEFAULT_METHOD else ""
-        print(f"{cls.slug:<{width}}  {name!r}: {cls.summary} ({needs}){default}")
+    width = max(len(entry.slug) for entry in METHODS)
+    for entry in METHODS:
+        default = "  [default]" if entry.name == DEFAULT_METHOD else ""
+        print(f"{entry.slug:<{width}}  {entry.name!r}: {entry.summary}{default}")
     return 0
 
 
@@ -226,7 +225,8 @@ def evaluate(args: argparse.Namespace) -> int:
 
     try:
         evaluate_config(config, out=args.out, table=args.table, plot=args.plot, render=args.render,
-                        predictions=args.save_predictions, start_wandb=start_wandb if args.wandb else None)
+                        predictions=args.save_predictions, quiet=args.quiet,
+                        start_wandb=start_wandb if args.wandb else None)
     finally:
         for run in runs:
             run.finish()
@@ -266,10 +266,10 @@ def sweep(args: argparse.Namespace) -> int:
 
 # --- arguments ------------------------------------------------------------------------------------
 def _train_baseline_arguments(parser: argparse.ArgumentParser) -> None:
-    from jumps_pl.methods import TRAINABLE
+    from jumps_pl.methods.catalog import TRAINABLES
 
-    parser.add_argument("name", choices=tuple(TRAINABLE), help="; ".join(f"{t.name}: {t.summary}"
-                                                                       for t in TRAINABLE.values()))
+    parser.add_argument("name", choices=tuple(TRAINABLES),
+                        help="; ".join(f"{name}: {entry.summary}" for name, entry in TRAINABLES.items()))
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -329,6 +329,7 @@ def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--save-predictions", metavar="FILE.npz",
                         help="predictions, ground truth, head sizes and masks per task and row")
     parser.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no table on the screen")
 
 
 def _calibrate_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,6 +5,7 @@ YAML is one such as ``experiments/configs/*.yaml``.
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -16,13 +17,33 @@ from omegaconf.errors import OmegaConfBaseException
 DEFAULT_CONFIG = Path(str(resources.files("jumps_pl") / "configs" / "default.yaml"))
 
 
+# where the corpus is looked for when data.root is not set: $JUMPS_DATA_ROOT, then the project's shared
+# copy beside the clone where it exists, then what `make data` fetches (data/README.md)
+SHARED_DATA_ROOT = "../shared/datasets/bandai-namco-motion"
+FETCHED_DATA_ROOT = "data/bandai-namco-motion"
+
+
 def _now(pattern: str) -> str:
     return datetime.now().strftime(pattern)
+
+
+def default_data_root() -> str:
+    """The corpus when ``data.root`` is not set.
+
+    ``$JUMPS_DATA_ROOT``, else ``../shared/datasets/bandai-namco-motion`` where it exists, else
+    ``data/bandai-namco-motion`` (both relative to where the command runs).
+    """
+    import os
+
+    if os.environ.get("JUMPS_DATA_ROOT"):
+        return os.environ["JUMPS_DATA_ROOT"]
+    return SHARED_DATA_ROOT if Path(SHARED_DATA_ROOT).exists() else FETCHED_DATA_ROOT
 
 
 if not OmegaConf.has_resolver("now"):  # omegaconf 2.4 renamed register_new_resolver
     _register = getattr(OmegaConf, "register_resolver", None) or OmegaConf.register_new_resolver
     _register("now", _now, use_cache=True)
+    _register("jumps_data_root", default_data_root)
 
 
 class ConfigError(ValueError):
@@ -76,12 +97,18 @@ def check_config(config: dict) -> dict:
     from jumps_pl.schema import check_values
 
     try:
-        problems = check_values(config)
+        problems = check_values(config, _default_trainer())
     except (KeyError, TypeError) as err:
         raise ConfigError(f"not a complete jumps-pl config: missing or malformed {err}") from None
     if problems:
         raise ConfigError("invalid setting" + ("s:\n  " if len(problems) > 1 else ": ") + "\n  ".join(problems))
     return config
+
+
+@functools.cache
+def _default_trainer() -> dict:
+    """The package defaults' ``trainer.*`` section (checked against Lightning by the tests)."""
+    return dict(yaml.safe_load(DEFAULT_CONFIG.read_text())["trainer"])
 
 
 def _describe(err: OmegaConfBaseException) -> str:

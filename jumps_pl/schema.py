@@ -420,8 +420,12 @@ def _get(config: dict, key: str) -> Any:
     return node
 
 
-def check_values(config: dict) -> list[str]:
-    """Every problem of a resolved config dict, as ``key=value: what is allowed`` lines."""
+def check_values(config: dict, default_trainer: dict | None = None) -> list[str]:
+    """Every problem of a resolved config dict, as ``key=value: what is allowed`` lines.
+
+    ``trainer.*`` values equal to ``default_trainer`` (the package defaults) are not checked against
+    Lightning, so that a command that does not train never imports it.
+    """
     problems = [f"{key}={_get(config, key)!r}: allowed {_allowed(rules)}" for key, rules in RULES.items()
                 if _breaks(_get(config, key), rules)]
     data, model, baselines, infer = config["data"], config["model"], config["baselines"], config["infer"]
@@ -440,25 +444,29 @@ def check_values(config: dict) -> list[str]:
             low_high = data[camera][name]
             if isinstance(low_high, list) and len(low_high) == 2 and low_high[0] > low_high[1]:
                 problems.append(f"data.{camera}.{name}={low_high!r}: allowed [low, high] with low <= high")
-    return problems + check_trainer(config.get("trainer", {}))
+    return problems + check_trainer(config.get("trainer", {}), default_trainer)
 
 
 _TRAINER_INTS = {"max_epochs": -1, "max_steps": -1, "min_epochs": 0, "min_steps": 0, "log_every_n_steps": 1,
                  "accumulate_grad_batches": 1, "num_sanity_val_steps": -1, "check_val_every_n_epoch": 1}
 
 
-def check_trainer(trainer: dict) -> list[str]:
+def check_trainer(trainer: dict, defaults: dict | None = None) -> list[str]:
     """``trainer.*``: every key an argument of pytorch_lightning.Trainer, the common ones of the types it takes.
 
-    Problems are returned as messages naming the key, the value and what Lightning takes.
+    Problems are returned as messages naming the key, the value and what Lightning takes. Keys whose
+    value is the one in ``defaults`` are taken as checked: Lightning is imported only to check others.
     """
-    import inspect
+    changed = {key: value for key, value in trainer.items() if defaults is None or defaults.get(key, ...) != value}
+    problems = []
+    if changed:
+        import inspect
 
-    import pytorch_lightning as pl
+        import pytorch_lightning as pl
 
-    known = set(inspect.signature(pl.Trainer).parameters) - {"logger", "callbacks", "default_root_dir"}
-    problems = [f"trainer.{key}={value!r}: not an argument of pytorch_lightning.Trainer"
-                + _did_you_mean_among(key, known) for key, value in trainer.items() if key not in known]
+        known = set(inspect.signature(pl.Trainer).parameters) - {"logger", "callbacks", "default_root_dir"}
+        problems = [f"trainer.{key}={value!r}: not an argument of pytorch_lightning.Trainer"
+                    + _did_you_mean_among(key, known) for key, value in changed.items() if key not in known]
     for key, lowest in _TRAINER_INTS.items():
         value = trainer.get(key)
         if value is None:
@@ -475,7 +483,7 @@ def check_trainer(trainer: dict) -> list[str]:
         problems.append(f"trainer.devices={devices!r}: allowed a positive integer, -1 (all), 'auto', "
                         "a list of device indices, or a string of them such as '0,1'")
     for key in ("accelerator", "strategy", "precision"):
-        value = trainer.get(key)
+        value = changed.get(key)
         if value is not None:
             known = _lightning_choices(key)
             if str(value) not in known:

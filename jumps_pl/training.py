@@ -15,7 +15,7 @@ from jumps_pl.callbacks import LatentOptimizationCallback, SafeCheckpoint, SaveC
 from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.files import check_output
 from jumps_pl.loggers import build_logger
-from jumps_pl.methods import TRAINABLE
+from jumps_pl.methods import trainable as find_trainable
 from jumps_pl.methods.jumps.model import JumpsGAN
 from jumps_pl.model_folders import write_model_folder
 from jumps_pl.trainers import make_trainer
@@ -80,13 +80,11 @@ def run_training(config: dict, wandb_online: bool) -> Path:
 
 
 def train_baseline(name: str, config: dict, wandb_online: bool = False) -> Path:
-    """Fit ``name`` (a name of the training registry, ``jumps_pl.methods.TRAINABLE``) from a resolved config.
+    """Fit ``name`` (a name of the training registry, ``jumps_pl.methods.trainable``) from a resolved config.
 
     Returns its model folder (``train.run_dir/model``: config.yaml + weights).
     """
-    if name not in TRAINABLE:
-        raise ValueError(f"unknown baseline {name!r}; known: {', '.join(TRAINABLE)}")
-    trainable = TRAINABLE[name]
+    trainable = find_trainable(name)
     pl.seed_everything(config["seed"], workers=True)
     run_dir = Path(config["train"]["run_dir"])
     check_output(run_dir / "model", overwrite=False, option="another train.run_dir")  # before any work

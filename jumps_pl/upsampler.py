@@ -24,10 +24,11 @@ from jumps_pl import skeleton
 from jumps_pl.config import check_config, load_config, to_container
 from jumps_pl.errors import OptionError
 from jumps_pl.files import check_output
+from jumps_pl.io.arrays import keypoint_array
 from jumps_pl.io.formats import PoseFile, Track, read_poses
-from jumps_pl.io.tracks import UpsampledTrack, untangle_tracks
+from jumps_pl.io.tracks import COCO17, LAYOUTS, UpsampledTrack, untangle_tracks
 from jumps_pl.io.writers import output_kind, write_output
-from jumps_pl.methods import DEFAULT_METHOD, REGISTRY, Method, build_methods, resolve_method
+from jumps_pl.methods import DEFAULT_METHOD, Method, build_methods, method_class, resolve_method
 from jumps_pl.pipeline import model_frames, upsample_arrays, upsample_track, windows_for
 from jumps_pl.prediction import Prediction, RepairCode
 from jumps_pl.stream import Stream
@@ -63,7 +64,7 @@ class Upsampler:
             raise OptionError("fps", fps, f"fps must be positive, got {fps}")
         self.fps = fps
         if model is not None:
-            keys = REGISTRY[self.name].models
+            keys = method_class(self.name).models
             if not keys:
                 raise OptionError("model", model, f"method {self.name!r} uses no model folder; drop the model "
                                   "argument")
@@ -101,23 +102,26 @@ class Upsampler:
     def upsample(self, keypoints: np.ndarray, mask: np.ndarray | None = None, confidence: np.ndarray | None = None,
                  fps: float | None = None, with_uncertainty: bool = False
                  ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-        """21 joints (F, 21, 2) px from ``keypoints`` (F, 12, 2) in COCO body order, or (F, 21, 2).
+        """21 joints (F, 21, 2) px from one person's ``keypoints``, as `jumps upsample` takes an array.
 
-        ``mask`` (F, J) marks present entries (default: the finite ones); ``confidence`` (F, J) the
-        detector's scores (default 1), gated at ``upsample.min_confidence`` as `jumps upsample` does.
+        ``keypoints`` (F, J, 2) or (F, J, 3) (x, y[, confidence]): J = 12 (COCO body order), 17 (COCO) or
+        21 (jumps-pl; every joint given is used); an entry with x and y both NaN is missing
+        (``io.arrays.keypoint_array``, which `jumps upsample` uses for .npy and .csv files too). ``mask``
+        (F, J) marks present entries (default: the array's); ``confidence`` (F, J) the detector's scores
+        (default: the array's third channel, else 1), gated at ``upsample.min_confidence`` as `jumps
+        upsample` does.
         ``with_uncertainty``: also return each joint's predicted 90% error radius (F, 21) px
         (``uncertainty.py``; NaN where the method has no calibration).
         """
-        keypoints = np.asarray(keypoints, dtype=np.float64)
-        if keypoints.ndim != 3 or keypoints.shape[1:] not in ((12, 2), (21, 2)) or len(keypoints) == 0:
-            raise ValueError(f"keypoints must be (F, 12, 2) or (F, 21, 2) with F >= 1, got {keypoints.shape}")
-        present = np.isfinite(keypoints).all(-1) if mask is None else np.asarray(mask, dtype=bool)
-        if present.shape != keypoints.shape[:2]:
-            raise ValueError(f"mask must be {keypoints.shape[:2]}, got {present.shape}")
-        scores = np.ones(present.shape) if confidence is None else np.asarray(confidence, dtype=np.float64)
-        if scores.shape != keypoints.shape[:2]:
-            raise ValueError(f"confidence must be {keypoints.shape[:2]}, got {scores.shape}")
-        full, conf = np.nan_to_num(keypoints), np.where(present, scores, 0.0)
+        if np.ndim(keypoints) != 3 or len(keypoints) == 0:
+            raise ValueError(f"keypoints must be (F, 12|17|21, 2|3) with F >= 1, got {np.shape(keypoints)}")
+        given_shape = np.shape(keypoints)[:2]
+        keypoints, scores, present = keypoint_array(keypoints, "keypoints", keep_all_21=True)
+        if mask is not None:
+            present = _same_joints(np.asarray(mask, dtype=bool), given_shape, "mask")
+        if confidence is not None:
+            scores = _same_joints(np.asarray(confidence, dtype=np.float64), given_shape, "confidence")
+        full, conf = keypoints, np.where(present, scores, 0.0)
         given = np.ones(skeleton.NUM_JOINTS, dtype=bool)
         if keypoints.shape[1] == len(skeleton.INPUT_INDICES):
             full, conf = skeleton.place_inputs(full), skeleton.place_inputs(conf, -1)
@@ -177,7 +181,7 @@ class Upsampler:
         if any(r.repair is not None for r in results):
             log(repair_summary(results))
         started = time.perf_counter()
-        write_output(pose_file, results, out, fps)
+        write_output(pose_file, results, out, fps, self.name)
         log(f"wrote {out}: {len(results)} track(s) ({time.perf_counter() - started:.1f} s writing)")
         return out
 
@@ -188,8 +192,9 @@ class Upsampler:
         infer = self.config["infer"]
         total = sum(windows_for(model_frames(int(t.frames[-1] - t.frames[0] + 1), fps, self.model_fps),
                                 self.method.window, infer["overlap"]) for t in tracks)
-        bar = tqdm(total=total, unit="window", disable=not progress or total <= infer["batch_windows"],
-                   file=sys.stderr)
+        # from the first window on (the latent fit reports every iteration), in a terminal only
+        bar = tqdm(total=total, unit="window", disable=not progress or not sys.stderr.isatty(), file=sys.stderr,
+                   bar_format="{l_bar}{bar}| {n:.1f}/{total} windows [{elapsed}<{remaining}]")
         results, skipped = [], []
         started = time.perf_counter()
         for track in tracks:
@@ -204,6 +209,13 @@ class Upsampler:
             raise ValueError(f"{pose_file.path}: no track could be upsampled")
         log(f"upsampled {len(results)} track(s) in {time.perf_counter() - started:.1f} s")
         return results
+
+
+def _same_joints(values: np.ndarray, shape: tuple[int, int], what: str) -> np.ndarray:
+    """Per-entry ``values`` (F, J) of the keypoints given, on the joints ``keypoint_array`` keeps."""
+    if values.shape != shape:
+        raise ValueError(f"{what} must be {shape}, like the keypoints, got {values.shape}")
+    return values[:, list(LAYOUTS["coco17"])] if shape[1] == len(COCO17) else values
 
 
 def upsample(keypoints: np.ndarray, mask: np.ndarray | None = None, confidence: np.ndarray | None = None,

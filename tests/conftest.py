@@ -1,4 +1,11 @@
-"""Shared fixtures: small slices of the real corpus in ../shared, in both forms users have it."""
+"""Shared fixtures: small slices of the real corpus in ../shared, in both forms users have it; the markers
+of tests that need what a fresh clone lacks.
+
+Tests that need the corpus are marked ``corpus`` (those using the corpus fixtures are marked here), those
+that need the street media ``street``; without them they skip, saying why. ``JUMPS_HIDE_SHARED=1`` runs as
+a fresh clone would (../shared taken as absent). ``JUMPS_NO_SKIPS=1`` (CI, with ../shared) fails the run
+when anything but a ``gpu`` test skipped.
+"""
 from __future__ import annotations
 
 import os
@@ -8,8 +15,49 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_CORPUS = Path(os.environ.get("JUMPS_DATA_ROOT", REPO.parent / "shared" / "datasets" / "bandai-namco-motion"))
+HIDE_SHARED = os.environ.get("JUMPS_HIDE_SHARED") == "1"
+SHARED = REPO.parent / "shared"
+SHARED_CORPUS = Path(os.environ.get("JUMPS_DATA_ROOT") or SHARED / "datasets" / "bandai-namco-motion")
 ARCHIVE = SHARED_CORPUS / "dataset-1" / "data.zip"
+STREET_MEDIA = SHARED / "media" / "street"
+SAMPLE = REPO / "data" / "sample" / "walk-detections.json"
+HAS_CORPUS = ARCHIVE.exists() and not HIDE_SHARED
+HAS_STREET = STREET_MEDIA.exists() and not HIDE_SHARED
+_CORPUS_FIXTURES = {"clip_folder", "clip_archive", "real_clip_bytes", "tiny_checkpoint", "tiny_checkpoint_no_encoder"}
+_SKIPPED: list[str] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests that use the corpus fixtures; skip what this machine cannot run, saying why."""
+    import torch
+
+    reasons = {
+        "corpus": None if HAS_CORPUS else "needs the mocap corpus: run `make data` (data/README.md) or set "
+                                          "JUMPS_DATA_ROOT",
+        "street": None if HAS_STREET else "needs ../shared/media/street, which is not distributable "
+                                          "(OpenPose's non-commercial licence): nothing to run it on",
+        "gpu": None if torch.cuda.is_available() else "needs a CUDA GPU",
+    }
+    for item in items:
+        if _CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.corpus)
+        for marker, reason in reasons.items():
+            if reason and item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
+                break
+
+
+def pytest_runtest_logreport(report):
+    """Remember what skipped, unless it is a GPU test (CI allows those skips only)."""
+    if report.skipped and "gpu" not in report.keywords:
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With ``JUMPS_NO_SKIPS=1``, a skip other than a GPU test's fails the run."""
+    if os.environ.get("JUMPS_NO_SKIPS") == "1" and _SKIPPED and exitstatus == 0:
+        print(f"\nJUMPS_NO_SKIPS=1: {len(_SKIPPED)} test(s) skipped, e.g. {_SKIPPED[0]}")
+        session.exitstatus = 1
 
 
 def real_clip_names(count: int, archive: Path = ARCHIVE) -> list[str]:

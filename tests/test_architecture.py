@@ -6,10 +6,11 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
-from conftest import REPO, SHARED_CORPUS
+from conftest import REPO, STREET_MEDIA
 
-STREET = SHARED_CORPUS.parents[1] / "media" / "street" / "alphapose-results.json"
+STREET = STREET_MEDIA / "alphapose-results.json"
 
 
 def test_importing_every_module_keeps_the_plotting_backend_and_leaves_wandb_out():
@@ -41,12 +42,13 @@ def test_the_package_draws_with_matplotlibs_object_api_only():
 def test_the_registry_is_what_the_command_line_lists_and_validates(capsys):
     from jumps_pl.cli import main
     from jumps_pl.errors import OptionError
-    from jumps_pl.methods import REGISTRY, resolve_method
+    from jumps_pl.methods import all_methods, resolve_method
 
     assert main(["methods"]) == 0
     listed = capsys.readouterr().out
-    assert all(name in listed and cls.slug in listed for name, cls in REGISTRY.items())
-    assert {"JUMPS", "ridge", "ridge+savgol", "ridge+one-euro", "ridge+gaussian", "masked-conv-ae"} <= set(REGISTRY)
+    registry = all_methods()
+    assert all(name in listed and cls.slug in listed for name, cls in registry.items())
+    assert {"JUMPS", "ridge", "ridge+savgol", "ridge+one-euro", "ridge+gaussian", "masked-conv-ae"} <= set(registry)
     try:
         resolve_method("ridge+savgl", "upsample.method")
     except OptionError as err:
@@ -55,26 +57,61 @@ def test_the_registry_is_what_the_command_line_lists_and_validates(capsys):
         raise AssertionError("an unknown name passed")
 
 
+def test_the_light_table_of_names_is_what_the_families_register():
+    """``catalog.py`` (read without importing a family) and the classes registered where they are defined."""
+    from jumps_pl.methods import CATALOG, all_methods
+    from jumps_pl.methods.registry import METHODS
+
+    registry = all_methods()
+    assert list(registry) == [entry.name for entry in CATALOG]
+    assert set(METHODS) == set(registry)  # no family registers a method the table lacks
+    for entry in CATALOG:
+        cls = registry[entry.name]
+        assert (cls.slug, cls.__module__.split(".")[2]) == (entry.slug, entry.family)
+
+
 def test_methods_are_found_by_slug_or_name_in_any_case():
-    from jumps_pl.methods import REGISTRY, resolve_method
+    from jumps_pl.methods import all_methods, resolve_method
 
     assert resolve_method("jumps-fusion") == resolve_method("JUMPS + fusion") == "JUMPS + fusion"
     assert resolve_method("Ridge-SavGol") == resolve_method("RIDGE+SAVGOL") == "ridge+savgol"
-    assert all(resolve_method(cls.slug) == name for name, cls in REGISTRY.items())
-    assert len({cls.slug for cls in REGISTRY.values()}) == len(REGISTRY)
+    assert resolve_method("jumps") == resolve_method("Jumps") == "JUMPS"
+    registry = all_methods()
+    assert all(resolve_method(cls.slug) == name for name, cls in registry.items())
+    assert len({cls.slug for cls in registry.values()}) == len(registry)
 
 
 def test_train_baseline_choices_are_the_training_registry():
     from jumps_pl.cli import main
-    from jumps_pl.methods import TRAINABLE
+    from jumps_pl.methods import trainable
+    from jumps_pl.methods.catalog import TRAINABLES
+    from jumps_pl.methods.registry import TRAINABLE
 
-    assert set(TRAINABLE) == {"ridge", "masked-conv-ae", "flip-detector"}
+    assert set(TRAINABLES) == {"ridge", "masked-conv-ae", "flip-detector"}
+    assert all(trainable(name).name == name for name in TRAINABLES) and set(TRAINABLE) == set(TRAINABLES)
     try:
         main(["train-baseline", "not-a-model"])
     except SystemExit as stop:
         assert stop.code == 2
     else:
         raise AssertionError("an unknown trainable passed")
+
+
+def test_loading_and_running_a_method_imports_neither_lightning_nor_wandb_nor_matplotlib():
+    code = """
+import sys
+import numpy as np
+import jumps_pl
+for name in ("JUMPS + fusion", "JUMPS", "masked-conv-ae", "ridge+savgol"):
+    up = jumps_pl.Upsampler(method=name, fps=30, iterations=2, starts=2)
+    out = up.upsample(np.random.default_rng(0).random((40, 12, 2)) * 100 + 500)
+    assert out.shape == (40, 21, 2)
+import jumps_pl.cli
+heavy = [m for m in ("pytorch_lightning", "lightning", "lightning_fabric", "wandb", "matplotlib") if m in sys.modules]
+assert not heavy, heavy
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_version_is_the_package_metadata(capsys):
@@ -100,6 +137,7 @@ def test_shipped_files_are_package_resources_and_the_environment_overrides_them(
     assert model_path({}, "ridge") == tmp_path / "ridge"
 
 
+@pytest.mark.street
 def test_the_library_gates_and_resamples_exactly_as_the_command_line(tmp_path):
     """One track of the street detections through `jumps upsample` and through Upsampler.upsample on
     the same array (NaN where not detected, the detector's confidences, 50 fps) give the same joints."""

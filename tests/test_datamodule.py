@@ -85,6 +85,7 @@ def test_eval_batches_without_cameras_are_refused(datamodule):
         datamodule.to_2d(raw)
 
 
+@pytest.mark.corpus
 def test_full_corpus_bench_is_the_protocol_size(tmp_path_factory):
     """The default root: 3,054 clips and a 256-window test-bench (a cold load, a few seconds)."""
     from conftest import SHARED_CORPUS

@@ -6,12 +6,13 @@ import json
 import warnings
 
 import numpy as np
+import pytest
 
-from conftest import SHARED_CORPUS
+from conftest import STREET_MEDIA
 from jumps_pl.cli import main
 from jumps_pl.io.formats import read_poses
 
-STREET = SHARED_CORPUS.parents[1] / "media" / "street" / "alphapose-results.json"
+STREET = STREET_MEDIA / "alphapose-results.json"
 
 
 def _sixty_fps_file(tmp_path):
@@ -26,6 +27,7 @@ def _sixty_fps_file(tmp_path):
     return path
 
 
+@pytest.mark.street
 def test_a_file_without_timing_is_read_with_a_notice_or_at_the_rate_given(tmp_path, capsys):
     sixty = _sixty_fps_file(tmp_path)
     assert main(["upsample", str(sixty), "--out", str(tmp_path / "assumed.npz"), "--method", "ridge+gaussian",
@@ -48,6 +50,7 @@ def test_a_file_without_timing_is_read_with_a_notice_or_at_the_rate_given(tmp_pa
     assert at_rate < 0.02 * torso < assumed_error
 
 
+@pytest.mark.street
 def test_the_library_takes_the_rate_and_says_when_it_assumes_one():
     import jumps_pl
 

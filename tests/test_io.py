@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REPO
+from conftest import SAMPLE, STREET_MEDIA
 from jumps_pl import skeleton
 from jumps_pl.io.formats import COCO17, PoseFormatError, read_poses
 
-STREET = Path(REPO.parent / "shared" / "media" / "street")
+STREET = STREET_MEDIA
 ALPHAPOSE = STREET / "alphapose-results.json"
 MEDIAPIPE = STREET / "mediapipe-pose.json"
 # COCO-17 index of each BODY_25 / COCO-18 keypoint (-1: not in COCO-17; "neck"/"midhip": midpoints)
@@ -40,9 +40,9 @@ def to_layout(keypoints: list[float], layout: list) -> list[float]:
     return [float(v) for row in rows for v in row]
 
 
-def write_openpose(folder: Path, layout: list) -> Path:
+def write_openpose(folder: Path, layout: list, entries: list[dict] | None = None) -> Path:
     folder.mkdir()
-    for e in street_entries():
+    for e in street_entries() if entries is None else entries:
         frame = int(e["image_id"].split(".")[0])
         person = {"person_id": [-1], "pose_keypoints_2d": to_layout(e["keypoints"], layout)}
         (folder / f"street_{frame:012d}_keypoints.json").write_text(json.dumps({"version": 1.3, "people": [person]}))
@@ -55,6 +55,7 @@ def reference():
     return track
 
 
+@pytest.mark.street
 def test_alphapose_and_mediapipe_files_give_the_same_205_frames(reference):
     mediapipe = read_poses(MEDIAPIPE)
     assert mediapipe.format == "mediapipe" and mediapipe.fps == 50.0
@@ -67,6 +68,7 @@ def test_alphapose_and_mediapipe_files_give_the_same_205_frames(reference):
     assert (reference.confidence[:, wrists] < 0.3).mean() > 0.2
 
 
+@pytest.mark.street
 @pytest.mark.parametrize("layout", [BODY25, COCO18], ids=["body25", "coco18"])
 def test_openpose_folders_give_the_same_joints(tmp_path, reference, layout):
     pose_file = read_poses(write_openpose(tmp_path / "op", layout))
@@ -75,6 +77,7 @@ def test_openpose_folders_give_the_same_joints(tmp_path, reference, layout):
     np.testing.assert_array_equal(pose_file.tracks[0].frames, np.arange(205))
 
 
+@pytest.mark.street
 def test_coco_results_without_track_ids_are_linked_per_person(tmp_path, reference):
     entries = []
     for e in street_entries():
@@ -90,6 +93,7 @@ def test_coco_results_without_track_ids_are_linked_per_person(tmp_path, referenc
     assert all(len(t.frames) == 205 for t in pose_file.tracks) and xs[1] - xs[0] == pytest.approx(400.0, abs=1.0)
 
 
+@pytest.mark.street
 def test_npy_and_csv_arrays(tmp_path, reference):
     array = np.stack([np.asarray(e["keypoints"]).reshape(17, 3) for e in street_entries()])
     array[10, 9, :2] = np.nan  # left wrist of frame 10 missing
@@ -139,6 +143,7 @@ def test_bad_alphapose_entries_are_named(tmp_path, case, expected):
         read_poses(path)
 
 
+@pytest.mark.street
 def test_malformed_empty_and_unknown_files_are_named(tmp_path):
     truncated = tmp_path / "cut.json"
     truncated.write_text(ALPHAPOSE.read_text()[:5000])
@@ -162,3 +167,19 @@ def test_malformed_empty_and_unknown_files_are_named(tmp_path):
     (tmp_path / "bad.csv").write_text("left_shoulder_x\n1\n")
     with pytest.raises(PoseFormatError, match=r"bad.csv: line 1 \(header\): missing columns left_shoulder_y"):
         read_poses(tmp_path / "bad.csv")
+
+
+@pytest.mark.parametrize("layout", [BODY25, COCO18], ids=["body25", "coco18"])
+def test_the_sample_reads_the_same_from_alphapose_openpose_and_arrays(tmp_path, layout):
+    sample = read_poses(SAMPLE)
+    assert sample.format == "alphapose" and sample.fps is None
+    track = sample.tracks[0]
+    assert len(track.frames) == 300 and track.keypoints.shape == (300, 12, 2)
+    entries = json.loads(SAMPLE.read_text())
+    folder = read_poses(write_openpose(tmp_path / "openpose", layout, entries)).tracks[0]
+    np.testing.assert_allclose(folder.keypoints, track.keypoints, atol=0.01)
+    np.testing.assert_allclose(folder.confidence, track.confidence, atol=1e-4)
+    array = np.concatenate([track.keypoints, track.confidence[..., None]], axis=-1)
+    np.save(tmp_path / "walk.npy", np.where(track.confidence[..., None] > 0, array, np.nan))
+    npy = read_poses(tmp_path / "walk.npy").tracks[0]
+    np.testing.assert_allclose(npy.keypoints, track.keypoints, atol=1e-4)

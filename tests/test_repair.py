@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import SHARED_CORPUS
+from conftest import STREET_MEDIA
 from jumps_pl import skeleton
 from jumps_pl.cli import main
 from jumps_pl.evaluation.tasks import make_task
@@ -17,7 +17,7 @@ from jumps_pl.methods.continuity.heuristic import relabel_by_continuity
 from jumps_pl.prediction import RepairCode
 from jumps_pl.skeleton import INPUT_PAIRS
 
-STREET = SHARED_CORPUS.parents[1] / "media" / "street" / "alphapose-results.json"
+STREET = STREET_MEDIA / "alphapose-results.json"
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +99,7 @@ def test_the_prior_repair_runs_and_reports_what_it_did(tiny_checkpoint, windows)
     assert np.isfinite(repaired.positions).all()
 
 
+@pytest.mark.street
 @pytest.mark.parametrize("suffix", [".npz", ".json", ".csv"])
 def test_every_writer_says_what_was_repaired(suffix, tmp_path, capsys):
     out = tmp_path / f"out{suffix}"
@@ -116,6 +117,7 @@ def test_every_writer_says_what_was_repaired(suffix, tmp_path, capsys):
             assert "Foot_L_r" in next(csv.DictReader(handle))
 
 
+@pytest.mark.street
 def test_render_marks_repaired_joints(tmp_path):
     out = tmp_path / "out.npz"
     assert main(["upsample", str(STREET), "--out", str(out), "--method", "continuity+ridge+savgol", "--fps", "50",
@@ -123,6 +125,7 @@ def test_render_marks_repaired_joints(tmp_path):
     assert main(["render", str(out), "--out", str(tmp_path / "r.gif"), "--width", "240", "--repairs"]) == 0
 
 
+@pytest.mark.street
 def test_frames_a_tracker_exchanged_between_two_people_go_back_to_their_tracks(tmp_path, capsys):
     """Two people built from the street detections (the second 300 px to the right); the tracker's ids
     are exchanged on frames 60-64. After upsampling, each track follows its own person throughout."""
@@ -147,6 +150,7 @@ def test_frames_a_tracker_exchanged_between_two_people_go_back_to_their_tracks(t
     assert (gap > 250).all(), np.nonzero(gap <= 250)  # track 2 is the person on the right in every frame
 
 
+@pytest.mark.street
 def test_on_the_street_the_frames_of_another_person_do_not_drag_the_hips(tmp_path):
     """Frames marked by eye (tests/data/street-marks.yaml) where the detector takes the person in teal:
     the default method's hip centre stays within 1 head size of the line between the nearest good
@@ -263,6 +267,7 @@ def test_the_flip_detector_finds_whole_body_flips_that_the_prior_follows(windows
     assert caught > 0.8 and false < 0.02, (float(caught), float(false))
 
 
+@pytest.mark.street
 def test_on_the_street_the_whole_body_flip_goes_back_and_frames_in_order_stay(tmp_path):
     """The street clip's one clear flip (tests/data/street-marks.yaml: frames 96-97, every input joint
     in reverse left/right order) comes back relabelled; the detections in order around it are kept."""

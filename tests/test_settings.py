@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import SHARED_CORPUS
+from conftest import SHARED_CORPUS, STREET_MEDIA
 from jumps_pl.cli import main
 
-STREET = SHARED_CORPUS.parents[1] / "media" / "street" / "alphapose-results.json"
+STREET = STREET_MEDIA / "alphapose-results.json"
 
 NUMERIC = [  # (override, what the message must name)
     ("infer.starts=abc", "infer.starts"), ("infer.starts=0", "infer.starts=0"),
@@ -73,6 +73,7 @@ def _run(tmp_path: Path, monkeypatch, capsys, *argv: str) -> str:
     return err
 
 
+@pytest.mark.street
 @pytest.mark.parametrize("override, culprit", NUMERIC, ids=[o for o, _ in NUMERIC])
 def test_upsample_refuses_bad_settings(override, culprit, tmp_path, monkeypatch, capsys):
     err = _run(tmp_path, monkeypatch, capsys, "upsample", str(STREET), "--out", "out.npz", override)
@@ -127,6 +128,7 @@ def test_keypoint_files_are_checked_before_work(content, culprit, tmp_path, monk
     assert "poses.json" in err and culprit in err
 
 
+@pytest.mark.street
 def test_an_existing_output_is_kept(tmp_path, monkeypatch, capsys):
     work = tmp_path / "work"
     work.mkdir()
@@ -175,6 +177,7 @@ def test_sweep_refuses_a_bad_point_before_running_any(tmp_path, monkeypatch, cap
     assert "infer.starts=abc" in err and "s.yaml" in err
 
 
+@pytest.mark.street
 @pytest.mark.parametrize("extra, culprit", [
     (["--fps", "-1"], "--fps"), (["--width", "0"], "--width"), (["--out", "r.avi"], "r.avi"),
     (["--uncertainty"], "uncertainty"),
@@ -210,6 +213,7 @@ def test_data_stats_refuses_bad_settings(extra, culprit, tmp_path, monkeypatch, 
     assert culprit in err
 
 
+@pytest.mark.street
 def test_upsample_refuses_a_calibration_file_that_does_not_exist(tmp_path, monkeypatch, capsys):
     err = _run(tmp_path, monkeypatch, capsys, "upsample", str(STREET), "--out", "out.npz", "--method", "ridge",
                "upsample.calibration=nope.yaml")
@@ -235,7 +239,17 @@ def test_train_baseline_keeps_a_model_folder_it_would_replace(tmp_path, monkeypa
     assert "another train.run_dir" in capsys.readouterr().err and (kept / "mine.txt").read_text() == "mine"
 
 
+@pytest.mark.street
 def test_upsample_names_the_latency_option_it_refuses(tmp_path, monkeypatch, capsys):
     err = _run(tmp_path, monkeypatch, capsys, "upsample", str(STREET), "--out", "o.npz", "--method", "ridge",
                "--latency", "-1")
     assert "--latency -1" in err
+
+
+def test_the_default_trainer_section_is_what_lightning_takes():
+    """Commands that do not train take the defaults' ``trainer.*`` as checked (no Lightning import): hold
+    them to it."""
+    from jumps_pl.config import _default_trainer
+    from jumps_pl.schema import check_trainer
+
+    assert check_trainer(_default_trainer()) == []

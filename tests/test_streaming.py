@@ -1,17 +1,15 @@
-"""Live use: StreamingUpsampler and `jumps upsample --latency`, on the real street detections."""
+"""Live use: StreamingUpsampler and `jumps upsample --latency`, on the shipped sample's detections."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from conftest import SHARED_CORPUS
+from conftest import SAMPLE
 from jumps_pl.io.formats import read_poses
 
-STREET = SHARED_CORPUS.parents[1] / "media" / "street" / "alphapose-results.json"
 
-
-def _street_frames() -> tuple[np.ndarray, np.ndarray]:
-    track = read_poses(STREET).tracks[0]
+def _sample_frames() -> tuple[np.ndarray, np.ndarray]:
+    track = read_poses(SAMPLE).tracks[0]
     return track.keypoints, track.confidence
 
 
@@ -19,7 +17,7 @@ def _street_frames() -> tuple[np.ndarray, np.ndarray]:
 def test_every_pushed_frame_comes_back_once_latency_frames_late_with_bounded_memory(latency):
     import jumps_pl
 
-    poses, scores = _street_frames()
+    poses, scores = _sample_frames()
     stream = jumps_pl.StreamingUpsampler(method="ridge+savgol", latency=latency)
     out, largest = [], 0
     for k in range(len(poses)):
@@ -35,11 +33,11 @@ def test_every_pushed_frame_comes_back_once_latency_frames_late_with_bounded_mem
 
 
 def test_streamed_frames_stay_near_the_offline_answer():
-    """ridge+savgol streamed at latency 16 against the same method offline, on the street track: the
+    """ridge+savgol streamed at latency 16 against the same method offline, on the sample: the
     per-frame map is the same, only the smoothing window's edges differ."""
     import jumps_pl
 
-    poses, scores = _street_frames()
+    poses, scores = _sample_frames()
     offline = jumps_pl.Upsampler(method="ridge+savgol", fps=30).upsample(poses, confidence=scores)
     stream = jumps_pl.StreamingUpsampler(method="ridge+savgol", latency=16)
     live = [r for k in range(len(poses)) if (r := stream.push(poses[k], scores[k])) is not None]
@@ -51,7 +49,7 @@ def test_streamed_frames_stay_near_the_offline_answer():
 def test_missing_frames_and_bad_latency():
     import jumps_pl
 
-    poses, scores = _street_frames()
+    poses, scores = _sample_frames()
     stream = jumps_pl.StreamingUpsampler(method="ridge", latency=4)
     outs = [stream.push(None if k % 10 == 5 else poses[k], scores[k]) for k in range(40)]
     assert all(np.isfinite(o).all() for o in outs[4:])
@@ -65,21 +63,21 @@ def test_upsample_with_latency_end_to_end(tmp_path):
     from jumps_pl.cli import main
 
     out = tmp_path / "live.npz"
-    assert main(["upsample", str(STREET), "--out", str(out), "--method", "ridge", "--latency", "8", "--fps", "30",
+    assert main(["upsample", str(SAMPLE), "--out", str(out), "--method", "ridge", "--latency", "8", "--fps", "30",
                  "--quiet"]) == 0
     with np.load(out) as data:
-        assert data["keypoints"].shape[1:] == (205, 21, 2) and np.isfinite(data["keypoints"][0]).all()
-    assert main(["upsample", str(STREET), "--out", str(tmp_path / "x.npz"), "--latency", "99"]) == 2
+        assert data["keypoints"].shape[1:] == (300, 21, 2) and np.isfinite(data["keypoints"][0]).all()
+    assert main(["upsample", str(SAMPLE), "--out", str(tmp_path / "x.npz"), "--latency", "99"]) == 2
     assert not (tmp_path / "x.npz").exists()
 
 
 def test_the_default_method_streams_from_a_start_without_hips():
-    """The default (`JUMPS + fusion`, the shipped model) at latency 8, the street track with its hips
-    hidden in the first 12 frames: the frames owed before the stream has seen hips come out missing,
-    every later one finite."""
+    """The default (`JUMPS + fusion`, the shipped model) at latency 8, the sample with its hips hidden in
+    the first 12 frames: the frames owed before the stream has seen both hips and both shoulders (at
+    ``upsample.min_confidence``) come out missing, every later one finite."""
     import jumps_pl
 
-    poses, scores = _street_frames()
+    poses, scores = _sample_frames()
     poses, scores = poses[:48], scores[:48].copy()
     scores[:12, 6:8] = 0.0  # the hips (COCO body order: shoulders, elbows, wrists, hips, knees, ankles)
     stream = jumps_pl.StreamingUpsampler(latency=8)
@@ -87,4 +85,6 @@ def test_the_default_method_streams_from_a_start_without_hips():
     outs = [stream.push(poses[k], scores[k]) for k in range(len(poses))]
     live = np.concatenate([np.stack([o for o in outs if o is not None]), stream.flush()])
     assert len(live) == len(poses)
-    assert np.isnan(live[:4]).all() and np.isfinite(live[4:]).all()  # hips first seen at push 13 = frame 4 + 8
+    seen = np.maximum.accumulate(scores >= stream.min_confidence, axis=0)[:, [0, 1, 6, 7]].all(1)
+    first = int(np.argmax(seen)) - stream.latency  # the frame owed when the torso is first whole
+    assert first > 0 and np.isnan(live[:first]).all() and np.isfinite(live[first:]).all()

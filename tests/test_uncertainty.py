@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import SHARED_CORPUS
+from conftest import STREET_MEDIA
 from jumps_pl.cli import main
 from jumps_pl.uncertainty import _gap, load_calibrations
 
-STREET = SHARED_CORPUS.parents[1] / "media" / "street" / "alphapose-results.json"
+STREET = STREET_MEDIA / "alphapose-results.json"
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,7 @@ def test_gap_counts_frames_to_the_nearest_observation():
     assert not gap[:, 1].any() and not gap[:, 5].any()  # always seen; never seen (an added joint)
 
 
+@pytest.mark.street
 @pytest.mark.parametrize("suffix", [".npz", ".json", ".csv"])
 def test_every_writer_carries_the_uncertainty_beside_the_confidence(suffix, calibration, tmp_path):
     out = tmp_path / f"out{suffix}"
@@ -69,6 +70,7 @@ def test_every_writer_carries_the_uncertainty_beside_the_confidence(suffix, cali
         assert float(row["Toes_L_u"]) > 0 and "Toes_L_c" in row
 
 
+@pytest.mark.street
 def test_render_draws_the_uncertainty_and_compares_two_methods(calibration, tmp_path):
     first, second = tmp_path / "gauss.npz", tmp_path / "ridge.npz"
     for out, method in ((first, "ridge+gaussian"), (second, "ridge")):

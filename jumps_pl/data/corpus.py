@@ -64,11 +64,18 @@ def split_of(stem: str) -> str:
     return "test" if k == 0 else "val" if k == 1 else "train"
 
 
-def find_clips(root: str | Path) -> list[ClipSource]:
-    """All ``.bvh`` files under ``root``, in plain folders and inside ``.zip`` archives, sorted by stem."""
+def check_root(root: str | Path) -> Path:
+    """``root`` if it exists; else a ``CorpusError`` that says how to get the corpus (before any long step)."""
     root = Path(root).expanduser()
     if not root.exists():
-        raise CorpusError(f"data root {root} does not exist (set data.root=DIR or JUMPS_DATA_ROOT)")
+        raise CorpusError(f"data root {root} does not exist: fetch the corpus with `make data` (data/README.md), "
+                          "or point data.root=DIR or JUMPS_DATA_ROOT at a copy")
+    return root
+
+
+def find_clips(root: str | Path) -> list[ClipSource]:
+    """All ``.bvh`` files under ``root``, in plain folders and inside ``.zip`` archives, sorted by stem."""
+    root = check_root(root)
     if root.is_file():
         files = [root]
     else:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from jumps_pl.evaluation.report import flatten_results, markdown_table
-from jumps_pl.evaluation.scoring import run_evaluation
+from jumps_pl.evaluation.scoring import run_evaluation, scored_pairs
 from jumps_pl.files import write_json, write_npz, write_text
 from jumps_pl.methods import DEFAULT_METHOD, build_methods
 
@@ -28,9 +29,11 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
 
     ``start_wandb``: starts a wandb run (called once data and methods have loaded) to log the results to.
     """
+    from jumps_pl.data.corpus import check_root
     from jumps_pl.data.datamodule import MocapDataModule
 
     log = log or (lambda message: print(message, file=sys.stderr))
+    check_root(config["data"]["root"])  # before the models load
     evaluate = config["evaluate"]
     methods = build_methods(config, list(rows or evaluate["rows"]), log, skip_missing=True)
     datamodule = MocapDataModule(**config["data"])
@@ -44,8 +47,19 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
     log(f"evaluating {len(target)} windows of {config['data']['split']} under {config['data']['root']}: "
         f"{', '.join(methods)}")
     started = time.perf_counter()
-    results, arrays = run_evaluation(methods, target, head, seed=config["data"]["bench_seed"],
-                                     tasks=tuple(evaluate["tasks"]), progress=lambda s: log(f"  {s}"))
+    tasks = tuple(evaluate["tasks"])
+    # rows x tasks, from the first row on (the latent fit reports every iteration), in a terminal only
+    bar = tqdm(total=len(scored_pairs(methods, tasks)), unit="row", file=sys.stderr,
+               disable=quiet or not sys.stderr.isatty(), bar_format="{l_bar}{bar}| {n:.1f}/{total} rows x tasks "
+                                                                     "[{elapsed}<{remaining}] {postfix}")
+
+    def progress(step: float, label: str) -> None:
+        bar.set_postfix_str(label, refresh=False)
+        bar.update(step)
+
+    results, arrays = run_evaluation(methods, target, head, seed=config["data"]["bench_seed"], tasks=tasks,
+                                     progress=progress)
+    bar.close()
     seconds = time.perf_counter() - started
     text = markdown_table(results)
     if not quiet:
@@ -77,7 +91,7 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
         drawn = [name for name in methods if name in (DEFAULT_METHOD, "JUMPS")]
         shown.update({name: arrays[f"{task}/{name}/pred_px"][k] for name in drawn})
         shown["ground truth"] = target[k]
-        image = draw_sequences(shown)
+        image = draw_sequences(shown, fps=config["data"]["fps"])
         save_png(render, image)
         log(f"example: {render}")
     if predictions:

@@ -48,10 +48,19 @@ def score(pred_px: np.ndarray, target_px: np.ndarray, head_size_px: np.ndarray, 
     return out
 
 
+def scored_pairs(methods: dict[str, Method], tasks: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The (task, row) pairs an evaluation scores: a row only on the tasks it is for."""
+    return [(task, name) for task in tasks for name, method in methods.items()
+            if method.tasks is None or task in method.tasks]
+
+
 def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_px: np.ndarray, seed: int,
-                   tasks: tuple[str, ...] = TASKS, progress: Callable[[str], None] | None = None
+                   tasks: tuple[str, ...] = TASKS, progress: Callable[[float, str], None] | None = None
                    ) -> tuple[dict, dict[str, np.ndarray]]:
-    """Results ``{task: {method: scores}}`` and arrays to save (predictions, ground truth, masks)."""
+    """Results ``{task: {method: scores}}`` and arrays to save (predictions, ground truth, masks).
+
+    ``progress(step, label)`` hears of every share of a (task, row) pair done (1 per pair in all).
+    """
     results: dict = {}
     arrays: dict[str, np.ndarray] = {"target_px": target_px, "head_size_px": head_size_px}
     for task in tasks:
@@ -60,12 +69,17 @@ def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_
         arrays[f"{task}/mask"] = given.mask
         arrays[f"{task}/missing"] = given.missing
         results[task] = {}
-        for name, method in methods.items():
-            if method.tasks is not None and task not in method.tasks:
-                continue  # e.g. the paper's ablations: the paper's tasks only
-            if progress:
-                progress(f"{task}: {name}")
-            predictions = method.predict_windows(given.keypoints_px, given.mask, given.confidence).positions
+        for name in [row for pair_task, row in scored_pairs(methods, (task,))]:
+            told = [0.0]
+
+            def report(share: float, label: str = f"{task}: {name}", told: list[float] = told) -> None:
+                if progress and share > told[0]:
+                    progress(min(share, 1.0) - told[0], label)
+                    told[0] = min(share, 1.0)
+
+            predictions = methods[name].predict_windows(given.keypoints_px, given.mask, given.confidence,
+                                                        report).positions
+            report(1.0)
             arrays[f"{task}/{name}/pred_px"] = predictions.astype(np.float32)
             results[task][name] = score(predictions, target_px, head_size_px, given)
     return results, arrays

@@ -26,8 +26,6 @@ def read_npy(path: Path, format: str) -> PoseFile:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as err:
         raise PoseFormatError(f"{path}: not a readable .npy array ({err})") from None
-    if not np.issubdtype(array.dtype, np.number):
-        raise PoseFormatError(f"{path}: array of dtype {array.dtype}; expected numbers")
     track = _from_array(path, array, lambda f: f"frame {f}")
     return PoseFile(path, format, [track], frame_count=len(array), raw=None)
 
@@ -79,19 +77,39 @@ def _cell(path: Path, line: int, column: str, text: str) -> float:
         raise _fail(path, f"line {line}, column {column}", f"{text!r} is not a number") from None
 
 
-def _from_array(path: Path, array: np.ndarray, where_frame: Callable[[int], str]) -> Track:
-    """(F, J, 2|3) -> a track over every frame; (x, y) both NaN marks a missing entry."""
+def keypoint_array(array: np.ndarray, what: str | Path, where_frame: Callable[[int], str] = lambda f: f"frame {f}",
+                   keep_all_21: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One person's keypoints as every entry point takes them (``.npy``, ``.csv``, ``Upsampler.upsample``).
+
+    ``array`` (F, J, 2) or (F, J, 3) (x, y[, confidence]) with J = 12 (COCO body order), 17 (COCO) or 21
+    (jumps-pl); an entry with x and y both NaN is missing. Returns keypoints (F, 12, 2) px, 0 where missing,
+    confidences (F, 12), 1 where the array gives none and 0 where missing, and which entries are present
+    (F, 12); (F, 21, ...) for 21-joint input with ``keep_all_21``. Bad values raise a ``PoseFormatError``
+    naming ``what`` and the frame.
+    """
+    array = np.asarray(array)
     if array.ndim != 3 or array.shape[1] not in _LAYOUTS or array.shape[2] not in (2, 3):
-        raise PoseFormatError(f"{path}: array of shape {array.shape}; expected (frames, 12|17|21, 2|3)")
-    array = array[:, list(LAYOUTS[_LAYOUTS[array.shape[1]]])].astype(np.float64)
+        raise PoseFormatError(f"{what}: array of shape {array.shape}; expected (frames, 12|17|21, 2|3)")
+    if not np.issubdtype(array.dtype, np.number):
+        raise PoseFormatError(f"{what}: array of dtype {array.dtype}; expected numbers")
+    if not (keep_all_21 and array.shape[1] == skeleton.NUM_JOINTS):
+        array = array[:, list(LAYOUTS[_LAYOUTS[array.shape[1]]])]
+    array = array.astype(np.float64)
     missing = np.isnan(array[..., 0]) & np.isnan(array[..., 1])
     confidence = array[..., 2] if array.shape[2] == 3 else np.ones(array.shape[:2])
     confidence = np.where(missing, 0.0, confidence)
     keypoints = np.where(missing[..., None], 0.0, array[..., :2])
     bad = ~np.isfinite(keypoints).all(-1) | ~np.isfinite(confidence) | (confidence < 0)
+    names = skeleton.HIGH_RES_JOINTS if array.shape[1] == skeleton.NUM_JOINTS else skeleton.LOW_RES_JOINTS
     for f in np.nonzero(bad.any(axis=1))[0][:1]:
-        _checked(path, where_frame(f), np.concatenate([keypoints[f], confidence[f][:, None]], axis=1))
-    present = ~missing.all(axis=1)
+        _checked(Path(what), where_frame(f), np.concatenate([keypoints[f], confidence[f][:, None]], axis=1), names)
+    return keypoints, np.minimum(confidence, 1.0), ~missing
+
+
+def _from_array(path: Path, array: np.ndarray, where_frame: Callable[[int], str]) -> Track:
+    """(F, J, 2|3) -> a track over every frame; (x, y) both NaN marks a missing entry."""
+    keypoints, confidence, present = keypoint_array(array, path, where_frame)
+    present = present.any(axis=1)
     frames = np.nonzero(present)[0]
     return Track(0, frames.astype(np.int64), keypoints[frames].astype(np.float32),
-                 np.minimum(confidence[frames], 1.0).astype(np.float32), frames.tolist())
+                 confidence[frames].astype(np.float32), frames.tolist())

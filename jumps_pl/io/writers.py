@@ -16,6 +16,8 @@ and 0 where JUMPS inferred it. Beside it (not instead of it), every writer gives
 And what was repaired, per frame and joint (0 the input was kept, 1 relabelled: left and right
 exchanged, 2 set aside as an outlier or another person; ``prediction.RepairCode``): ``jumps_repair`` (JSON
 and OpenPose, with ``jumps_repair_codes``), ``repair`` (npz, with ``repair_codes``), ``NAME_r`` columns (csv).
+The method that wrote it: ``jumps_method`` (JSON: per entry, or top-level for MediaPipe; OpenPose: in every
+frame file), ``method`` (npz).
 """
 from __future__ import annotations
 
@@ -84,29 +86,33 @@ def _image_id_for(frame: int, pose_file: PoseFile):
     return frame
 
 
-def write_output(pose_file: PoseFile, results: list[UpsampledTrack], out: str | Path, fps: float) -> Path:
+def write_output(pose_file: PoseFile, results: list[UpsampledTrack], out: str | Path, fps: float,
+                 method: str | None = None) -> Path:
     """Write ``results`` to ``out`` in the kind its name asks for (``output_kind``), atomically.
 
     The caller has checked ``out`` (``files.check_output``) before any work.
     """
     out = Path(out)
     kind = output_kind(out, pose_file)
+    named = {"jumps_method": method} if method else {}
     if kind == "npz":
         with atomic_file(out) as tmp:
-            _write_npz(tmp, pose_file, results, fps)
+            _write_npz(tmp, pose_file, results, fps, method)
     elif kind == "csv":
         with atomic_file(out) as tmp:
             _write_csv(tmp, results)
     elif kind == "openpose":
-        _write_openpose(out, pose_file, results)
+        _write_openpose(out, pose_file, results, named)
     elif pose_file.format == "mediapipe":
-        write_text(out, json.dumps(_mediapipe_json(pose_file, results)))
+        write_text(out, json.dumps({**_mediapipe_json(pose_file, results), **named}))
     else:
-        write_text(out, json.dumps(_results_json(pose_file, results)))
+        write_text(out, json.dumps([{**entry, **named} if "jumps_keypoints" in entry else entry
+                                    for entry in _results_json(pose_file, results)]))
     return out
 
 
-def _write_npz(tmp: Path, pose_file: PoseFile, results: list[UpsampledTrack], fps: float) -> None:
+def _write_npz(tmp: Path, pose_file: PoseFile, results: list[UpsampledTrack], fps: float,
+               method: str | None) -> None:
     first = min(int(r.frames[0]) for r in results)
     last = max(int(r.frames[-1]) for r in results)
     frames = np.arange(first, last + 1)
@@ -128,12 +134,13 @@ def _write_npz(tmp: Path, pose_file: PoseFile, results: list[UpsampledTrack], fp
         if r.repair is not None:
             repair[p, rows] = r.repair
         track = tracks[r.track_id]
-        inputs[p, track.frames - first] = track.keypoints
+        inputs[p, track.frames - first] = np.where(track.confidence[..., None] > 0, track.keypoints, np.nan)
     np.savez_compressed(tmp, keypoints=keypoints, observed=observed, confidence=confidence, detected=detected,
                         uncertainty_px=uncertainty, repair=repair, repair_codes=np.asarray(REPAIR_LABELS),
                         input_keypoints=inputs, frames=frames, fps=np.float64(fps),
                         track_ids=np.asarray([str(r.track_id) for r in results]),
-                        joint_names=np.asarray(NAMES), input_joint_names=np.asarray(skeleton.LOW_RES_JOINTS))
+                        joint_names=np.asarray(NAMES), input_joint_names=np.asarray(skeleton.LOW_RES_JOINTS),
+                        **({"method": np.asarray(method)} if method else {}))
 
 
 def _write_csv(tmp: Path, results: list[UpsampledTrack]) -> None:
@@ -188,7 +195,7 @@ def _mediapipe_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> dict:
     return data
 
 
-def _write_openpose(out: Path, pose_file: PoseFile, results: list[UpsampledTrack]) -> None:
+def _write_openpose(out: Path, pose_file: PoseFile, results: list[UpsampledTrack], named: dict) -> None:
     files = copy.deepcopy(pose_file.raw)
     tracks = {t.track_id: t for t in pose_file.tracks}
     for r in results:
@@ -209,4 +216,5 @@ def _write_openpose(out: Path, pose_file: PoseFile, results: list[UpsampledTrack
         for name, data in files.items():
             data["jumps_joint_names"] = NAMES
             data["jumps_repair_codes"] = list(REPAIR_LABELS)
+            data.update(named)
             (staging / name).write_text(json.dumps(data))

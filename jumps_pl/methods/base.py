@@ -18,6 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from jumps_pl.methods.registry import method_class
 from jumps_pl.model_folders import model_path
 from jumps_pl.prediction import Prediction
 from jumps_pl.windows import predict_sequence
@@ -30,9 +31,8 @@ class MissingModel(FileNotFoundError):
 class Loader:
     """Loads each model folder once and builds each method once, for one resolved config."""
 
-    def __init__(self, config: dict, registry: dict[str, type[Method]]):
+    def __init__(self, config: dict):
         self.config = config
-        self.registry = registry
         self._models: dict[tuple[str, Path], object] = {}
         self._methods: dict[str, Method] = {}
 
@@ -53,7 +53,7 @@ class Loader:
     def method(self, name: str) -> Method:
         """The method with this display name, built once and shared by the rows that compose it."""
         if name not in self._methods:
-            self._methods[name] = self.registry[name](self.config, self)
+            self._methods[name] = method_class(name)(self.config, self)
         return self._methods[name]
 
 
@@ -65,7 +65,6 @@ class Method(ABC):
 
     name: ClassVar[str]                        # the display name: rows of tables and evaluation JSON
     slug: ClassVar[str]                        # the stable name for command lines and sweep files
-    summary: ClassVar[str]
     models: ClassVar[tuple[str, ...]] = ()     # ``models.<key>`` folders it loads
     optional: ClassVar[bool] = False           # `jumps evaluate` skips it when a model folder is missing
     tasks: ClassVar[tuple[str, ...] | None] = None  # the tasks `jumps evaluate` scores it on (None: all)
@@ -80,15 +79,16 @@ class Method(ABC):
         return int(self.config["data"]["window"])
 
     @abstractmethod
-    def predict_windows(self, keypoints_px: np.ndarray, mask: np.ndarray,
-                        confidence: np.ndarray | None = None) -> Prediction:
+    def predict_windows(self, keypoints_px: np.ndarray, mask: np.ndarray, confidence: np.ndarray | None = None,
+                        report: Callable[[float], None] | None = None) -> Prediction:
         """Windows (N, T, 21, 2) px -> positions (N, T, 21, 2) px and the per-joint extras.
 
-        ``mask`` (N, T, 21) marks the present entries; ``confidence`` (N, T, 21) or None.
+        ``mask`` (N, T, 21) marks the present entries; ``confidence`` (N, T, 21) or None. A long method
+        may call ``report(share)`` with the share (0..1) of the windows done so far, for progress bars.
         """
 
     def predict_track(self, keypoints_px: np.ndarray, mask: np.ndarray, confidence: np.ndarray | None = None,
-                      progress: Callable[[int], None] | None = None) -> Prediction:
+                      progress: Callable[[float], None] | None = None) -> Prediction:
         """A whole track (F, 21, 2) px -> positions (F, 21, 2) px and the per-joint extras.
 
         ``mask`` (F, 21), ``confidence`` (F, 21) (0: a placeholder that must not count). Default: overlapping
@@ -97,8 +97,8 @@ class Method(ABC):
         present = mask if confidence is None else mask & (confidence > 0)
         infer = self.config["infer"]
 
-        def predict(windows, window_mask, conf, first):
-            return self.predict_windows(windows, window_mask, conf)
+        def predict(windows, window_mask, conf, first, report):
+            return self.predict_windows(windows, window_mask, conf, report)
 
         return predict_sequence(predict, keypoints_px, present, confidence, self.window, infer["overlap"],
                                 infer["batch_windows"], progress)

@@ -13,9 +13,8 @@ class ContinuityRidgeSavgol(Ridge):
     """Flips and outlier frames repaired by continuity, then the ridge map, smoothed."""
 
     name, slug = "continuity+ridge+savgol", "continuity-ridge-savgol"
-    summary = "heuristic: left/right flips and outlier frames repaired by continuity, then ridge+savgol"
 
-    def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
+    def predict_windows(self, keypoints_px, mask, confidence=None, report=None) -> Prediction:
         """The repaired input through ``ridge+savgol``, with what was repaired."""
         cfg, sg = self.config["baselines"]["continuity"], self.config["baselines"]["savgol"]
         repaired, kept, status = relabel_by_continuity(keypoints_px, mask, cfg["ratio"], cfg["outlier"], cfg["lone"])

@@ -21,9 +21,8 @@ class RidgeOneEuro(Ridge):
     """The ridge map, then the One-Euro filter."""
 
     name, slug = "ridge+one-euro", "ridge-one-euro"
-    summary = "filter: ridge, then the One-Euro filter (online, causal; baselines.one_euro)"
 
-    def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
+    def predict_windows(self, keypoints_px, mask, confidence=None, report=None) -> Prediction:
         """The ridge map, filtered causally."""
         cfg = self.config["baselines"]["one_euro"]
         return Prediction(one_euro(self.ridge.predict(keypoints_px, mask), self.config["data"]["fps"],
@@ -35,9 +34,8 @@ class RidgeGaussian(Ridge):
     """The ridge map, then a Gaussian filter along time."""
 
     name, slug = "ridge+gaussian", "ridge-gaussian"
-    summary = "filter: ridge, then a Gaussian filter along time (offline; baselines.gaussian)"
 
-    def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
+    def predict_windows(self, keypoints_px, mask, confidence=None, report=None) -> Prediction:
         """The ridge map, smoothed."""
         sigma = self.config["baselines"]["gaussian"]["sigma"]
         return Prediction(gaussian(self.ridge.predict(keypoints_px, mask), sigma))

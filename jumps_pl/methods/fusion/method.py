@@ -42,9 +42,6 @@ class JumpsFusion(Method):
     """The default: the prior's reading fused with the observations by how noisy they are."""
 
     name, slug = "JUMPS + fusion", "jumps-fusion"
-    summary = ("design change (the default): noisy windows read by the encoder, with confident failures "
-               "repaired, exact ones by the latent fit; fused with the observations by how noisy they are; "
-               "noisy windows, and exact windows' added joints, averaged with masked-conv-ae")
     models = ("jumps", "ridge", "masked_conv_ae", "flip_detector")
 
     def __init__(self, config: dict, loader):
@@ -78,7 +75,7 @@ class JumpsFusion(Method):
     def _added_map(self, poses_px: np.ndarray) -> np.ndarray:
         return self.ridge.predict(poses_px, np.ones(poses_px.shape[:3], dtype=bool))
 
-    def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
+    def predict_windows(self, keypoints_px, mask, confidence=None, report=None) -> Prediction:
         """The fused 21 joints of each window, the spread and what the repair did."""
         given = (keypoints_px, mask, confidence)
         keypoints_px, mask = np.asarray(keypoints_px, dtype=np.float32), np.asarray(mask, dtype=bool)
@@ -91,8 +88,8 @@ class JumpsFusion(Method):
         spread = np.zeros(mask.shape, dtype=np.float32)
         if exact.any():  # the latent fit, on the input as given (exact inputs need no repair)
             # every window exact: the arrays as given, whose fit the JUMPS row already made when both run
-            fitted = self.fit.predict_windows(*given) if exact.all() else self.fit.predict_windows(
-                keypoints_px[exact], mask[exact], None if confidence is None else np.asarray(confidence)[exact])
+            fitted = self.fit.predict_windows(*given, report) if exact.all() else self.fit.predict_windows(
+                keypoints_px[exact], mask[exact], None if confidence is None else np.asarray(confidence)[exact], report)
             prior[exact], spread[exact] = fitted.positions, fitted.spread_px
             keypoints[exact], kept[exact], status[exact] = keypoints_px[exact], weights[exact], RepairCode.KEPT
         out, _ = fuse(keypoints, kept, prior, self._added_map, self.settings)

@@ -28,7 +28,7 @@ import torch
 
 from jumps_pl.methods.continuity.heuristic import relabel_by_continuity
 from jumps_pl.methods.jumps.align import fit_similarity
-from jumps_pl.methods.jumps.model import JumpsGAN
+from jumps_pl.methods.jumps.networks import JumpsPrior
 from jumps_pl.methods.jumps.relabel import detector_evidence, relabel_windows
 from jumps_pl.models.normalization import Normalization, fit_normalization
 from jumps_pl.prediction import Prediction, RepairCode
@@ -55,7 +55,7 @@ class Fit(NamedTuple):
 class LatentOptimizer:
     """JUMPS step 2 for one trained prior and the ``infer.*`` settings: windows and tracks fitted by z*."""
 
-    def __init__(self, model: JumpsGAN, starts: int, iterations: int, lr: float, prior_weight: float,
+    def __init__(self, model: JumpsPrior, starts: int, iterations: int, lr: float, prior_weight: float,
                  align: bool, encoder_start: bool, overlap: int, batch_windows: int, seed: int,
                  repair: dict | None = None, flip_detector: torch.nn.Module | None = None,
                  lr_schedule: str = "constant", latent_weight: float = 0.0, smooth_weight: float = 0.0):
@@ -64,7 +64,7 @@ class LatentOptimizer:
         if lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"infer.lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {lr_schedule!r}")
         self.model = model
-        self.window = model.hparams.window
+        self.window = model.window
         if not 0 <= overlap < self.window:
             raise ValueError(f"infer.overlap must be in [0, {self.window}), got {overlap}")
         self.starts, self.iterations, self.lr = starts, iterations, lr
@@ -79,17 +79,20 @@ class LatentOptimizer:
 
     # --- windows ----------------------------------------------------------------------------------
     def optimize_windows(self, keypoints_px: torch.Tensor, mask: torch.Tensor,
-                         confidence: torch.Tensor | None = None) -> Fit:
+                         confidence: torch.Tensor | None = None, report: Callable[[float], None] | None = None) -> Fit:
         """Full 21-joint windows (N, T, 21, 2) px from (N, T, 21, 2) px with ``mask`` (N, T, 21).
 
         The spread is taken among the ``SPREAD_STARTS`` lowest losses: how much equally good fits disagree.
         """
         parts = []
+        total = max(len(keypoints_px), 1)
         with _frozen(self.model):
             for first in range(0, len(keypoints_px), self.batch_windows):
                 part = slice(first, first + self.batch_windows)
                 conf = None if confidence is None else confidence[part]
-                parts.append(self._optimize_batch(keypoints_px[part], mask[part], conf, first))
+                count = len(keypoints_px[part])
+                tick = None if report is None else (lambda share, f=first, c=count: report((f + share * c) / total))
+                parts.append(self._optimize_batch(keypoints_px[part], mask[part], conf, first, tick))
         return Fit(*(torch.cat(values) for values in zip(*parts, strict=True)))
 
     def encode_windows(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None = None
@@ -143,15 +146,24 @@ class LatentOptimizer:
         return x, torch.zeros(*x.shape[:2], len(INPUT_PAIRS), dtype=torch.bool, device=x.device)
 
     def _optimize_batch(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None,
-                        offset: int) -> Fit:
+                        offset: int, report: Callable[[float], None] | None = None) -> Fit:
+        """One batch's fit; ``report(share)`` hears how much of its iterations are done."""
         norm, x, mask, weights = self._normalized(keypoints_px, mask, confidence)
+        planned = self.iterations + (self.repair["rounds"] * self.repair["iterations"] if self.repair else 0)
+        done = [0]
+
+        def tick() -> None:
+            done[0] += 1
+            if report is not None:
+                report(done[0] / max(planned, 1))
+
         n, s = len(x), self.starts
         z = self._initial_latents(x, mask, offset).requires_grad_(True)  # (N*S, Z, T')
         x_rep = x.repeat_interleave(s, dim=0)
         w_rep = weights.repeat_interleave(s, dim=0)
         status = torch.zeros(mask.shape, dtype=torch.int8)
         if not self.repair:
-            self._fit(z, x_rep, w_rep, self.iterations, None)
+            self._fit(z, x_rep, w_rep, self.iterations, None, tick)
         else:  # continuity first (optional), a robust fit, then rounds of relabel / set aside / refit
             weights_given = weights
             given, exchanged = self._continuity_first(x, weights)
@@ -162,16 +174,17 @@ class LatentOptimizer:
                                                     evidence)
                 z = self._initial_latents(x, weights > 0, offset).requires_grad_(True)
                 x_rep, w_rep = x.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
-                self._fit(z, x_rep, w_rep, self.iterations, None)
+                self._fit(z, x_rep, w_rep, self.iterations, None, tick)
             else:  # a robust latent fit
-                self._fit(z, x_rep, w_rep, self.iterations, self.repair["robust_scale"])
+                self._fit(z, x_rep, w_rep, self.iterations, self.repair["robust_scale"], tick)
             rounds = self.repair["rounds"] - (self.repair["reference"] == "encoder")
             for round_ in range(rounds):
                 reference = self._best_fit(z, given, weights_given, n, s)
                 x, weights, status = self._repaired(reference, given, weights_given, exchanged, evidence)
                 x_rep, w_rep = x.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
                 last = round_ == rounds - 1
-                self._fit(z, x_rep, w_rep, self.repair["iterations"], None if last else self.repair["robust_scale"])
+                self._fit(z, x_rep, w_rep, self.repair["iterations"], None if last else self.repair["robust_scale"],
+                          tick)
         with torch.no_grad():
             loss, poses = self._loss(z, x_rep, w_rep)
             best = loss.view(n, s).argmin(dim=1)
@@ -184,7 +197,7 @@ class LatentOptimizer:
             return Fit(norm.invert(chosen).cpu(), loss.view(n, s)[rows, best].cpu(), spread.cpu(), status.cpu())
 
     def _fit(self, z: torch.Tensor, x: torch.Tensor, weights: torch.Tensor, iterations: int,
-             robust: float | None) -> None:
+             robust: float | None, tick: Callable[[], None] | None = None) -> None:
         optimizer = torch.optim.Adam([z], lr=self.lr)
         schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(iterations, 1))
                     if self.lr_schedule == "cosine" else None)
@@ -195,6 +208,8 @@ class LatentOptimizer:
             optimizer.step()
             if schedule is not None:
                 schedule.step()
+            if tick is not None:
+                tick()
 
     def _best_fit(self, z: torch.Tensor, given: torch.Tensor, weights: torch.Tensor, n: int, s: int) -> torch.Tensor:
         """The (aligned) poses (N, T, J, 2) of each window's best start under the robust loss."""
@@ -326,17 +341,18 @@ class LatentOptimizer:
 
     # --- sequences --------------------------------------------------------------------------------
     def predict_track(self, keypoints_px: np.ndarray, mask: np.ndarray, confidence: np.ndarray | None = None,
-                      progress: Callable[[int], None] | None = None) -> Prediction:
+                      progress: Callable[[float], None] | None = None) -> Prediction:
         """A whole sequence (F, 21, 2) px with ``mask`` (F, 21) -> a ``Prediction`` (F, 21, ...), any F >= 1.
 
         In overlapping windows optimized ``batch_windows`` at a time (``jumps_pl.windows``): positions, the
         spread among the best starts and, with ``infer.repair``, the repair status, each blended by kind.
         """
-        def predict(windows: np.ndarray, window_mask: np.ndarray, conf: np.ndarray | None, first: int) -> Prediction:
+        def predict(windows: np.ndarray, window_mask: np.ndarray, conf: np.ndarray | None, first: int,
+                    report: Callable[[float], None]) -> Prediction:
             conf_t = None if conf is None else torch.as_tensor(conf, dtype=torch.float32)
             with _frozen(self.model):
                 fit = self._optimize_batch(torch.as_tensor(windows, dtype=torch.float32),
-                                           torch.as_tensor(window_mask), conf_t, first)
+                                           torch.as_tensor(window_mask), conf_t, first, report)
             return self.prediction(fit)
 
         return predict_sequence(predict, keypoints_px, mask, confidence, self.window, self.overlap,

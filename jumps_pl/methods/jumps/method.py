@@ -6,6 +6,7 @@ Config: ``infer.*``; models: ``models.jumps`` (``models.jumps_no_encoder``).
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,26 +15,26 @@ import torch
 from jumps_pl.methods.base import LastCall, Method
 from jumps_pl.methods.jumps.flip_detector import FlipDetector
 from jumps_pl.methods.jumps.latent_opt import LatentOptimizer
-from jumps_pl.methods.jumps.model import JumpsGAN
+from jumps_pl.methods.jumps.networks import JumpsPrior
 from jumps_pl.methods.registry import register_method
 from jumps_pl.model_folders import load_module_folder, load_state_dict, read_checkpoint, read_model_config
 from jumps_pl.prediction import Prediction
 
 
-def load_jumps(path: str | Path, map_location: str = "cpu") -> tuple[JumpsGAN, dict]:
+def load_jumps(path: str | Path, map_location: str = "cpu") -> tuple[JumpsPrior, dict]:
     """A JUMPS model (eval mode) and its resolved training config, from a model folder or a checkpoint."""
     path = Path(path)
     if path.is_dir():
         config = read_model_config(path, "jumps")
         state = load_state_dict(path, map_location)
         try:
-            model = JumpsGAN(**config["model"])
+            model = JumpsPrior.from_config(config["model"])
             model.load_state_dict(state)
         except (TypeError, KeyError, RuntimeError) as err:
             raise ValueError(f"{path / 'config.yaml'}: field 'model' does not match weights.pt ({err})") from None
         return model.eval(), config
     state, hyper_parameters, config = read_checkpoint(path, map_location)
-    model = JumpsGAN(**hyper_parameters)
+    model = JumpsPrior.from_config(hyper_parameters)
     model.load_state_dict(state)
     config["model"] = hyper_parameters
     return model.eval(), config
@@ -59,7 +60,6 @@ class Jumps(Method):
     """The paper's method: the latent fit of every window."""
 
     name, slug = "JUMPS", "jumps"
-    summary = "the paper's method: latent optimization of the AE-WGAN prior, multi-start incl. E(x), aligned"
     models = ("jumps",)
     model_key = "jumps"
     infer_changes: dict = {}
@@ -81,24 +81,24 @@ class Jumps(Method):
     @property
     def window(self) -> int:
         """The model's window length in frames."""
-        return int(self.model.hparams.window)
+        return int(self.model.window)
 
     @property
     def fps(self) -> float:
         """The frame rate the model was trained at."""
         return float(self.loader.model(self.model_key, load_jumps)[1].get("data", {}).get("fps", 30.0))
 
-    def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
+    def predict_windows(self, keypoints_px, mask, confidence=None, report=None) -> Prediction:
         """The latent fit of each window, with the spread among its best starts.
 
         And the repair status where ``infer.repair`` runs; the paper's row repairs nothing.
         """
-        return self._fits(self._fit_windows, keypoints_px, mask, confidence)
+        return self._fits(functools.partial(self._fit_windows, report=report), keypoints_px, mask, confidence)
 
-    def _fit_windows(self, keypoints_px, mask, confidence) -> Prediction:
+    def _fit_windows(self, keypoints_px, mask, confidence, report=None) -> Prediction:
         tensors = [torch.as_tensor(a) for a in (keypoints_px, mask)]
         conf = None if confidence is None else torch.as_tensor(confidence)
-        return self.optimizer.prediction(self.optimizer.optimize_windows(*tensors, conf))
+        return self.optimizer.prediction(self.optimizer.optimize_windows(*tensors, conf, report))
 
     def predict_track(self, keypoints_px, mask, confidence=None,
                       progress: Callable[[int], None] | None = None) -> Prediction:
@@ -113,8 +113,6 @@ class JumpsRepair(Jumps):
     name, slug = "JUMPS + repair", "jumps-repair"
     models = ("jumps", "flip_detector")
     tasks = ("hpe", "hpe-confident")  # what it repairs: a detector's output
-    summary = ("design change: JUMPS whose fit first ignores far entries (robust loss), then relabels left/right "
-               "flips and sets foreign entries aside by the prior's fit, and refits (infer.repair)")
 
     def __init__(self, config: dict, loader):
         infer = config["infer"]
@@ -130,7 +128,6 @@ class JumpsNoAlignment(Jumps):
     """The ablation without the similarity alignment."""
 
     name, slug = "JUMPS w/o alignment", "jumps-no-alignment"
-    summary = "ablation: JUMPS without aligning G(z) to the input"
     infer_changes = {"align": False}
     tasks = PAPER_TASKS
 
@@ -140,7 +137,6 @@ class JumpsNoEncoder(Jumps):
     """The ablation with a prior trained without an encoder."""
 
     name, slug = "JUMPS w/o encoder", "jumps-no-encoder"
-    summary = "ablation: a pure WGAN prior trained with model.use_encoder=false (no E(x) start)"
     models = ("jumps_no_encoder",)
     model_key = "jumps_no_encoder"
     optional = True

@@ -59,6 +59,7 @@ class JumpsGAN(pl.LightningModule):
             raise ValueError(f"model.loss_weights lacks {', '.join(sorted(missing))}")
         self.save_hyperparameters()
         self.automatic_optimization = False
+        self.window = window
         joints = skeleton.NUM_JOINTS
         self.generator = Generator(joints, width, latent_channels, downsamplings)
         self.critic = Critic(joints, width, downsamplings, window)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from jumps_pl import skeleton
+
 
 class _Residual(nn.Module):
     def __init__(self, width: int):
@@ -92,3 +94,34 @@ class Critic(nn.Module):
     def forward(self, poses: torch.Tensor) -> torch.Tensor:
         """Poses (B, T, J, 2) normalized -> scores (B,)."""
         return self.head(self.body(_to_channels(poses)).flatten(1))[:, 0]
+
+
+class JumpsPrior(nn.Module):
+    """The trained prior as inference uses it: G, D and (with ``use_encoder``) E, without the training.
+
+    Its weights are a ``JumpsGAN``'s (the same module names), so a model folder or checkpoint loads into
+    it with no Lightning import.
+    """
+
+    def __init__(self, window: int, width: int, latent_channels: int, downsamplings: int, use_encoder: bool):
+        super().__init__()
+        joints = skeleton.NUM_JOINTS
+        self.window = window
+        self.generator = Generator(joints, width, latent_channels, downsamplings)
+        self.critic = Critic(joints, width, downsamplings, window)
+        self.encoder = Encoder(joints, width, latent_channels, downsamplings) if use_encoder else None
+        self.latent_shape = (latent_channels, window // 2 ** downsamplings)
+
+    @classmethod
+    def from_config(cls, model: dict) -> JumpsPrior:
+        """The prior of a ``model.*`` section (its training settings are not needed)."""
+        return cls(*(model[key] for key in ("window", "width", "latent_channels", "downsamplings", "use_encoder")))
+
+    @property
+    def device(self) -> torch.device:
+        """Where the weights are."""
+        return next(self.parameters()).device
+
+    def sample_prior(self, batch_size: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Z ~ P_z = N(0, I), shape (B, Z, T')."""
+        return torch.randn(batch_size, *self.latent_shape, device=self.device, generator=generator)

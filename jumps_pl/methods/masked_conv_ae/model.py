@@ -19,30 +19,15 @@ import pytorch_lightning as pl
 import torch
 
 from jumps_pl import skeleton
+from jumps_pl.methods.masked_conv_ae.networks import MaskedConvUNet, predict_px
 from jumps_pl.methods.registry import register_trainable
 from jumps_pl.models.corruption import burst_gaps
-from jumps_pl.models.networks import UNet1d
 from jumps_pl.models.normalization import fit_normalization
 
 J = skeleton.NUM_JOINTS
 
 
-class MaskedConvUNet(UNet1d):
-    """The 1D U-Net: masked coordinates and the mask (63 channels) -> the 21 joints (42 channels)."""
-
-    def __init__(self, width: int, downsamplings: int):
-        super().__init__(3 * J, 2 * J, width, downsamplings)
-
-    def forward(self, poses: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Normalized poses (B, T, 21, 2), mask (B, T, 21) -> (B, T, 21, 2); T a multiple of 2^D."""
-        b, t = poses.shape[:2]
-        present = mask.to(poses.dtype)
-        x = torch.cat([(poses * present[..., None]).reshape(b, t, -1), present], dim=-1).transpose(1, 2)
-        return super().forward(x).transpose(1, 2).reshape(b, t, J, 2)
-
-
-@register_trainable("masked-conv-ae", config_key="masked_conv_ae",
-                    summary="supervised 1D U-Net from masked, noisy windows (baselines.masked_conv_ae)")
+@register_trainable("masked-conv-ae", config_key="masked_conv_ae")
 class MaskedConvAE(pl.LightningModule):
     """``MaskedConvUNet`` trained on windows masked (and made noisy) as a detector would leave them."""
 
@@ -54,10 +39,7 @@ class MaskedConvAE(pl.LightningModule):
 
     def predict_px(self, keypoints_px: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """21 joints (B, T, 21, 2) px from the present entries of (B, T, 21, 2) px."""
-        mask = mask.bool()
-        norm = fit_normalization(keypoints_px, mask)
-        x = torch.where(mask[..., None], norm.apply(keypoints_px), torch.zeros_like(keypoints_px))
-        return norm.invert(self.net(x, mask))
+        return predict_px(self.net, keypoints_px, mask)
 
     # --- training ---------------------------------------------------------------------------------
     def configure_optimizers(self):

@@ -26,14 +26,13 @@ class Ridge(Method):
     """The per-frame ridge map alone."""
 
     name = slug = "ridge"
-    summary = "baseline: per-frame ridge regression from the present input joints (training split)"
     models = ("ridge",)
 
     def __init__(self, config: dict, loader):
         super().__init__(config, loader)
         self.ridge = loader.model("ridge", load_ridge)
 
-    def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
+    def predict_windows(self, keypoints_px, mask, confidence=None, report=None) -> Prediction:
         """The map of each frame's present input joints."""
         return Prediction(self.ridge.predict(keypoints_px, mask))
 
@@ -43,9 +42,8 @@ class RidgeSavgol(Ridge):
     """The ridge map, then Savitzky-Golay smoothing along time."""
 
     name, slug = "ridge+savgol", "ridge-savgol"
-    summary = "baseline: ridge, then a Savitzky-Golay filter along time (baselines.savgol)"
 
-    def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
+    def predict_windows(self, keypoints_px, mask, confidence=None, report=None) -> Prediction:
         """The ridge map, smoothed."""
         sg = self.config["baselines"]["savgol"]
         return Prediction(savgol(self.ridge.predict(keypoints_px, mask), sg["window"], sg["order"]))

@@ -132,7 +132,7 @@ def fit_on_training_split(datamodule, alpha: float, passes: int) -> RidgeBaselin
     return RidgeBaseline(alpha).fit(batches)
 
 
-@register_trainable("ridge", config_key="ridge", summary="per-frame ridge map (baselines.ridge), closed form")
+@register_trainable("ridge", config_key="ridge")
 def fit_ridge(datamodule, config: dict) -> RidgeBaseline:
     """``jumps train-baseline ridge``: the map fitted on the training split (``baselines.ridge``)."""
     datamodule.setup()

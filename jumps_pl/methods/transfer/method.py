@@ -37,7 +37,6 @@ class JumpsRidgeTransfer(Method):
     """JUMPS's output corrected by the ridge map of its input residual."""
 
     name, slug = "JUMPS + ridge transfer", "jumps-ridge-transfer"
-    summary = "design change: JUMPS's output corrected by the ridge map of its input residual"
     models = ("jumps", "ridge")
 
     def __init__(self, config: dict, loader):
@@ -50,9 +49,9 @@ class JumpsRidgeTransfer(Method):
         """The prior's window length in frames."""
         return self.jumps.window
 
-    def predict_windows(self, keypoints_px, mask, confidence=None) -> Prediction:
+    def predict_windows(self, keypoints_px, mask, confidence=None, report=None) -> Prediction:
         """The JUMPS row's windows, corrected."""
-        pred = self.jumps.predict_windows(keypoints_px, mask, confidence)
+        pred = self.jumps.predict_windows(keypoints_px, mask, confidence, report)
         pred.positions = transfer_residual(self.ridge, pred.positions, keypoints_px, mask)
         return pred
 
