@@ -20,7 +20,7 @@ from jumps_pl.data.corpus import CorpusError
 from jumps_pl.errors import DivergenceError, OptionError
 
 # the command-line flag of each option an ``OptionError`` may name
-_FLAGS = {"fps": "--fps", "latency": "--latency", "model": "--model", "method": "--method"}
+_FLAGS = {"fps": "--fps", "latency": "--latency", "model": "--model", "method": "--method", "workers": "--workers"}
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,10 @@ def upsample(args: argparse.Namespace) -> int:
     from jumps_pl.config import to_container
     from jumps_pl.upsampler import Upsampler
 
+    if (args.out is None) == (args.out_dir is None):
+        raise ValueError("give --out (one input) or --out-dir (any number of inputs)")
+    if args.out is not None and len(args.input) > 1:
+        raise ValueError(f"{len(args.input)} inputs: write them with --out-dir DIR, one output each")
     cfg = _config_from(args)
     size, video_fps = args.size, None
     if args.video:
@@ -183,9 +187,15 @@ def upsample(args: argparse.Namespace) -> int:
 
         size, video_fps = size or video_size(args.video), video_rate(args.video)
     upsampler = Upsampler(args.method, fps=args.fps, model=args.model, config=to_container(cfg), latency=args.latency)
-    upsampler.upsample_file(args.input, args.out, args.format, args.overwrite, image_size=size,
-                            progress=not args.quiet, video_fps=video_fps)
-    return 0
+    if args.out is not None:
+        upsampler.upsample_file(args.input[0], args.out, args.format, args.overwrite, image_size=size,
+                                progress=not args.quiet, video_fps=video_fps)
+        return 0
+    summary = upsampler.upsample_files(args.input, args.out_dir, f".{args.out_format}", args.overwrite,
+                                       args.workers, args.format)
+    for line in summary.lines():
+        print(line)
+    return 1 if summary.failed else 0
 
 
 def render(args: argparse.Namespace) -> int:
@@ -279,9 +289,16 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _upsample_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", help="pose file, or an OpenPose folder of per-frame JSON files")
-    parser.add_argument("--out", required=True,
-                        help=".json (the input's convention + 21 joints), .npz, .csv, or a folder (OpenPose)")
+    parser.add_argument("input", nargs="+", help="pose file(s), folders of them, globs, or a per-frame folder "
+                        "(OpenPose, MMPose, YOLO labels); several inputs need --out-dir")
+    parser.add_argument("--out", help="one input's output: .json (the input's convention + 21 joints), .npz, "
+                        ".csv, or a folder (OpenPose)")
+    parser.add_argument("--out-dir", metavar="DIR", help="many inputs: DIR/<input name>.<--out-format>; outputs "
+                        "already there are skipped (an interrupted batch resumes) unless --overwrite")
+    parser.add_argument("--out-format", choices=("npz", "json", "csv"), default="npz",
+                        help="with --out-dir (default: %(default)s)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="with --out-dir: spread the files over N processes (default: %(default)s)")
     parser.add_argument("--format", choices=_formats(), help="input format (default: from the suffix and content)")
     parser.add_argument("--method", help="a slug or name from `jumps methods` (default: upsample.method, "
                         "the default method 'JUMPS + fusion', slug jumps-fusion)")

@@ -12,6 +12,7 @@ and the library object alike::
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import time
 import warnings
@@ -25,6 +26,7 @@ from jumps_pl.config import check_config, load_config, to_container
 from jumps_pl.errors import OptionError
 from jumps_pl.files import check_output
 from jumps_pl.io.arrays import keypoint_array
+from jumps_pl.io.batch import BatchSummary, expand_inputs, output_paths
 from jumps_pl.io.formats import PoseFile, Track, read_poses
 from jumps_pl.io.tracks import COCO17, LAYOUTS, UpsampledTrack, untangle_tracks
 from jumps_pl.io.writers import output_kind, write_output
@@ -58,6 +60,7 @@ class Upsampler:
         else:  # a dict built by the caller is checked as the files and overrides are
             config = check_config({**config, "infer": {**config["infer"], **infer}} if infer else config)
         self.config = config
+        self._given = {"method": method, "fps": fps, "model": model, "latency": latency}  # what workers rebuild
         self.name = resolve_method(method or config["upsample"].get("method") or DEFAULT_METHOD,
                                    "method" if method else "upsample.method")
         if fps is not None and not fps > 0:
@@ -162,6 +165,50 @@ class Upsampler:
 
         ``video_fps``: the source video's rate, used when the file carries none.
         """
+        return self._upsample_file(source, out, format, overwrite, image_size, progress, log, video_fps)[0]
+
+    def upsample_files(self, sources: list[str | Path], out_dir: str | Path, suffix: str = ".npz",
+                       overwrite: bool = False, workers: int = 1, format: str | None = None,
+                       log: Callable[[str], None] | None = None) -> BatchSummary:
+        """Upsample many pose files into ``out_dir`` (``io.batch``: files, globs, folders; one output each).
+
+        Outputs already written are skipped (an interrupted batch resumes) unless ``overwrite``; a file that
+        fails is named in the summary and never stops the others. ``workers`` > 1 spreads the files over
+        that many processes, each loading the method once.
+        """
+        log = log or (lambda message: print(message, file=sys.stderr))
+        if workers < 1:
+            raise OptionError("workers", workers, f"workers must be >= 1, got {workers}")
+        inputs = expand_inputs(list(sources))
+        outputs = output_paths(inputs, Path(out_dir), suffix)
+        summary = BatchSummary()
+        todo = []
+        for source, out in zip(inputs, outputs, strict=True):
+            if out.exists() and not overwrite:
+                summary.skipped.append(source)
+            else:
+                todo.append((source, out))
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        if workers == 1 or len(todo) <= 1:
+            results = (_upsample_one(self, source, out, format) for source, out in todo)
+            for (source, _), result in zip(todo, results, strict=True):
+                _count(summary, source, result, log)
+            return summary
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                                 initargs=(self._given, self.config, threads)) as pool:
+            futures = [pool.submit(_work, str(source), str(out), format) for source, out in todo]
+            for (source, _), future in zip(todo, futures, strict=True):
+                _count(summary, source, future.result(), log)
+        return summary
+
+    def _upsample_file(self, source: str | Path, out: str | Path, format: str | None = None, overwrite: bool = False,
+                       image_size: tuple[int, int] | None = None, progress: bool = True,
+                       log: Callable[[str], None] | None = None, video_fps: float | None = None
+                       ) -> tuple[Path, list[UpsampledTrack]]:
         log = log or (lambda message: print(message, file=sys.stderr))
         out = Path(out)
         check_output(out, overwrite)  # the one check, before any work
@@ -183,7 +230,7 @@ class Upsampler:
         started = time.perf_counter()
         write_output(pose_file, results, out, fps, self.name)
         log(f"wrote {out}: {len(results)} track(s) ({time.perf_counter() - started:.1f} s writing)")
-        return out
+        return out, results
 
     def _upsample_tracks(self, pose_file: PoseFile, tracks: list[Track], fps: float, progress: bool,
                          log: Callable[[str], None]) -> list[UpsampledTrack]:
@@ -209,6 +256,51 @@ class Upsampler:
             raise ValueError(f"{pose_file.path}: no track could be upsampled")
         log(f"upsampled {len(results)} track(s) in {time.perf_counter() - started:.1f} s")
         return results
+
+
+# --- batches -----------------------------------------------------------------------------------------
+_WORKER: Upsampler | None = None  # the method a worker process loaded once (upsample_files)
+
+# what a file of a batch gave: (frames, relabelled, set aside), or the reason it failed
+FileOutcome = tuple[int, int, int] | str
+
+
+def _upsample_one(upsampler: Upsampler, source: Path, out: Path, format: str | None) -> FileOutcome:
+    """One file of a batch, its failure kept as a reason rather than raised."""
+    try:
+        _, results = upsampler._upsample_file(source, out, format, overwrite=True, progress=False,
+                                              log=lambda message: None)
+    except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError, OSError) as err:
+        return str(err)
+    repairs = [r.repair for r in results if r.repair is not None]
+    return (sum(len(r.frames) for r in results), sum(int((r == RepairCode.RELABELLED).sum()) for r in repairs),
+            sum(int((r == RepairCode.SET_ASIDE).sum()) for r in repairs))
+
+
+def _start_worker(given: dict, config: dict, threads: int) -> None:
+    import torch
+
+    global _WORKER
+    torch.set_num_threads(threads)
+    _WORKER = Upsampler(given["method"], fps=given["fps"], model=given["model"], config=config,
+                        latency=given["latency"])
+
+
+def _work(source: str, out: str, format: str | None) -> FileOutcome:
+    return _upsample_one(_WORKER, Path(source), Path(out), format)
+
+
+def _count(summary: BatchSummary, source: Path, outcome: FileOutcome, log: Callable[[str], None]) -> None:
+    if isinstance(outcome, str):
+        summary.failed[source] = outcome
+        log(f"failed: {source}: {outcome}")
+        return
+    frames, relabelled, aside = outcome
+    summary.done.append(source)
+    summary.frames += frames
+    summary.relabelled += relabelled
+    summary.set_aside += aside
+    log(f"done: {source} ({frames} frames)")
 
 
 def _same_joints(values: np.ndarray, shape: tuple[int, int], what: str) -> np.ndarray:

@@ -16,7 +16,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 HIDE_SHARED = os.environ.get("JUMPS_HIDE_SHARED") == "1"
-SHARED = REPO.parent / "shared"
+# hidden: a folder that does not exist, so that an unmarked test reading ../shared fails as on a fresh clone
+SHARED = REPO.parent / ("shared-hidden" if HIDE_SHARED else "shared")
 SHARED_CORPUS = Path(os.environ.get("JUMPS_DATA_ROOT") or SHARED / "datasets" / "bandai-namco-motion")
 ARCHIVE = SHARED_CORPUS / "dataset-1" / "data.zip"
 STREET_MEDIA = SHARED / "media" / "street"

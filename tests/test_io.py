@@ -112,7 +112,7 @@ def test_npy_and_csv_arrays(tmp_path, reference):
 
 
 def _bad_alphapose(tmp_path: Path, name: str, change) -> Path:
-    entries = street_entries()
+    entries = json.loads(SAMPLE.read_text())  # the shipped sample: AlphaPose's own layout
     change(entries)
     path = tmp_path / name
     path.write_text(json.dumps(entries))

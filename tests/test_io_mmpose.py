@@ -12,6 +12,8 @@ from test_io import ALPHAPOSE, street_entries
 from jumps_pl import cli
 from jumps_pl.io.formats import PoseFormatError, guess_format, read_poses
 
+pytestmark = pytest.mark.street  # every file here is built from the street detections
+
 SHIFT = np.array([-400.0, 30.0])  # a second person, beside the first
 FAST = ("infer.iterations=2", "infer.starts=1")
 FRAMES = np.arange(205)  # every frame of street.mp4 has a detection
@@ -70,7 +72,6 @@ def assert_same_as(track, reference, frames=FRAMES, shift=(0.0, 0.0)):
     np.testing.assert_allclose(track.confidence, reference.confidence[rows], atol=1e-6)
 
 
-@pytest.mark.street
 @pytest.mark.parametrize("options", [{}, {"wholebody": True}, {"flat_bbox": True}],
                          ids=["coco17", "wholebody133", "flat-bbox"])
 def test_video_predictions_give_the_alphapose_joints(tmp_path, reference, options):
@@ -81,7 +82,6 @@ def test_video_predictions_give_the_alphapose_joints(tmp_path, reference, option
     assert_same_as(pose_file.tracks[0], reference)
 
 
-@pytest.mark.street
 def test_track_ids_are_honoured_and_missing_frames_are_absent(tmp_path, reference):
     gap = range(20, 25)
     tracks = {t.track_id: t for t in read_poses(write_video(tmp_path / "s.json", True, True, gap)).tracks}
@@ -91,7 +91,6 @@ def test_track_ids_are_honoured_and_missing_frames_are_absent(tmp_path, referenc
     assert_same_as(tracks[8], reference, frames, shift=SHIFT)
 
 
-@pytest.mark.street
 def test_instances_without_track_ids_are_linked_per_person(tmp_path, reference):
     tracks = read_poses(write_video(tmp_path / "s.json", second_person=True)).tracks
     assert len(tracks) == 2
@@ -100,7 +99,6 @@ def test_instances_without_track_ids_are_linked_per_person(tmp_path, reference):
     assert_same_as(left, reference, shift=SHIFT)
 
 
-@pytest.mark.street
 def test_a_folder_of_image_predictions_is_a_sequence(tmp_path, reference):
     folder = write_images(tmp_path / "predictions", skip=range(100, 110))
     assert guess_format(folder) == "mmpose"
@@ -109,7 +107,6 @@ def test_a_folder_of_image_predictions_is_a_sequence(tmp_path, reference):
     assert_same_as(pose_file.tracks[0], reference, np.setdiff1d(np.arange(205), range(100, 110)))
 
 
-@pytest.mark.street
 def test_simcc_scores_outside_zero_one_are_clipped(tmp_path, reference):
     path = write_video(tmp_path / "s.json")
     frames = json.loads(path.read_text())

@@ -13,6 +13,8 @@ from jumps_pl import cli
 from jumps_pl.io.formats import PoseFormatError, guess_format, read_poses
 from jumps_pl.io.writers import output_kind
 
+pytestmark = pytest.mark.street  # every file here is built from the street detections
+
 SIZE = (1280, 720)  # street.mp4
 SHIFT = np.array([-400.0, 30.0])  # a second person, beside the first
 FAST = ("infer.iterations=2", "infer.starts=1")
@@ -92,7 +94,6 @@ def assert_same_as(track, reference, frames=FRAMES, shift=(0.0, 0.0), atol=0.01)
     assert (track.confidence[~seen] == 0).all() and (~seen).sum() > 100  # zeroed keypoints read as undetected
 
 
-@pytest.mark.street
 def test_label_folder_gives_the_alphapose_joints(tmp_path, reference):
     folder = write_labels(tmp_path / "labels")
     assert guess_format(folder) == "yolo"
@@ -101,7 +102,6 @@ def test_label_folder_gives_the_alphapose_joints(tmp_path, reference):
     assert_same_as(pose_file.tracks[0], reference)  # video_1.txt is frame 0
 
 
-@pytest.mark.street
 @pytest.mark.parametrize("save_conf", [True, False], ids=["conf-and-id", "id-only"])
 def test_tracked_labels_keep_the_track_ids(tmp_path, reference, save_conf):
     folder = write_labels(tmp_path / "labels", second_person=True, save_conf=save_conf, tracked=True)
@@ -111,7 +111,6 @@ def test_tracked_labels_keep_the_track_ids(tmp_path, reference, save_conf):
     assert_same_as(tracks[7], reference, shift=SHIFT)
 
 
-@pytest.mark.street
 def test_untracked_people_are_linked_and_missing_frames_are_absent(tmp_path, reference):
     gap = range(50, 60)
     folder = write_labels(tmp_path / "labels", second_person=True, skip=gap)
@@ -123,7 +122,6 @@ def test_untracked_people_are_linked_and_missing_frames_are_absent(tmp_path, ref
     assert_same_as(second, reference, frames, shift=SHIFT)
 
 
-@pytest.mark.street
 def test_to_json_frames_give_the_same_joints_and_track_ids(tmp_path, reference):
     path = write_json(tmp_path / "street.json", skip=range(100, 103))
     assert guess_format(path) == "yolo"
@@ -190,7 +188,6 @@ def test_json_output_is_refused_for_yolo_input(tmp_path):
         output_kind(tmp_path / "out.json", pose_file)
 
 
-@pytest.mark.street
 def test_jumps_upsample_reads_a_label_folder_end_to_end(tmp_path, reference):
     folder = write_labels(tmp_path / "labels")
     out = tmp_path / "street.npz"
@@ -202,7 +199,6 @@ def test_jumps_upsample_reads_a_label_folder_end_to_end(tmp_path, reference):
     np.testing.assert_allclose(data["input_keypoints"][0][seen], reference.keypoints[seen], atol=0.01)
 
 
-@pytest.mark.street
 def test_jumps_upsample_takes_size_and_rate_from_the_video(tmp_path, capsys):
     folder = write_labels(tmp_path / "labels")
     out = tmp_path / "street.npz"

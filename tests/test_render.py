@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 from PIL import Image
 from test_io import street_entries
 
@@ -35,6 +36,7 @@ def pixels_of(image: np.ndarray, colour: tuple[int, int, int]) -> int:
     return int((image == np.asarray(colour, dtype=np.uint8)).all(axis=-1).sum())
 
 
+@pytest.mark.street
 def test_draw_sequences_is_a_grid_with_left_blue_and_right_red_limbs():
     pose = street_poses()
     missing_hand = pose.copy()
@@ -55,6 +57,7 @@ def test_draw_sequences_is_a_grid_with_left_blue_and_right_red_limbs():
     assert blue.mean() < red.mean() - 5
 
 
+@pytest.mark.street
 def test_save_png_writes_the_image_atomically(tmp_path):
     image = draw_sequences({"ground truth": street_poses()}, frames=2)
     path = save_png(tmp_path / "sheet.png", image)

@@ -1,0 +1,67 @@
+"""Many files in one `jumps upsample`: folders and globs, one output each, resuming, a broken file named in
+the summary, and two worker processes; on the shipped sample (no corpus needed)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import SAMPLE
+from jumps_pl.cli import main
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    """Three real files cut from the sample (AlphaPose JSON, .npy, .csv) and one broken JSON, in one folder."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    entries = json.loads(SAMPLE.read_text())
+    (folder / "first.json").write_text(json.dumps(entries[:150]))
+    rows = np.array([e["keypoints"] for e in entries[150:]]).reshape(-1, 17, 3)
+    rows[rows[..., 2] == 0, :2] = np.nan
+    np.save(folder / "second.npy", rows)
+    names = ["left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
+             "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"]
+    header = ",".join(f"{n}_{a}" for n in names for a in "xyc")
+    body = "\n".join(",".join("" if np.isnan(v) else f"{v:.2f}" for v in row[5:].ravel()) for row in rows[:80])
+    (folder / "third.csv").write_text(header + "\n" + body + "\n")
+    (folder / "broken.json").write_text('[{"image_id": "0.jpg", "keypoints": [1, 2')
+    return folder
+
+
+def test_a_folder_upsamples_into_one_output_each_and_names_the_broken_file(inputs, tmp_path, capsys):
+    out = tmp_path / "out"
+    status = main(["upsample", str(inputs), "--out-dir", str(out), "--fps", "30", "--method", "ridge-savgol",
+                   "--workers", "2"])
+    printed = capsys.readouterr().out
+    assert status == 1  # one file failed, the others were written
+    assert sorted(p.name for p in out.iterdir()) == ["first.npz", "second.npz", "third.npz"]
+    assert "3 file(s) done, 0 skipped" in printed and "1 failed" in printed
+    assert "failed: " in printed and "broken.json" in printed and "malformed JSON" in printed
+    assert "380 frames" in printed  # 150 + 150 + 80
+    with np.load(out / "second.npz") as second:
+        assert second["keypoints"].shape == (1, 150, 21, 2)
+
+
+def test_an_interrupted_batch_resumes_and_overwrite_redoes_it(inputs, tmp_path, capsys):
+    out = tmp_path / "out"
+    (inputs / "broken.json").unlink()
+    assert main(["upsample", str(inputs / "*.json"), "--out-dir", str(out), "--fps", "30", "--method", "ridge"]) == 0
+    assert [p.name for p in out.iterdir()] == ["first.npz"]
+    before = (out / "first.npz").stat().st_mtime_ns
+    capsys.readouterr()
+    assert main(["upsample", str(inputs), "--out-dir", str(out), "--fps", "30", "--method", "ridge"]) == 0
+    assert "2 file(s) done, 1 skipped" in capsys.readouterr().out
+    assert (out / "first.npz").stat().st_mtime_ns == before
+    assert main(["upsample", str(inputs), "--out-dir", str(out), "--fps", "30", "--method", "ridge",
+                 "--overwrite"]) == 0
+    assert "3 file(s) done, 0 skipped" in capsys.readouterr().out
+
+
+def test_several_inputs_need_an_output_folder_and_nothing_is_written_otherwise(inputs, tmp_path, capsys):
+    out = tmp_path / "one.npz"
+    assert main(["upsample", str(inputs / "first.json"), str(inputs / "second.npy"), "--out", str(out)]) == 2
+    assert "--out-dir" in capsys.readouterr().err and not out.exists()
+    assert main(["upsample", str(inputs / "nothing-*.json"), "--out-dir", str(tmp_path / "o")]) == 2
+    assert "no file matches" in capsys.readouterr().err and not (tmp_path / "o").exists()
