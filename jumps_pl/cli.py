@@ -176,6 +176,13 @@ def upsample(args: argparse.Namespace) -> int:
     from jumps_pl.config import to_container
     from jumps_pl.upsampler import Upsampler
 
+    # argparse gives every positional before the first option to the inputs: a CONFIG.yaml or key=value
+    # among them is a setting
+    settings = [item for item in args.input if _is_setting(item)]
+    args.input = [item for item in args.input if not _is_setting(item)]
+    args.settings = [*settings, *args.settings]
+    if not args.input:
+        raise ValueError("no input file given")
     if (args.out is None) == (args.out_dir is None):
         raise ValueError("give --out (one input) or --out-dir (any number of inputs)")
     if args.out is not None and len(args.input) > 1:
@@ -196,6 +203,12 @@ def upsample(args: argparse.Namespace) -> int:
     for line in summary.lines():
         print(line)
     return 1 if summary.failed else 0
+
+
+def _is_setting(item: str) -> bool:
+    from pathlib import Path
+
+    return item.endswith((".yaml", ".yml")) or ("=" in item and not Path(item).exists())
 
 
 def render(args: argparse.Namespace) -> int:

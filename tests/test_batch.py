@@ -65,3 +65,15 @@ def test_several_inputs_need_an_output_folder_and_nothing_is_written_otherwise(i
     assert "--out-dir" in capsys.readouterr().err and not out.exists()
     assert main(["upsample", str(inputs / "nothing-*.json"), "--out-dir", str(tmp_path / "o")]) == 2
     assert "no file matches" in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
+def test_settings_may_follow_the_inputs_before_the_options(inputs, tmp_path):
+    """`jumps upsample IN key=value --out OUT`: argparse hands the setting to the inputs; it is a setting."""
+    common = ["--fps", "30", "--method", "ridge", "--quiet"]
+    first = str(inputs / "first.json")
+    assert main(["upsample", first, "upsample.min_confidence=0.7", "--out", str(tmp_path / "a.npz"), *common]) == 0
+    assert main(["upsample", first, "--out", str(tmp_path / "b.npz"), *common, "upsample.min_confidence=0.7"]) == 0
+    assert main(["upsample", first, "--out", str(tmp_path / "c.npz"), *common]) == 0
+    with np.load(tmp_path / "a.npz") as a, np.load(tmp_path / "b.npz") as b, np.load(tmp_path / "c.npz") as c:
+        np.testing.assert_array_equal(a["observed"], b["observed"])
+        assert a["observed"].sum() < c["observed"].sum()  # the stricter gate took effect
