@@ -1,12 +1,13 @@
-"""`jumps upsample` speed and memory on real detector output (../shared/media/street):
+"""Upsampling speed: one minute of 30 fps input, compute apart from start-up, against `ridge+savgol`.
 
-1. the street clip as it is (205 frames at 50 fps, AlphaPose JSON), end to end through the CLI code;
-2. a 10-minute 30 fps input built by repeating those real detections (forward, then backward, so the
-   motion stays continuous), read from a .npy file, with the peak resident memory of that run.
+Two inputs of ``--minutes`` at 30 fps: the real street detections (../shared/media/street) repeated
+forwards and backwards (a detector's output: the noisy path), and the 12 ground-truth joints of
+consecutive test-split corpus clips, projected by a protocol camera (exact input: the latent fit). For
+each of the default method, the paper's `JUMPS` and `ridge+savgol`, the compute (``Upsampler.upsample``
+after the method has loaded) is the median of ``--runs`` runs; start-up (imports and model load, in a
+fresh process) is printed apart. Peak memory: ``bench_memory.py``.
 
-    python benchmarks/bench_upsample.py [--minutes 10] [key=value ...]
-
-Each part runs in a fresh process so that its peak memory is its own.
+    python benchmarks/bench_upsample.py [--minutes 1] [--runs 3] [--threads N] [key=value ...]
 """
 from __future__ import annotations
 
@@ -14,10 +15,9 @@ import argparse
 import json
 import os
 import platform
-import resource
+import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,41 +25,76 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 STREET = REPO.parent / "shared" / "media" / "street" / "alphapose-results.json"
+ROWS = ("JUMPS + fusion", "JUMPS", "ridge+savgol")
+START = """
+import time; started = time.perf_counter()
+import jumps_pl
+jumps_pl.Upsampler({method!r}, fps=30)
+print(time.perf_counter() - started)
+"""
 
 
-def run(args: list[str]) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of `jumps upsample ARGS` in a child process."""
-    started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "jumps_pl.cli", "upsample", *args], cwd=REPO, text=True,
-                            capture_output=True)
-    seconds = time.perf_counter() - started
-    if result.returncode:
-        sys.exit(result.stderr)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return seconds, peak
+def detector_input(frames: int) -> np.ndarray:
+    """The street detections (COCO-17 with scores) repeated forwards and backwards to ``frames``."""
+    entries = json.loads(STREET.read_text())
+    clip = np.stack([np.asarray(e["keypoints"], dtype=np.float64).reshape(17, 3) for e in entries])
+    loop = np.concatenate([clip, clip[::-1]])
+    return np.resize(loop, (frames, 17, 3))
+
+
+def exact_input(frames: int) -> np.ndarray:
+    """(frames, 12, 2) px: the input joints of test-bench windows, one after another."""
+    from jumps_pl.config import load_config
+    from jumps_pl.data.datamodule import MocapDataModule
+    from jumps_pl.skeleton import INPUT_INDICES
+
+    datamodule = MocapDataModule(**load_config().data)
+    datamodule.setup()
+    windows = []
+    for batch in datamodule.dataloader("test-bench"):
+        windows.append(datamodule.to_2d(batch)["keypoints_px"].numpy()[:, :, INPUT_INDICES])
+        if sum(len(w) for w in windows) * windows[0].shape[1] >= frames:
+            break
+    return np.concatenate(np.concatenate(windows))[:frames].astype(np.float64)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("settings", nargs="*")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=1.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's own)")
+    parser.add_argument("settings", nargs="*", help="key=value overrides of every row")
     args = parser.parse_args()
     import torch
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}")
-    with tempfile.TemporaryDirectory() as tmp:
-        seconds, _ = run([str(STREET), "--out", f"{tmp}/street.npz", "--fps", "50", "--quiet", *args.settings])
-        print(f"street clip (205 frames, 50 fps, 4.1 s of video): {seconds:.1f} s including start-up")
-        entries = json.loads(STREET.read_text())
-        clip = np.stack([np.asarray(e["keypoints"], dtype=np.float32).reshape(17, 3) for e in entries])
-        frames = int(args.minutes * 60 * 30)
-        loop = np.concatenate([clip, clip[::-1]])
-        long = np.resize(loop, (frames, 17, 3)) if len(loop) < frames else loop[:frames]
-        np.save(f"{tmp}/long.npy", long)
-        seconds, peak = run([f"{tmp}/long.npy", "--out", f"{tmp}/long.npz", "--fps", "30", "--quiet",
-                             *args.settings])
-        print(f"{args.minutes:g}-minute input ({frames} frames at 30 fps, repeated street detections): "
-              f"{seconds:.1f} s ({frames / 30 / seconds:.2f}x real time), peak resident memory {peak:.0f} MB")
+    import jumps_pl
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    frames = int(args.minutes * 60 * 30)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads; {frames} frames at 30 fps; median of {args.runs} runs")
+    inputs = {"detector": detector_input(frames), "exact": exact_input(frames)}
+    for name in ROWS:
+        start = float(subprocess.run([sys.executable, "-c", START.format(method=name)], cwd=REPO, text=True,
+                                     capture_output=True, check=True).stdout)
+        print(f"{name}: start-up {start:.2f} s (imports and models, fresh process)")
+    seconds: dict[tuple[str, str], float] = {}
+    for name in ROWS:
+        for kind, array in inputs.items():
+            times = []
+            for _ in range(args.runs):  # a fresh object each run: nothing of an earlier run is reused
+                upsampler = jumps_pl.Upsampler(name, fps=30, overrides=args.settings)
+                started = time.perf_counter()
+                upsampler.upsample(array)
+                times.append(time.perf_counter() - started)
+            seconds[name, kind] = statistics.median(times)
+    for kind in inputs:
+        ridge = seconds["ridge+savgol", kind]
+        for name in ROWS:
+            value = seconds[name, kind]
+            print(f"{kind:>8} {name:<16} {value:7.2f} s  {frames / 30 / value:6.1f}x real time  "
+                  f"{value / ridge:7.0f}x ridge+savgol's {ridge:.3f} s")
 
 
 if __name__ == "__main__":
