@@ -24,7 +24,8 @@ STREET_MEDIA = SHARED / "media" / "street"
 SAMPLE = REPO / "data" / "sample" / "walk-detections.json"
 HAS_CORPUS = ARCHIVE.exists() and not HIDE_SHARED
 HAS_STREET = STREET_MEDIA.exists() and not HIDE_SHARED
-_CORPUS_FIXTURES = {"clip_folder", "clip_archive", "real_clip_bytes", "tiny_checkpoint", "tiny_checkpoint_no_encoder"}
+_CORPUS_FIXTURES = {"clip_folder", "clip_archive", "real_clip_bytes", "tiny_checkpoint", "tiny_checkpoint_no_encoder",
+                    "training_windows"}
 _SKIPPED: list[str] = []
 
 
@@ -141,3 +142,15 @@ def tiny_checkpoint(clip_archive, tmp_path_factory) -> Path:
 def tiny_checkpoint_no_encoder(clip_archive, tmp_path_factory) -> Path:
     """The same without encoder (the ablation's model)."""
     return _train_tiny(clip_archive, tmp_path_factory.mktemp("tiny-noenc"), "model.use_encoder=false")
+
+
+@pytest.fixture(scope="session")
+def training_windows(clip_archive, tmp_path_factory):
+    """One batch of training windows of the 40 real clips under fresh cameras: keypoints (B, 64, 21, 2) px
+    and head sizes (B, 64)."""
+    from jumps_pl.data.datamodule import MocapDataModule
+
+    dm = MocapDataModule(**data_config(clip_archive, tmp_path_factory.mktemp("cache"), train_stride=16))
+    dm.setup()
+    batch = dm.to_2d(next(iter(dm.dataloader("train"))), augment=True)
+    return batch["keypoints_px"].numpy(), batch["head_size_px"].numpy()

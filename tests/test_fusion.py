@@ -14,14 +14,9 @@ INPUTS = skeleton.INPUT_INDICES
 
 
 @pytest.fixture(scope="module")
-def windows(clip_archive, tmp_path_factory):
-    from conftest import data_config
-    from jumps_pl.data.datamodule import MocapDataModule
-
-    dm = MocapDataModule(**data_config(clip_archive, tmp_path_factory.mktemp("cache"), train_stride=16))
-    dm.setup()
-    batch = dm.to_2d(next(iter(dm.dataloader("train"))), augment=True)
-    return batch["keypoints_px"].numpy()[:16].astype(np.float64), batch["head_size_px"].numpy()[:16]
+def windows(training_windows):
+    keypoints_px, head_size_px = training_windows
+    return keypoints_px[:16].astype(np.float64), head_size_px[:16]
 
 
 def _a_smooth_wrong_fit(target: np.ndarray) -> np.ndarray:

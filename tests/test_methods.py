@@ -14,14 +14,9 @@ ROWS = ["JUMPS + fusion", "JUMPS", "JUMPS + ridge transfer", "ridge+savgol", "ma
 
 
 @pytest.fixture(scope="module")
-def windows(clip_archive, tmp_path_factory):
-    from conftest import data_config
-    from jumps_pl.data.datamodule import MocapDataModule
-
-    dm = MocapDataModule(**data_config(clip_archive, tmp_path_factory.mktemp("cache"), train_stride=16))
-    dm.setup()
-    batch = dm.to_2d(next(iter(dm.dataloader("train"))), augment=True)
-    return batch["keypoints_px"].numpy()[:4].astype(np.float32), batch["head_size_px"].numpy()[:4]
+def windows(training_windows):
+    keypoints_px, head_size_px = training_windows
+    return keypoints_px[:4].astype(np.float32), head_size_px[:4]
 
 
 def _methods(names=ROWS):

@@ -37,7 +37,7 @@ import torch.nn.functional as F
 
 from jumps_pl import skeleton
 from jumps_pl.errors import DivergenceError
-from jumps_pl.methods.jumps.networks import Critic, Encoder, Generator
+from jumps_pl.methods.jumps.networks import prior_networks
 from jumps_pl.models.corruption import burst_gaps, corrupt
 from jumps_pl.models.normalization import fit_normalization
 
@@ -60,10 +60,8 @@ class JumpsGAN(pl.LightningModule):
         self.save_hyperparameters()
         self.automatic_optimization = False
         self.window = window
-        joints = skeleton.NUM_JOINTS
-        self.generator = Generator(joints, width, latent_channels, downsamplings)
-        self.critic = Critic(joints, width, downsamplings, window)
-        self.encoder = Encoder(joints, width, latent_channels, downsamplings) if use_encoder else None
+        self.generator, self.critic, self.encoder = prior_networks(window, width, latent_channels, downsamplings,
+                                                                   use_encoder)
         self.latent_shape = (latent_channels, window // 2 ** downsamplings)
         self.skipped_steps = 0
 

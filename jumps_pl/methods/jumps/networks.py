@@ -96,6 +96,14 @@ class Critic(nn.Module):
         return self.head(self.body(_to_channels(poses)).flatten(1))[:, 0]
 
 
+def prior_networks(window: int, width: int, latent_channels: int, downsamplings: int, use_encoder: bool
+                   ) -> tuple[Generator, Critic, Encoder | None]:
+    """G, D and (with ``use_encoder``) E of a prior, as training (``JumpsGAN``) and inference build them."""
+    joints = skeleton.NUM_JOINTS
+    return (Generator(joints, width, latent_channels, downsamplings), Critic(joints, width, downsamplings, window),
+            Encoder(joints, width, latent_channels, downsamplings) if use_encoder else None)
+
+
 class JumpsPrior(nn.Module):
     """The trained prior as inference uses it: G, D and (with ``use_encoder``) E, without the training.
 
@@ -105,11 +113,9 @@ class JumpsPrior(nn.Module):
 
     def __init__(self, window: int, width: int, latent_channels: int, downsamplings: int, use_encoder: bool):
         super().__init__()
-        joints = skeleton.NUM_JOINTS
         self.window = window
-        self.generator = Generator(joints, width, latent_channels, downsamplings)
-        self.critic = Critic(joints, width, downsamplings, window)
-        self.encoder = Encoder(joints, width, latent_channels, downsamplings) if use_encoder else None
+        self.generator, self.critic, self.encoder = prior_networks(window, width, latent_channels, downsamplings,
+                                                                   use_encoder)
         self.latent_shape = (latent_channels, window // 2 ** downsamplings)
 
     @classmethod
