@@ -7,6 +7,10 @@ flips and another person's pose, each with a detector-like confidence), and writ
 writes it: AlphaPose / COCO keypoint results (17 COCO keypoints per entry; the five face keypoints,
 which the project does not read, at confidence 0). The ground truth of the 21 joints goes beside it.
 
+The first three seconds also go out as video (``walk.mp4``): the mannequin renderer through the same
+camera, cropped onto the figure (``jumps_pl.mannequin``), for `jumps upsample VIDEO` (MediaPipe Pose).
+The ground truth in the video's pixels is ``video_px`` of the ground-truth file.
+
     python data/make_sample.py [--root CORPUS] [--out data/sample]
 """
 from __future__ import annotations
@@ -27,6 +31,7 @@ from jumps_pl.files import write_json, write_npz
 
 CLIP = "dataset-2_walk_elderly_010"  # a test-split clip (12 s): the shipped models never trained on it
 FRAMES, FIRST_FRAME, SEED = 300, 0, 7
+VIDEO_FRAMES = 90
 
 
 def main() -> None:
@@ -61,12 +66,29 @@ def main() -> None:
                         "keypoints": [round(float(v), 2) for v in coco.ravel()],
                         "score": round(float(confidence[frame, skeleton.INPUT_INDICES].mean()), 4), "idx": 0})
     out = Path(args.out)
+    video_px = write_video(out / "walk.mp4", positions[:VIDEO_FRAMES], {k: v[0].numpy() for k, v in camera.items()},
+                           config["data"]["fps"])
     write_json(out / "walk-detections.json", entries, indent=None)
     write_npz(out / "walk-ground-truth.npz", {
         "keypoints_px": truth.astype(np.float32), "head_size_px": head.numpy().astype(np.float32),
         "flipped": given.flipped[0], "foreign": given.foreign[0], "joint_names": np.asarray(skeleton.HIGH_RES_JOINTS),
-        "fps": np.float64(config["data"]["fps"]), "clip": np.asarray(CLIP)})
+        "fps": np.float64(config["data"]["fps"]), "clip": np.asarray(CLIP), "video_px": video_px.astype(np.float32)})
     print(f"wrote {out}: {FRAMES} frames of {CLIP} at {config['data']['fps']:g} fps")
+
+
+def write_video(path: Path, positions_m: np.ndarray, camera: dict[str, np.ndarray], fps: float) -> np.ndarray:
+    """The mannequin seen by ``camera``, cropped onto it, as an MP4; returns the 21 joints in its pixels."""
+    from PIL import Image
+
+    from jumps_pl.files import write_atomically
+    from jumps_pl.io.video import write_mp4
+    from jumps_pl.mannequin import Look, Mannequin, View, floor_height
+
+    view = View.framing(camera, positions_m)
+    figure = Mannequin(view, Look.draw(np.random.default_rng(SEED)), floor_height(positions_m))
+    frames = [Image.fromarray(figure.render(p)) for p in positions_m]
+    write_atomically(path, lambda tmp: write_mp4(tmp, iter(frames), fps))
+    return view.project(positions_m)
 
 
 if __name__ == "__main__":

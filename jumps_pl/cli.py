@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 from jumps_pl.config import ConfigError, load_config
 from jumps_pl.data.bvh import BvhError
 from jumps_pl.data.corpus import CorpusError
+from jumps_pl.detect import DetectorMissing
 from jumps_pl.errors import DivergenceError, OptionError
 
 # the command-line flag of each option an ``OptionError`` may name
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"jumps {args.command}: error: {flag} {err.value}: {err}", file=sys.stderr)
         return 2
     except (ConfigError, CorpusError, BvhError, DivergenceError, FileNotFoundError, FileExistsError, ValueError,
-            IsADirectoryError, PermissionError) as err:
+            IsADirectoryError, PermissionError, DetectorMissing) as err:
         print(f"jumps {args.command}: error: {err}", file=sys.stderr)
         return 2
 
@@ -173,7 +174,10 @@ def export(args: argparse.Namespace) -> int:
 
 def upsample(args: argparse.Namespace) -> int:
     """Read, upsample every track, write; the output is checked first and written atomically."""
+    from pathlib import Path
+
     from jumps_pl.config import to_container
+    from jumps_pl.io.video import is_video
     from jumps_pl.upsampler import Upsampler
 
     # argparse gives every positional before the first option to the inputs: a CONFIG.yaml or key=value
@@ -195,11 +199,14 @@ def upsample(args: argparse.Namespace) -> int:
         size, video_fps = size or video_size(args.video), video_rate(args.video)
     upsampler = Upsampler(args.method, fps=args.fps, model=args.model, config=to_container(cfg), latency=args.latency)
     if args.out is not None:
+        detections = None
+        if args.save_detections and is_video(args.input[0]):
+            detections = Path(args.out).with_name(f"{Path(args.out).stem}.detections.json")
         upsampler.upsample_file(args.input[0], args.out, args.format, args.overwrite, image_size=size,
-                                progress=not args.quiet, video_fps=video_fps)
+                                progress=not args.quiet, video_fps=video_fps, save_detections=detections)
         return 0
     summary = upsampler.upsample_files(args.input, args.out_dir, f".{args.out_format}", args.overwrite,
-                                       args.workers, args.format)
+                                       args.workers, args.format, save_detections=args.save_detections)
     for line in summary.lines():
         print(line)
     return 1 if summary.failed else 0
@@ -279,6 +286,39 @@ def calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def detect_windows(args: argparse.Namespace) -> int:
+    """Render a set's windows as a mannequin and run MediaPipe Pose on them (``hpe-real``'s input)."""
+    from jumps_pl.config import to_container
+    from jumps_pl.data.corpus import check_root
+    from jumps_pl.data.datamodule import MocapDataModule
+    from jumps_pl.detect import PoseDetector
+    from jumps_pl.evaluation import real_detector
+    from jumps_pl.files import check_output
+
+    config = to_container(_config_from(args))
+    if args.windows is not None and args.windows < 1:
+        raise ValueError(f"--windows must be >= 1, got {args.windows}")
+    out = args.out or f"{args.split}.npz"
+    check_output(out, args.overwrite)
+    check_root(config["data"]["root"])
+    PoseDetector().close()   # a missing extra fails before the corpus loads
+    datamodule = MocapDataModule(**config["data"])
+    datamodule.setup()
+    started = time.perf_counter()
+
+    def report(done: int, total: int) -> None:
+        if done % 8 == 0 or done == total:
+            print(f"{done}/{total} windows, {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+
+    if args.videos:
+        os.makedirs(args.videos, exist_ok=True)
+    detections = real_detector.detect_windows(datamodule, args.split, args.windows, args.seed, report, args.videos)
+    real_detector.save_detections(out, detections)
+    found = detections["found"]
+    print(f"{out}: {found.shape[0]} windows, a person in {found.mean():.1%} of frames ({detections['detector']})")
+    return 0
+
+
 def sweep(args: argparse.Namespace) -> int:
     """Run a wandb sweep file's grid locally."""
     from jumps_pl.evaluation.sweep import run_sweep
@@ -303,7 +343,8 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _upsample_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", nargs="+", help="pose file(s), folders of them, globs, or a per-frame folder "
-                        "(OpenPose, MMPose, YOLO labels); several inputs need --out-dir")
+                        "(OpenPose, MMPose, YOLO labels), or videos (MediaPipe Pose detects first: the [detect] "
+                        "extra); several inputs need --out-dir")
     parser.add_argument("--out", help="one input's output: .json (the input's convention + 21 joints), .npz, "
                         ".csv, or a folder (OpenPose)")
     parser.add_argument("--out-dir", metavar="DIR", help="many inputs: DIR/<input name>.<--out-format>; outputs "
@@ -324,6 +365,8 @@ def _upsample_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: models.* of the config)")
     parser.add_argument("--latency", type=int, metavar="L", help="process as live use would: each frame computed "
                         "L frames after it arrives (default: offline, the whole track)")
+    parser.add_argument("--save-detections", action="store_true", help="a video input: also write MediaPipe's "
+                        "raw landmarks beside the output (<output name>.detections.json)")
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -375,6 +418,18 @@ def _calibrate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
 
 
+def _detect_windows_arguments(parser: argparse.ArgumentParser) -> None:
+    from jumps_pl.schema import REAL_SETS
+
+    parser.add_argument("split", choices=REAL_SETS, help="the set whose windows are rendered")
+    parser.add_argument("--windows", type=int, help="first N windows only (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="seeds each window's look (%(default)s; the shipped "
+                        "files' seed)")
+    parser.add_argument("--out", help="detection file to write (default: SPLIT.npz)")
+    parser.add_argument("--videos", metavar="DIR", help="also write each window's rendered video here")
+    parser.add_argument("--overwrite", action="store_true", help="replace an output that exists")
+
+
 def _sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="wandb sweep YAML (e.g. experiments/sweeps/ablations.yaml)")
     parser.add_argument("--out", default="sweep.json", help="results JSON; the table goes beside it as .md")
@@ -421,6 +476,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("calibrate", "fit each method's per-joint uncertainty on the validation split's HPE task (and check "
             "it on another set)", calibrate, _calibrate_arguments),
     Command("sweep", "run a wandb sweep file's grid locally, one table", sweep, _sweep_arguments),
+    Command("detect-windows", "render a set's windows as a mannequin and run MediaPipe Pose on them (the "
+            "hpe-real task's input; needs the [detect] extra)", detect_windows, _detect_windows_arguments),
 )
 
 

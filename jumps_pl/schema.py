@@ -26,7 +26,14 @@ def _f(min: float | None = None, max: float | None = None, gt: float | None = No
 EVAL_SPLITS = ("test-bench", "test", "val", "all", "ood-val", "ood-test")
 LOGGERS = ("wandb", "csv", "tensorboard")
 # The protocol's tasks (jumps_pl/evaluation/tasks.py makes them)
-TASKS = ("upsampling", "completion", "hpe", "hpe-confident")
+TASKS = ("upsampling", "completion", "hpe", "hpe-confident", "hpe-real")
+# The sets hpe-real has real detections of (jumps_pl/evaluation/real_detector.py, `jumps detect-windows`)
+REAL_SETS = ("val", "test-bench", "ood-test", "ood-val", "train")
+# How `jumps upsample` reads a detector's scores (jumps_pl/scores.py)
+SCORE_READINGS = ("calibrated", "raw")
+# How hpe-real reads the detector's scores (jumps_pl/evaluation/real_detector.py): as `jumps upsample` does
+# (upsample.scores), or ignored (every detected joint at 0.99)
+REAL_SCORES = ("read", "ignored")
 # How the fusion fills a joint's gaps (jumps_pl/methods/fusion/fuse.py)
 GAP_CURVES = ("linear", "cubic", "pchip")
 # How the latent fit's learning rate runs over its iterations (jumps_pl/methods/jumps/latent_opt.py)
@@ -230,6 +237,8 @@ class UpsampleSchema:
 
     method: str = MISSING  # a registered method: checked by the registry (jumps_pl.methods)
     min_confidence: float = _f(min=0, max=1)
+    scores: str = _f(choices=SCORE_READINGS)
+    joint_centres: bool = MISSING
     untangle: float = _f(min=0, max=1)
     calibration: Optional[str] = MISSING
     fps: Optional[float] = _f(gt=0)
@@ -243,6 +252,7 @@ class EvaluateSchema:
     tasks: list[str] = _f(choices=TASKS)
     windows: Optional[int] = _f(min=1)
     example: int = _f(min=0)
+    real_scores: str = _f(choices=REAL_SCORES)
 
 
 @dataclass

@@ -8,6 +8,7 @@ and the library object alike::
     up = jumps_pl.Upsampler(method="JUMPS", fps=50)          # any name of `jumps methods`
     poses21 = up.upsample(poses12)                            # (F, 12, 2) px, NaN where missing
     up.upsample_file("alphapose-results.json", "out.npz")     # any reader of jumps_pl.io
+    up.upsample_video("clip.mp4", "out.npz")                  # MediaPipe Pose first (the [detect] extra)
 """
 from __future__ import annotations
 
@@ -24,15 +25,18 @@ import numpy as np
 from jumps_pl import skeleton
 from jumps_pl.config import check_config, load_config, to_container
 from jumps_pl.errors import OptionError
-from jumps_pl.files import check_output
+from jumps_pl.files import check_output, write_json
 from jumps_pl.io.arrays import keypoint_array
 from jumps_pl.io.batch import BatchSummary, expand_inputs, output_paths
-from jumps_pl.io.formats import PoseFile, Track, read_poses
+from jumps_pl.io.formats import PoseFile, PoseFormatError, Track, read_poses
 from jumps_pl.io.tracks import COCO17, LAYOUTS, UpsampledTrack, untangle_tracks
+from jumps_pl.io.video import is_video
 from jumps_pl.io.writers import output_kind, write_output
+from jumps_pl.joint_centres import load_centre_maps
 from jumps_pl.methods import DEFAULT_METHOD, Method, build_methods, method_class, resolve_method
 from jumps_pl.pipeline import model_frames, upsample_arrays, upsample_track, windows_for
 from jumps_pl.prediction import Prediction, RepairCode
+from jumps_pl.scores import load_score_maps
 from jumps_pl.stream import Stream
 from jumps_pl.uncertainty import load_calibrations
 
@@ -76,6 +80,8 @@ class Upsampler:
         self.method: Method = build_methods(config, [self.name])[self.name]
         self.model_fps = float(getattr(self.method, "fps", config["data"]["fps"]))
         self.calibration = load_calibrations(config["upsample"].get("calibration")).get(self.name)
+        self.score_maps = load_score_maps() if config["upsample"]["scores"] == "calibrated" else {}
+        self.centre_maps = load_centre_maps() if config["upsample"]["joint_centres"] else {}
         # latency: run tracks as live use would (stream.py), each frame `latency` frames late
         self.latency = latency
         if latency is not None:  # checked now, before any file is read
@@ -160,21 +166,36 @@ class Upsampler:
     # --- files ------------------------------------------------------------------------------------
     def upsample_file(self, source: str | Path, out: str | Path, format: str | None = None, overwrite: bool = False,
                       image_size: tuple[int, int] | None = None, progress: bool = True,
-                      log: Callable[[str], None] | None = None, video_fps: float | None = None) -> Path:
-        """Read a pose file, upsample every track, write ``out`` (checked first, written atomically).
+                      log: Callable[[str], None] | None = None, video_fps: float | None = None,
+                      save_detections: str | Path | None = None) -> Path:
+        """Read a pose file (or detect in a video), upsample every track, write ``out``.
 
-        ``video_fps``: the source video's rate, used when the file carries none.
+        ``out`` is checked first and written atomically. ``video_fps``: the source video's rate, used when
+        the file carries none. A video (``io.video.VIDEO_SUFFIXES``) goes through MediaPipe Pose first
+        (:meth:`upsample_video`); ``save_detections``: also write its raw detections there (JSON).
         """
-        return self._upsample_file(source, out, format, overwrite, image_size, progress, log, video_fps)[0]
+        return self._upsample_file(source, out, format, overwrite, image_size, progress, log, video_fps,
+                                   save_detections)[0]
+
+    def upsample_video(self, video: str | Path, out: str | Path, overwrite: bool = False,
+                       save_detections: str | Path | None = None, progress: bool = True,
+                       log: Callable[[str], None] | None = None) -> Path:
+        """MediaPipe Pose on every frame of ``video`` (tracking mode; the ``[detect]`` extra), then upsample.
+
+        ``save_detections``: also write MediaPipe's raw landmarks there, in the JSON layout `jumps upsample`
+        reads (``jumps_pl.detect``), so that a later run can start from them.
+        """
+        return self._upsample_file(video, out, "video", overwrite, None, progress, log, None, save_detections)[0]
 
     def upsample_files(self, sources: list[str | Path], out_dir: str | Path, suffix: str = ".npz",
                        overwrite: bool = False, workers: int = 1, format: str | None = None,
-                       log: Callable[[str], None] | None = None) -> BatchSummary:
-        """Upsample many pose files into ``out_dir`` (``io.batch``: files, globs, folders; one output each).
+                       log: Callable[[str], None] | None = None, save_detections: bool = False) -> BatchSummary:
+        """Upsample many pose files or videos into ``out_dir`` (``io.batch``: files, globs, folders; one output each).
 
         Outputs already written are skipped (an interrupted batch resumes) unless ``overwrite``; a file that
         fails is named in the summary and never stops the others. ``workers`` > 1 spreads the files over
-        that many processes, each loading the method once.
+        that many processes, each loading the method once. ``save_detections``: a video's raw detections
+        go to ``out_dir/<name>.detections.json`` too.
         """
         log = log or (lambda message: print(message, file=sys.stderr))
         if workers < 1:
@@ -190,7 +211,7 @@ class Upsampler:
                 todo.append((source, out))
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         if workers == 1 or len(todo) <= 1:
-            results = (_upsample_one(self, source, out, format) for source, out in todo)
+            results = (_upsample_one(self, source, out, format, save_detections) for source, out in todo)
             for (source, _), result in zip(todo, results, strict=True):
                 _count(summary, source, result, log)
             return summary
@@ -200,19 +221,21 @@ class Upsampler:
         threads = max(1, (os.cpu_count() or 1) // workers)
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
                                  initargs=(self._given, self.config, threads)) as pool:
-            futures = [pool.submit(_work, str(source), str(out), format) for source, out in todo]
+            futures = [pool.submit(_work, str(source), str(out), format, save_detections) for source, out in todo]
             for (source, _), future in zip(todo, futures, strict=True):
                 _count(summary, source, future.result(), log)
         return summary
 
     def _upsample_file(self, source: str | Path, out: str | Path, format: str | None = None, overwrite: bool = False,
                        image_size: tuple[int, int] | None = None, progress: bool = True,
-                       log: Callable[[str], None] | None = None, video_fps: float | None = None
-                       ) -> tuple[Path, list[UpsampledTrack]]:
+                       log: Callable[[str], None] | None = None, video_fps: float | None = None,
+                       save_detections: str | Path | None = None) -> tuple[Path, list[UpsampledTrack]]:
         log = log or (lambda message: print(message, file=sys.stderr))
         out = Path(out)
         check_output(out, overwrite)  # the one check, before any work
-        pose_file = read_poses(source, format, image_size=image_size)
+        if save_detections is not None:
+            check_output(save_detections, overwrite)
+        pose_file = self._read(Path(source), format, image_size, save_detections, log)
         output_kind(out, pose_file)
         fps = self.rate_for(pose_file.fps or video_fps, str(source), log)
         tracks = [t for t in pose_file.tracks if len(t.frames)]
@@ -231,6 +254,38 @@ class Upsampler:
         write_output(pose_file, results, out, fps, self.name)
         log(f"wrote {out}: {len(results)} track(s) ({time.perf_counter() - started:.1f} s writing)")
         return out, results
+
+    def _read(self, source: Path, format: str | None, image_size: tuple[int, int] | None,
+              save_detections: str | Path | None, log: Callable[[str], None]) -> PoseFile:
+        """A pose file, or a video's MediaPipe detections as one (written to ``save_detections`` if given)."""
+        if format != "video" and not (format is None and is_video(source)):
+            return self._read_for_format(read_poses(source, format, image_size=image_size))
+        from jumps_pl.detect import detect_video
+        from jumps_pl.io.mediapipe import pose_file_from_record
+
+        record = detect_video(source, log=log)
+        if save_detections is not None:
+            write_json(save_detections, record)
+            log(f"detections: {save_detections}")
+        pose_file = pose_file_from_record(source, record)
+        if not any(len(t.frames) for t in pose_file.tracks):
+            raise PoseFormatError(f"{source}: MediaPipe Pose found no person in any frame")
+        return self._read_for_format(pose_file)
+
+    def _read_for_format(self, pose_file: PoseFile) -> PoseFile:
+        """The file read for what its format means, where the format has maps fitted.
+
+        Joints are moved to mocap's centres (``joint_centres.py``), scores go through the score map
+        (``scores.py``).
+        """
+        centre_map, score_map = self.centre_maps.get(pose_file.format), self.score_maps.get(pose_file.format)
+        tracks = pose_file.tracks
+        if centre_map is not None:
+            tracks = [dataclasses.replace(t, keypoints=centre_map(t.keypoints, t.confidence > 0).astype(np.float32))
+                      for t in tracks]
+        if score_map is not None:
+            tracks = [dataclasses.replace(t, confidence=score_map(t.confidence)) for t in tracks]
+        return dataclasses.replace(pose_file, tracks=tracks)
 
     def _upsample_tracks(self, pose_file: PoseFile, tracks: list[Track], fps: float, progress: bool,
                          log: Callable[[str], None]) -> list[UpsampledTrack]:
@@ -265,11 +320,13 @@ _WORKER: Upsampler | None = None  # the method a worker process loaded once (ups
 FileOutcome = tuple[int, int, int] | str
 
 
-def _upsample_one(upsampler: Upsampler, source: Path, out: Path, format: str | None) -> FileOutcome:
+def _upsample_one(upsampler: Upsampler, source: Path, out: Path, format: str | None,
+                  save_detections: bool = False) -> FileOutcome:
     """One file of a batch, its failure kept as a reason rather than raised."""
+    detections = out.with_name(f"{out.stem}.detections.json") if save_detections and is_video(source) else None
     try:
         _, results = upsampler._upsample_file(source, out, format, overwrite=True, progress=False,
-                                              log=lambda message: None)
+                                              log=lambda message: None, save_detections=detections)
     except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError, OSError) as err:
         return str(err)
     repairs = [r.repair for r in results if r.repair is not None]
@@ -286,8 +343,8 @@ def _start_worker(given: dict, config: dict, threads: int) -> None:
                         latency=given["latency"])
 
 
-def _work(source: str, out: str, format: str | None) -> FileOutcome:
-    return _upsample_one(_WORKER, Path(source), Path(out), format)
+def _work(source: str, out: str, format: str | None, save_detections: bool) -> FileOutcome:
+    return _upsample_one(_WORKER, Path(source), Path(out), format, save_detections)
 
 
 def _count(summary: BatchSummary, source: Path, outcome: FileOutcome, log: Callable[[str], None]) -> None:

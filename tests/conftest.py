@@ -2,7 +2,8 @@
 of tests that need what a fresh clone lacks.
 
 Tests that need the corpus are marked ``corpus`` (those using the corpus fixtures are marked here), those
-that need the street media ``street``; without them they skip, saying why. ``JUMPS_HIDE_SHARED=1`` runs as
+that need the street media ``street``, those that run MediaPipe ``detect``; without them they skip, saying
+why. ``JUMPS_HIDE_SHARED=1`` runs as
 a fresh clone would (../shared taken as absent). ``JUMPS_NO_SKIPS=1`` (CI, with ../shared) fails the run
 when anything but a ``gpu`` test skipped.
 """
@@ -39,6 +40,8 @@ def pytest_collection_modifyitems(config, items):
         "street": None if HAS_STREET else "needs ../shared/media/street, which is not distributable "
                                           "(OpenPose's non-commercial licence): nothing to run it on",
         "gpu": None if torch.cuda.is_available() else "needs a CUDA GPU",
+        "detect": None if _has_mediapipe() else "needs MediaPipe Pose: pip install 'jumps-pl[detect]' "
+                                                 "(`make test` installs it)",
     }
     for item in items:
         if _CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())):
@@ -47,6 +50,12 @@ def pytest_collection_modifyitems(config, items):
             if reason and item.get_closest_marker(marker):
                 item.add_marker(pytest.mark.skip(reason=reason))
                 break
+
+
+def _has_mediapipe() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("mediapipe") is not None
 
 
 def pytest_runtest_logreport(report):

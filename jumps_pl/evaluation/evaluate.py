@@ -43,11 +43,27 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
     head = torch.cat([b["head_size_px"] for b in batches]).numpy()
     if evaluate["windows"]:
         target, head = target[: evaluate["windows"]], head[: evaluate["windows"]]
+    tasks = tuple(evaluate["tasks"])
+    inputs, as_given = {}, {}
+    if "hpe-real" in tasks:
+        detections = _real_detections(datamodule, config["data"]["split"], len(target), log)
+        if detections is None:
+            tasks = tuple(t for t in tasks if t != "hpe-real")
+        else:
+            from jumps_pl.evaluation.real_detector import detector_row, real_task
+            from jumps_pl.joint_centres import load_centre_maps
+            from jumps_pl.scores import load_score_maps
+
+            reading = config["upsample"]
+            score_map = load_score_maps().get("mediapipe") if reading["scores"] == "calibrated" else None
+            centre_map = load_centre_maps().get("mediapipe") if reading["joint_centres"] else None
+            inputs["hpe-real"] = real_task(detections, reading["min_confidence"], evaluate["real_scores"],
+                                           score_map, centre_map)
+            as_given["hpe-real"] = {"MediaPipe as detected": detector_row(detections)}
     wandb_run = start_wandb() if start_wandb else None
     log(f"evaluating {len(target)} windows of {config['data']['split']} under {config['data']['root']}: "
         f"{', '.join(methods)}")
     started = time.perf_counter()
-    tasks = tuple(evaluate["tasks"])
     # rows x tasks, from the first row on (the latent fit reports every iteration), in a terminal only
     bar = tqdm(total=len(scored_pairs(methods, tasks)), unit="row", file=sys.stderr,
                disable=quiet or not sys.stderr.isatty(), bar_format="{l_bar}{bar}| {n:.1f}/{total} rows x tasks "
@@ -58,7 +74,7 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
         bar.update(step)
 
     results, arrays = run_evaluation(methods, target, head, seed=config["data"]["bench_seed"], tasks=tasks,
-                                     progress=progress)
+                                     progress=progress, inputs=inputs, as_given=as_given)
     bar.close()
     seconds = time.perf_counter() - started
     text = markdown_table(results)
@@ -98,3 +114,24 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
         write_npz(predictions, arrays)
         log(f"predictions: {predictions}")
     return results
+
+
+def _real_detections(datamodule, split: str, windows: int, log: Callable[[str], None]) -> dict | None:
+    """The shipped real-detector file of ``split``, cut to its first ``windows``; None (said) where there is none."""
+    from jumps_pl.evaluation.real_detector import SETS, load_detections, shipped_path
+
+    path = shipped_path(split)
+    if split not in SETS or not path.is_file():
+        log(f"notice: hpe-real left out: no real-detector file for {split} (there are for {', '.join(SETS)})")
+        return None
+    dataset = datamodule.datasets[split]
+    clips = [datamodule.clip_names[i] for i in dataset.windows.clip_id]
+    try:
+        detections = load_detections(path, clips, dataset.windows.start)
+    except ValueError as err:   # another corpus, or a subset of it: the shipped windows are not these
+        log(f"notice: hpe-real left out: {err}")
+        return None
+    if len(detections["clip"]) < windows:
+        raise ValueError(f"{path} holds {len(detections['clip'])} windows of {split}, fewer than the {windows} "
+                         "evaluated; set evaluate.windows or make it again with `jumps detect-windows`")
+    return {k: v[:windows] if np.ndim(v) and len(v) == len(detections["clip"]) else v for k, v in detections.items()}

@@ -27,6 +27,9 @@ def per_joint_table(results: dict) -> list[str]:
     """Per added joint, AUC / PCKh@0.1 of every row, one table per task."""
     lines: list[str] = []
     for task, rows in results.items():
+        rows = {method: scores for method, scores in rows.items() if "per_joint" in scores}
+        if not rows:
+            continue
         joints = list(next(iter(rows.values()))["per_joint"])
         lines += [f"### {task}: added joints, AUC / PCKh@0.1", "", "| method | " + " | ".join(joints) + " |",
                   "|---|" + "---:|" * len(joints)]
@@ -49,7 +52,8 @@ def flatten_results(results: dict) -> dict[str, float]:
 
 
 HEADLINE = (("upsampling", "added"), ("upsampling", "input"), ("completion", "missing"), ("hpe", "added"),
-            ("hpe", "input"), ("hpe-confident", "added"), ("hpe-confident", "input"))
+            ("hpe", "input"), ("hpe-confident", "added"), ("hpe-confident", "input"), ("hpe-real", "added"),
+            ("hpe-real", "input"))
 
 
 def headline_table(sets: dict[str, dict]) -> str:

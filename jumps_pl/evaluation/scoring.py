@@ -55,16 +55,20 @@ def scored_pairs(methods: dict[str, Method], tasks: tuple[str, ...]) -> list[tup
 
 
 def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_px: np.ndarray, seed: int,
-                   tasks: tuple[str, ...] = TASKS, progress: Callable[[float, str], None] | None = None
+                   tasks: tuple[str, ...] = TASKS, progress: Callable[[float, str], None] | None = None,
+                   inputs: dict[str, TaskInput] | None = None, as_given: dict[str, dict[str, np.ndarray]] | None = None
                    ) -> tuple[dict, dict[str, np.ndarray]]:
     """Results ``{task: {method: scores}}`` and arrays to save (predictions, ground truth, masks).
 
     ``progress(step, label)`` hears of every share of a (task, row) pair done (1 per pair in all).
+    ``inputs``: a task's input where it is not drawn from the ground truth (``hpe-real``); ``as_given``:
+    per task, rows that are the input itself (e.g. the detector as it is, NaN where it gave nothing),
+    scored on the input joints only, after the methods.
     """
     results: dict = {}
     arrays: dict[str, np.ndarray] = {"target_px": target_px, "head_size_px": head_size_px}
     for task in tasks:
-        given = make_task(task, target_px, head_size_px, seed)
+        given = (inputs or {}).get(task) or make_task(task, target_px, head_size_px, seed)
         arrays[f"{task}/input_px"] = given.keypoints_px
         arrays[f"{task}/mask"] = given.mask
         arrays[f"{task}/missing"] = given.missing
@@ -82,6 +86,9 @@ def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_
             report(1.0)
             arrays[f"{task}/{name}/pred_px"] = predictions.astype(np.float32)
             results[task][name] = score(predictions, target_px, head_size_px, given)
+        for name, predictions in (as_given or {}).get(task, {}).items():
+            scores = score(predictions, target_px, head_size_px, given)
+            results[task][name] = {k: v for k, v in scores.items() if k in ("input", "repair")}
     return results, arrays
 
 

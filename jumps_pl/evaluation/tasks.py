@@ -1,4 +1,4 @@
-"""The protocol's four tasks: what the method is given for a window, and which entries are scored.
+"""The protocol's simulated tasks: what the method is given for a window, and which entries are scored.
 
 All randomness is seeded per task and window batch, so every method sees the same inputs.
 - ``upsampling``: the 12 input joints, exact.
@@ -11,6 +11,9 @@ All randomness is seeded per task and window batch, so every method sees the sam
   pair, all four limbs, or the whole body) on about 9% of frames, and frames of another person (a
   pose 1 to 4 head sizes away) in bursts of 1 to 4 frames on about 3%, all at confidence 0.6-1.0.
   ``TaskInput.flipped`` and ``foreign`` say where, for scoring the repair.
+
+The fifth task, ``hpe-real``, takes a real detector's output on rendered windows
+(``jumps_pl.evaluation.real_detector``).
 """
 from __future__ import annotations
 
@@ -55,6 +58,9 @@ def make_task(task: str, target_px: np.ndarray, head_size_px: np.ndarray, seed: 
     """The task's input for ground-truth windows ``target_px`` (N, T, 21, 2) and head sizes (N, T)."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
+    if task == "hpe-real":
+        raise ValueError("hpe-real's input is a real detector's output on rendered windows, not drawn from the "
+                         "ground truth: jumps_pl.evaluation.real_detector.real_task makes it")
     if task == "hpe-confident":
         return _confident_failures(make_task("hpe", target_px, head_size_px, seed), target_px, head_size_px,
                                    np.random.default_rng([seed, TASKS.index(task)]))

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jumps_pl.io.tracks import PoseFormatError
+from jumps_pl.io.video import VIDEO_SUFFIXES
 
-POSE_SUFFIXES = (".json", ".npy", ".csv")
+POSE_SUFFIXES = (".json", ".npy", ".csv", *VIDEO_SUFFIXES)   # videos: MediaPipe Pose detects first
 
 
 def expand_inputs(items: list[str | Path]) -> list[Path]:

@@ -15,15 +15,22 @@ from jumps_pl.io.tracks import LAYOUTS, PoseFile, PoseFormatError, Track, _check
 
 def read_mediapipe(path: Path, format: str) -> PoseFile:
     """Read MediaPipe Pose landmarks JSON as one track."""
-    data = _load_json(path)
+    return pose_file_from_record(path, _load_json(path), format)
+
+
+def pose_file_from_record(path: Path, data: object, format: str = "mediapipe") -> PoseFile:
+    """One track from MediaPipe landmarks in the layout above, already parsed (``path`` names them in errors).
+
+    ``jumps_pl.detect.detect_video`` makes such a record from a video.
+    """
     if not isinstance(data, dict) or not isinstance(data.get("detections"), list):
         raise PoseFormatError(f"{path}: not MediaPipe pose JSON (no 'detections' list)")
-    columns, count = _columns(path, data.get("landmark_names"))
-    fps = data.get("fps")
+    columns, count = _columns(path, data.get("landmark_names"))  # type: ignore[union-attr]
+    fps = data.get("fps")  # type: ignore[union-attr]
     if fps is not None and (not isinstance(fps, (int, float)) or not fps > 0):
         raise _fail(path, "fps", f"{fps!r} must be a positive number")
     frames, keypoints, confidence, entries = [], [], [], []
-    for i, detection in enumerate(data["detections"]):
+    for i, detection in enumerate(data["detections"]):  # type: ignore[index]
         where = f"detections[{i}]"
         if not isinstance(detection, dict) or "landmarks" not in detection:
             raise _fail(path, where, "has no 'landmarks'")

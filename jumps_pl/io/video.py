@@ -19,6 +19,13 @@ from jumps_pl.drawing import draw_input, draw_legend, draw_pose, draw_repairs, d
 from jumps_pl.files import check_output, write_atomically
 from jumps_pl.io.tracks import LAYOUTS, PoseFormatError, _frame_number
 
+# what `jumps upsample` reads as a video (MediaPipe Pose detects the person first, `jumps_pl.detect`)
+VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
+
+
+def is_video(path: str | Path) -> bool:
+    """Whether ``path`` is a video file by its suffix."""
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 @dataclass
 class Upsampled:
@@ -162,7 +169,11 @@ def _video_stream(path: str | Path) -> Iterator:
         yield stream
 
 
-def _video_frames(video: Path | None) -> tuple[Iterator[np.ndarray] | None, float | None, tuple[int, int] | None]:
+def video_frames(video: Path | None) -> tuple[Iterator[np.ndarray] | None, float | None, tuple[int, int] | None]:
+    """A video's RGB frames (H, W, 3) uint8 as they decode, its frame rate and its (width, height).
+
+    ``None`` gives three Nones.
+    """
     if video is None:
         return None, None, None
     import av
@@ -232,7 +243,7 @@ def render(source: str | Path, out: str | Path, video: str | Path | None = None,
     if uncertainty and (upsampled.uncertainty is None or not np.isfinite(upsampled.uncertainty).any()):
         raise ValueError(f"{source}: has no uncertainty to draw: its method had no calibration when `jumps upsample` "
                          "wrote it (`jumps calibrate`, then upsample.calibration=FILE)")
-    frames_iter, video_fps, size = _video_frames(Path(video) if video else None)
+    frames_iter, video_fps, size = video_frames(Path(video) if video else None)
     fps = fps or upsampled.fps or video_fps or 30.0
     origin = np.zeros(2)
     if size is None:  # no video: a blank canvas around the people, 40 px to spare
@@ -260,7 +271,7 @@ def render(source: str | Path, out: str | Path, video: str | Path | None = None,
         write_atomically(out, lambda tmp: frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
                                                          duration=round(1000 / fps), loop=0))
     else:
-        write_atomically(out, lambda tmp: _write_mp4(tmp, images, fps))
+        write_atomically(out, lambda tmp: write_mp4(tmp, images, fps))
     return out
 
 
@@ -355,7 +366,8 @@ def _drawn_frames(upsampled: Upsampled, other: Upsampled | None, frames_iter: It
         yield both
 
 
-def _write_mp4(path: Path, images: Iterator[Image.Image], fps: float) -> None:
+def write_mp4(path: Path, images: Iterator[Image.Image], fps: float) -> None:
+    """Encode ``images`` (all of one size) as H.264 MP4 at ``fps`` frames per second."""
     from fractions import Fraction
 
     import av

@@ -1,0 +1,59 @@
+"""The real detector's errors beside the simulated detector's, per input joint (docs/evaluation.md, hpe-real).
+
+    python experiments/hpe_real/detector_errors.py [--splits val test-bench ood-test] [--out FILE.md] [key=value ...]
+
+For each set: MediaPipe on the rendered windows (the shipped detections, scores read as `jumps upsample`
+reads them), and the protocol's simulated detector on the same windows (the ``hpe`` and ``hpe-confident``
+inputs), through ``jumps_pl.evaluation.detector_errors``.
+"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import torch
+
+from jumps_pl.config import load_config, to_container
+from jumps_pl.data.datamodule import MocapDataModule
+from jumps_pl.evaluation.detector_errors import detector_errors, errors_table
+from jumps_pl.evaluation.real_detector import load_detections, real_task, shipped_path
+from jumps_pl.evaluation.tasks import make_task
+from jumps_pl.files import write_json, write_text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--splits", nargs="+", default=["val", "test-bench", "ood-test"])
+    parser.add_argument("--out", help="Markdown tables (and the numbers as .json beside it)")
+    parser.add_argument("settings", nargs="*", help="key=value config overrides")
+    args = parser.parse_args()
+    config = to_container(load_config(overrides=args.settings))
+    datamodule = MocapDataModule(**config["data"])
+    datamodule.setup()
+    text, numbers = [], {}
+    for split in args.splits:
+        dataset = datamodule.datasets[split]
+        clips = [datamodule.clip_names[i] for i in dataset.windows.clip_id]
+        detections = load_detections(shipped_path(split), clips, dataset.windows.start)
+        count = len(detections["clip"])
+        batches = [datamodule.to_2d(b) for b in datamodule.dataloader(split)]
+        target = torch.cat([b["keypoints_px"] for b in batches]).numpy()[:count]
+        head = torch.cat([b["head_size_px"] for b in batches]).numpy()[:count]
+        real = real_task(detections, config["upsample"]["min_confidence"])
+        columns = {"MediaPipe": detector_errors(np.where(real.mask[..., None], real.keypoints_px, np.nan), target,
+                                                head)}
+        for task in ("hpe", "hpe-confident"):
+            given = make_task(task, target, head, config["data"]["bench_seed"])
+            columns[f"simulated {task}"] = detector_errors(np.where(given.mask[..., None], given.keypoints_px,
+                                                                    np.nan), target, head)
+        numbers[split] = columns
+        text += [f"### {split} ({count} windows)", "", errors_table(columns)]
+        print(text[-3], flush=True)
+        print(text[-1], flush=True)
+    if args.out:
+        write_text(args.out, "\n".join(text))
+        write_json(args.out.rsplit(".", 1)[0] + ".json", numbers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Fit MediaPipe's joint-centre map on rendered training windows; choose its penalty on hpe-real val.
+
+    python experiments/hpe_real/fit_centres.py --train train.npz [--out jumps_pl/pretrained/joint-centres.npz]
+
+``--train``: `jumps detect-windows train --windows N` output. The map (jumps_pl/joint_centres.py) moves the
+12 detected joints to where the mocap puts them; each penalty in ``--alphas`` is scored on the val
+windows (AUC of PCKh of the detector's own input joints, before and after), and the best is written.
+"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import torch
+
+from jumps_pl import skeleton
+from jumps_pl.config import load_config, to_container
+from jumps_pl.data.cameras import project
+from jumps_pl.data.datamodule import MocapDataModule
+from jumps_pl.evaluation.real_detector import input_joints, load_detections, shipped_path
+from jumps_pl.joint_centres import fit_centre_map, save_centre_maps
+from jumps_pl.metrics import pckh_auc
+
+COLUMNS = list(skeleton.INPUT_INDICES)
+
+
+def _train_targets(datamodule: MocapDataModule, detections: dict) -> np.ndarray:
+    """The mocap's 12 input joints in the full frame of each rendered training window."""
+    dataset = datamodule.datasets["train"]
+    out = []
+    for w, index in enumerate(detections["index"]):
+        item = dataset[int(index)]
+        assert datamodule.clip_names[item["clip_id"]] == str(detections["clip"][w]), "another corpus"
+        positions = item["positions_m"][None, :datamodule.window]
+        camera = {"R": torch.as_tensor(detections["camera_R"][w], dtype=torch.float32)[None],
+                  "t": torch.as_tensor(detections["camera_t"][w], dtype=torch.float32)[None],
+                  "focal_px": torch.tensor([datamodule.eval_camera.focal_px]),
+                  "principal_px": torch.as_tensor(datamodule.eval_camera.principal_px, dtype=torch.float32)[None]}
+        out.append(project(positions, camera)[0].numpy())
+    return np.stack(out)
+
+
+def _auc(pred: np.ndarray, target: np.ndarray, head: np.ndarray, present: np.ndarray) -> float:
+    mask = np.zeros(pred.shape[:3], bool)
+    mask[..., COLUMNS] = True
+    pred = np.where(present[..., None], pred, np.nan)
+    return float(pckh_auc(*(torch.as_tensor(a, dtype=torch.float64) for a in (pred, target, head)),
+                          torch.as_tensor(mask)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--out", default="jumps_pl/pretrained/joint-centres.npz")
+    parser.add_argument("--alphas", type=float, nargs="+", default=[1.0, 10.0, 100.0, 1000.0, 10000.0])
+    parser.add_argument("settings", nargs="*")
+    args = parser.parse_args()
+    config = to_container(load_config(overrides=args.settings))
+    datamodule = MocapDataModule(**config["data"])
+    datamodule.setup()
+    with np.load(args.train) as data:
+        train = {k: data[k] for k in data.files}
+    keypoints, found, _, _ = input_joints(train)
+    target = _train_targets(datamodule, train)
+    present = found[..., COLUMNS]
+    fit_x, fit_present, fit_target = (a.reshape(-1, *a.shape[2:]) for a in (keypoints[..., COLUMNS, :], present,
+                                                                             target[..., COLUMNS, :]))
+    dataset = datamodule.datasets["val"]
+    clips = [datamodule.clip_names[i] for i in dataset.windows.clip_id]
+    val = load_detections(shipped_path("val"), clips, dataset.windows.start)
+    batches = [datamodule.to_2d(b) for b in datamodule.dataloader("val")]
+    val_target = torch.cat([b["keypoints_px"] for b in batches]).numpy()
+    val_head = torch.cat([b["head_size_px"] for b in batches]).numpy()
+    val_keypoints, val_found, _, _ = input_joints(val)
+    print(f"val, the detector as it is: input AUC {_auc(val_keypoints, val_target, val_head, val_found):.4f}")
+    best = None
+    for alpha in args.alphas:
+        centre_map = fit_centre_map("mediapipe", fit_x, fit_present, fit_target, alpha,
+                                    f"{len(train['clip'])} rendered training windows ({train['detector']}), "
+                                    f"ridge alpha {alpha:g} chosen on hpe-real val")
+        moved = val_keypoints.copy()
+        moved[..., COLUMNS, :] = centre_map(val_keypoints[..., COLUMNS, :], val_found[..., COLUMNS])
+        auc = _auc(moved, val_target, val_head, val_found)
+        print(f"alpha {alpha:g}: val input AUC {auc:.4f}")
+        if best is None or auc > best[0]:
+            best = (auc, centre_map)
+    save_centre_maps(args.out, {"mediapipe": best[1]})
+    print(f"wrote {args.out}: {best[1].fitted_on} (val input AUC {best[0]:.4f})")
+
+
+if __name__ == "__main__":
+    main()

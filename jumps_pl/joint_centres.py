@@ -1,0 +1,108 @@
+"""Where a detector puts a joint against where motion capture does: a per-format correction.
+
+A detector's landmarks are not the mocap's joint centres: MediaPipe puts the hips lower and wider than the
+skeleton's hip joints, the shoulders on the outline of the shoulder, and so on (``hpe-real``'s detector
+errors, docs/evaluation.md). A :class:`CentreMap` moves each of the 12 input joints by an offset predicted
+linearly from the frame's 12 joints, in the frame's own body units (centred on the torso, scaled by its
+size), so it holds at any image position and scale. It is fitted by ridge regression on a detector's
+output on rendered training windows against the mocap (``experiments/hpe_real/fit_centres.py``).
+
+`jumps upsample` applies the map of the file's format (``upsample.joint_centres``) before anything else;
+a frame without both shoulders and both hips, or a format without a fitted map, is left as it is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+CENTRE_MAPS = "joint-centres.npz"   # in jumps_pl/pretrained/
+_TORSO = (0, 1, 6, 7)   # shoulders and hips among the 12 input joints (COCO body order)
+
+
+def body_frame(keypoints: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per frame of (..., 12, 2) keypoints: the torso centre (..., 2), its size (...,) and where both exist."""
+    torso = keypoints[..., list(_TORSO), :]
+    ok = present[..., list(_TORSO)].all(-1)
+    centre = torso.mean(-2)
+    shoulders, hips = torso[..., :2, :].mean(-2), torso[..., 2:, :].mean(-2)
+    size = np.linalg.norm(shoulders - hips, axis=-1)
+    ok &= size > 1e-3
+    return centre, np.where(ok, size, 1.0), ok
+
+
+def _features(keypoints: np.ndarray, present: np.ndarray, centre: np.ndarray, size: np.ndarray) -> np.ndarray:
+    local = (keypoints - centre[..., None, :]) / size[..., None, None]
+    local = np.where(present[..., None], local, 0.0)
+    flat = np.concatenate([local.reshape(*local.shape[:-2], -1), present.astype(np.float64)], -1)
+    return np.concatenate([flat, np.ones((*flat.shape[:-1], 1))], -1)   # (..., 12*2 + 12 + 1)
+
+
+@dataclass(frozen=True)
+class CentreMap:
+    """The linear map (37, 24) from a frame's body-frame features to its 12 joints' offsets, in body units."""
+
+    format: str
+    weights: np.ndarray
+    fitted_on: str = ""
+
+    def __call__(self, keypoints: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """The 12 joints (..., 12, 2) px moved to where the mocap's joint centres would be; absent ones kept."""
+        keypoints = np.asarray(keypoints, np.float64)
+        centre, size, ok = body_frame(keypoints, present)
+        offsets = (_features(keypoints, present, centre, size) @ self.weights).reshape(keypoints.shape)
+        moved = keypoints + offsets * size[..., None, None]
+        return np.where((ok[..., None] & present)[..., None], moved, keypoints)
+
+
+def fit_centre_map(format: str, keypoints: np.ndarray, present: np.ndarray, target: np.ndarray,
+                   alpha: float = 1.0, fitted_on: str = "") -> CentreMap:
+    """Ridge regression of the offsets ``target - keypoints`` (N, 12, 2) px, in body units, on the features.
+
+    Only entries ``present`` (N, 12) in frames with the whole torso count; ``alpha`` is the ridge penalty.
+    """
+    keypoints, target = np.asarray(keypoints, np.float64), np.asarray(target, np.float64)
+    centre, size, ok = body_frame(keypoints, present)
+    x = _features(keypoints[ok], present[ok], centre[ok], size[ok])
+    offsets = ((target[ok] - keypoints[ok]) / size[ok][:, None, None])
+    weight = np.repeat(present[ok].astype(np.float64), 2, axis=-1)   # absent entries teach nothing
+    weights = np.zeros((x.shape[1], offsets.shape[1] * 2))
+    y = offsets.reshape(len(x), -1)
+    penalty = alpha * np.eye(x.shape[1])
+    penalty[-1, -1] = 0.0   # the intercept is not shrunk
+    for column in range(y.shape[1]):
+        w = weight[:, column]
+        weights[:, column] = np.linalg.solve(x.T @ (x * w[:, None]) + penalty, x.T @ (w * y[:, column]))
+    return CentreMap(format, weights, fitted_on)
+
+
+def load_centre_maps(path: str | Path | None = None) -> dict[str, CentreMap]:
+    """The fitted maps by format: the package's (``pretrained/joint-centres.npz``) or those at ``path``."""
+    source = Path(path) if path else Path(str(resources.files("jumps_pl") / "pretrained" / CENTRE_MAPS))
+    if not source.is_file():
+        if path:
+            raise FileNotFoundError(f"joint-centre maps {source} do not exist")
+        return {}
+    with np.load(source) as data:
+        maps = {}
+        for key in data.files:
+            if key.endswith("/weights"):
+                format = key.rsplit("/", 1)[0]
+                weights = data[key]
+                if weights.shape != (37, 24):
+                    raise ValueError(f"{source}: {key} has shape {weights.shape}, not (37, 24)")
+                maps[format] = CentreMap(format, weights, str(data.get(f"{format}/fitted_on", "")))
+    return maps
+
+
+def save_centre_maps(path: str | Path, maps: dict[str, CentreMap]) -> None:
+    """Write fitted maps (.npz, atomically)."""
+    from jumps_pl.files import write_npz
+
+    arrays = {}
+    for m in maps.values():
+        arrays[f"{m.format}/weights"] = m.weights
+        arrays[f"{m.format}/fitted_on"] = np.array(m.fitted_on)
+    write_npz(path, arrays)

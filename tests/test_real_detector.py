@@ -1,0 +1,92 @@
+"""hpe-real: the shipped MediaPipe detections of rendered windows, checked against their windows and scored."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from jumps_pl.evaluation.real_detector import detector_row, load_detections, real_task, shipped_path
+from tests.conftest import REPO, SHARED_CORPUS
+
+
+def _shipped(split: str) -> dict:
+    with np.load(shipped_path(split)) as data:
+        return {k: data[k] for k in data.files}
+
+
+@pytest.mark.parametrize("split", ["val", "test-bench", "ood-test", "ood-val"])
+def test_shipped_detections_are_whole_and_small(split):
+    path = shipped_path(split)
+    assert path.stat().st_size < 25 * 2 ** 20
+    detections = _shipped(split)
+    count, frames = detections["found"].shape
+    assert frames == 64 and count >= 100 and str(detections["format"]) == "hpe-real-v1"
+    assert detections["found"].mean() > 0.9   # MediaPipe finds the mannequin nearly always
+    assert np.isfinite(detections["landmarks_px"][detections["found"]]).all()
+    assert str(detections["split"]) == split and "mediapipe" in str(detections["detector"])
+
+
+def test_the_task_reads_scores_as_upsample_does_or_ignores_them():
+    detections = {k: v[:4] if np.ndim(v) else v for k, v in _shipped("ood-test").items()}
+    read = real_task(detections, 0.3)
+    ignored = real_task(detections, 0.3, "ignored")
+    assert (read.mask <= ignored.mask).all() and ignored.mask.sum() > read.mask.sum() > 0
+    assert (read.confidence[read.mask] >= 0.3).all() and (ignored.confidence[ignored.mask] == np.float32(0.99)).all()
+    assert not read.missing.any()
+    row = detector_row(detections)
+    np.testing.assert_array_equal(row[ignored.mask], ignored.keypoints_px[ignored.mask])
+    assert np.isnan(row[~ignored.mask]).all()
+
+
+def test_a_file_made_for_other_windows_is_refused(tmp_path):
+    detections = _shipped("ood-test")
+    with pytest.raises(ValueError, match="not the first windows of this split"):
+        load_detections(shipped_path("ood-test"), ["another clip"] * len(detections["clip"]), detections["start"])
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, format=np.array("something else"))
+    with pytest.raises(ValueError, match=f"{bad}: not a hpe-real-v1 detection file"):
+        load_detections(bad, [], np.zeros(0))
+
+
+@pytest.mark.corpus
+def test_evaluate_scores_every_row_and_the_detector_on_real_detections(tmp_path):
+    out = tmp_path / "r.json"
+    run = subprocess.run([sys.executable, "-m", "jumps_pl.cli", "evaluate", "--out", str(out), "--quiet",
+                          f"data.root={SHARED_CORPUS}", "data.split=ood-test", "evaluate.windows=2",
+                          "evaluate.rows=[ridge, masked-conv-ae]", "evaluate.tasks=[hpe, hpe-real]"],
+                         cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    results = json.loads(out.read_text())["results"]["hpe-real"]
+    assert list(results) == ["ridge", "masked-conv-ae", "MediaPipe as detected"]
+    assert set(results["MediaPipe as detected"]) == {"input"}
+    for row in ("ridge", "masked-conv-ae"):
+        assert 0.3 < results[row]["added"]["auc"] < 1 and "missing" not in results[row]
+
+
+@pytest.mark.corpus
+def test_a_split_without_detections_leaves_hpe_real_out_saying_so(tmp_path):
+    out = tmp_path / "r.json"
+    run = subprocess.run([sys.executable, "-m", "jumps_pl.cli", "evaluate", "--out", str(out), "--quiet",
+                          f"data.root={SHARED_CORPUS}", "data.split=test", "evaluate.windows=1",
+                          "evaluate.rows=[ridge]", "evaluate.tasks=[upsampling, hpe-real]"],
+                         cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "hpe-real left out: no real-detector file for test" in run.stderr
+    assert list(json.loads(out.read_text())["results"]) == ["upsampling"]
+
+
+@pytest.mark.corpus
+@pytest.mark.detect
+def test_detect_windows_makes_the_shipped_file_again(tmp_path):
+    out = tmp_path / "ood-test.npz"
+    run = subprocess.run([sys.executable, "-m", "jumps_pl.cli", "detect-windows", "ood-test", "--windows", "1",
+                          "--out", str(out), f"data.root={SHARED_CORPUS}"],
+                         cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    made, shipped = np.load(out), _shipped("ood-test")
+    # the same render and the same detector: the same landmarks (to a pixel, whatever the CPU's float paths)
+    np.testing.assert_allclose(made["landmarks_px"][0], shipped["landmarks_px"][0], atol=1.0)
+    assert made["clip"][0] == shipped["clip"][0] and made["zoom"][0] == shipped["zoom"][0]
