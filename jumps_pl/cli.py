@@ -298,6 +298,8 @@ def detect_windows(args: argparse.Namespace) -> int:
     config = to_container(_config_from(args))
     if args.windows is not None and args.windows < 1:
         raise ValueError(f"--windows must be >= 1, got {args.windows}")
+    if args.split == "train" and args.windows is None:
+        raise ValueError("train: give --windows N (the windows are drawn from the training split with --seed)")
     out = args.out or f"{args.split}.npz"
     check_output(out, args.overwrite)
     check_root(config["data"]["root"])
@@ -422,9 +424,10 @@ def _detect_windows_arguments(parser: argparse.ArgumentParser) -> None:
     from jumps_pl.schema import REAL_SETS
 
     parser.add_argument("split", choices=REAL_SETS, help="the set whose windows are rendered")
-    parser.add_argument("--windows", type=int, help="first N windows only (default: all)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds each window's look (%(default)s; the shipped "
-                        "files' seed)")
+    parser.add_argument("--windows", type=int, help="first N windows only (default: all); train: N windows "
+                        "drawn from the training split (required), each under a camera drawn from data.train_camera")
+    parser.add_argument("--seed", type=int, default=0, help="seeds each window's look, and the training windows "
+                        "and cameras (%(default)s; the shipped files' seed)")
     parser.add_argument("--out", help="detection file to write (default: SPLIT.npz)")
     parser.add_argument("--videos", metavar="DIR", help="also write each window's rendered video here")
     parser.add_argument("--overwrite", action="store_true", help="replace an output that exists")

@@ -36,6 +36,13 @@ def test_the_task_reads_scores_as_upsample_does_or_ignores_them():
     assert (read.mask <= ignored.mask).all() and ignored.mask.sum() > read.mask.sum() > 0
     assert (read.confidence[read.mask] >= 0.3).all() and (ignored.confidence[ignored.mask] == np.float32(0.99)).all()
     assert not read.missing.any()
+    # read through a score map that trusts every visibility above the gate: every detected joint is given,
+    # at its mapped confidence
+    from jumps_pl.scores import ScoreMap
+
+    mapped = real_task(detections, 0.3, score_map=ScoreMap("mediapipe", (0.0, 1.0), (0.6, 0.9)))
+    np.testing.assert_array_equal(mapped.mask, ignored.mask)
+    assert 0.6 <= mapped.confidence[mapped.mask].min() and mapped.confidence[mapped.mask].max() <= 0.9
     row = detector_row(detections)
     np.testing.assert_array_equal(row[ignored.mask], ignored.keypoints_px[ignored.mask])
     assert np.isnan(row[~ignored.mask]).all()
@@ -90,3 +97,11 @@ def test_detect_windows_makes_the_shipped_file_again(tmp_path):
     # the same render and the same detector: the same landmarks (to a pixel, whatever the CPU's float paths)
     np.testing.assert_allclose(made["landmarks_px"][0], shipped["landmarks_px"][0], atol=1.0)
     assert made["clip"][0] == shipped["clip"][0] and made["zoom"][0] == shipped["zoom"][0]
+
+
+def test_training_windows_need_a_count_before_anything_loads(tmp_path, capsys):
+    from jumps_pl.cli import main
+
+    out = tmp_path / "train.npz"
+    assert main(["detect-windows", "train", "--out", str(out), f"data.root={tmp_path / 'nowhere'}"]) == 2
+    assert "train: give --windows N" in capsys.readouterr().err and not out.exists()

@@ -2,9 +2,10 @@
 
     python experiments/hpe_real/detector_errors.py [--splits val test-bench ood-test] [--out FILE.md] [key=value ...]
 
-For each set: MediaPipe on the rendered windows (the shipped detections, scores read as `jumps upsample`
-reads them), and the protocol's simulated detector on the same windows (the ``hpe`` and ``hpe-confident``
-inputs), through ``jumps_pl.evaluation.detector_errors``.
+For each set: MediaPipe on the rendered windows (the shipped detections), raw (visibility gated at
+``upsample.min_confidence``) and as `jumps upsample` reads it (score map, joint-centre map), and the
+protocol's simulated detector on the same windows (the ``hpe`` and ``hpe-confident`` inputs), through
+``jumps_pl.evaluation.detector_errors``.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from jumps_pl.evaluation.detector_errors import detector_errors, errors_table
 from jumps_pl.evaluation.real_detector import load_detections, real_task, shipped_path
 from jumps_pl.evaluation.tasks import make_task
 from jumps_pl.files import write_json, write_text
+from jumps_pl.joint_centres import load_centre_maps
+from jumps_pl.scores import load_score_maps
 
 
 def main() -> None:
@@ -39,9 +42,12 @@ def main() -> None:
         batches = [datamodule.to_2d(b) for b in datamodule.dataloader(split)]
         target = torch.cat([b["keypoints_px"] for b in batches]).numpy()[:count]
         head = torch.cat([b["head_size_px"] for b in batches]).numpy()[:count]
-        real = real_task(detections, config["upsample"]["min_confidence"])
-        columns = {"MediaPipe": detector_errors(np.where(real.mask[..., None], real.keypoints_px, np.nan), target,
-                                                head)}
+        gate = config["upsample"]["min_confidence"]
+        raw = real_task(detections, gate)
+        read = real_task(detections, gate, score_map=load_score_maps().get("mediapipe"),
+                         centre_map=load_centre_maps().get("mediapipe"))
+        columns = {name: detector_errors(np.where(given.mask[..., None], given.keypoints_px, np.nan), target, head)
+                   for name, given in (("MediaPipe raw", raw), ("MediaPipe as read", read))}
         for task in ("hpe", "hpe-confident"):
             given = make_task(task, target, head, config["data"]["bench_seed"])
             columns[f"simulated {task}"] = detector_errors(np.where(given.mask[..., None], given.keypoints_px,

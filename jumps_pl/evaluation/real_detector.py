@@ -171,7 +171,7 @@ def real_task(detections: dict[str, np.ndarray], min_confidence: float, scores: 
         keypoints[..., columns, :] = centre_map(keypoints[..., columns, :], found[..., columns])
     if scores == "read":
         confidence = visibility if score_map is None else score_map(np.where(found, visibility, 0.0))
-        mask = found & (visibility >= max(min_confidence, 1e-6))
+        mask = found & (confidence >= max(min_confidence, 1e-6))
     elif scores == "ignored":
         confidence, mask = np.where(found, 0.99, 0.0).astype(np.float32), found
     else:
