@@ -52,7 +52,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", required=True)
     parser.add_argument("--out", default="jumps_pl/pretrained/joint-centres.npz")
-    parser.add_argument("--alphas", type=float, nargs="+", default=[1.0, 100.0, 3000.0, 10000.0, 30000.0, 100000.0, 1000000.0])
+    parser.add_argument("--alphas", type=float, nargs="+",
+                        default=[1.0, 100.0, 3000.0, 10000.0, 30000.0, 100000.0, 1000000.0])
     parser.add_argument("settings", nargs="*")
     args = parser.parse_args()
     config = to_container(load_config(overrides=args.settings))
