@@ -12,12 +12,11 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-import torch
 
 from jumps_pl.config import load_config, to_container
 from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.evaluation.detector_errors import detector_errors, errors_table
-from jumps_pl.evaluation.real_detector import load_detections, real_task, shipped_path
+from jumps_pl.evaluation.real_detector import real_task, shipped_for, split_truth
 from jumps_pl.evaluation.tasks import make_task
 from jumps_pl.files import write_json, write_text
 from jumps_pl.joint_centres import load_centre_maps
@@ -35,13 +34,9 @@ def main() -> None:
     datamodule.setup()
     text, numbers = [], {}
     for split in args.splits:
-        dataset = datamodule.datasets[split]
-        clips = [datamodule.clip_names[i] for i in dataset.windows.clip_id]
-        detections = load_detections(shipped_path(split), clips, dataset.windows.start)
+        detections = shipped_for(datamodule, split)
         count = len(detections["clip"])
-        batches = [datamodule.to_2d(b) for b in datamodule.dataloader(split)]
-        target = torch.cat([b["keypoints_px"] for b in batches]).numpy()[:count]
-        head = torch.cat([b["head_size_px"] for b in batches]).numpy()[:count]
+        target, head = split_truth(datamodule, split, count)
         gate = config["upsample"]["min_confidence"]
         raw = real_task(detections, gate)
         read = real_task(detections, gate, score_map=load_score_maps().get("mediapipe"),

@@ -17,7 +17,7 @@ from jumps_pl import skeleton
 from jumps_pl.config import load_config, to_container
 from jumps_pl.data.cameras import project
 from jumps_pl.data.datamodule import MocapDataModule
-from jumps_pl.evaluation.real_detector import input_joints, load_detections, shipped_path
+from jumps_pl.evaluation.real_detector import input_joints, shipped_for, split_truth
 from jumps_pl.joint_centres import fit_centre_map, save_centre_maps
 from jumps_pl.metrics import pckh_auc
 
@@ -66,12 +66,8 @@ def main() -> None:
     present = found[..., COLUMNS]
     fit_x, fit_present, fit_target = (a.reshape(-1, *a.shape[2:]) for a in (keypoints[..., COLUMNS, :], present,
                                                                              target[..., COLUMNS, :]))
-    dataset = datamodule.datasets["val"]
-    clips = [datamodule.clip_names[i] for i in dataset.windows.clip_id]
-    val = load_detections(shipped_path("val"), clips, dataset.windows.start)
-    batches = [datamodule.to_2d(b) for b in datamodule.dataloader("val")]
-    val_target = torch.cat([b["keypoints_px"] for b in batches]).numpy()
-    val_head = torch.cat([b["head_size_px"] for b in batches]).numpy()
+    val = shipped_for(datamodule, "val")
+    val_target, val_head = split_truth(datamodule, "val")
     val_keypoints, val_found, _, _ = input_joints(val)
     print(f"val, the detector as it is: input AUC {_auc(val_keypoints, val_target, val_head, val_found):.4f}")
     best = None

@@ -11,12 +11,11 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-import torch
 
 from jumps_pl import skeleton
 from jumps_pl.config import load_config, to_container
 from jumps_pl.data.datamodule import MocapDataModule
-from jumps_pl.evaluation.real_detector import input_joints, load_detections, shipped_path
+from jumps_pl.evaluation.real_detector import input_joints, shipped_for, split_truth
 from jumps_pl.scores import fit_score_map, load_score_maps, save_score_maps
 
 
@@ -29,13 +28,9 @@ def main() -> None:
     config = to_container(load_config(overrides=args.settings))
     datamodule = MocapDataModule(**config["data"])
     datamodule.setup()
-    dataset = datamodule.datasets[args.split]
-    clips = [datamodule.clip_names[i] for i in dataset.windows.clip_id]
-    detections = load_detections(shipped_path(args.split), clips, dataset.windows.start)
+    detections = shipped_for(datamodule, args.split)
     count = len(detections["clip"])
-    batches = [datamodule.to_2d(b) for b in datamodule.dataloader(args.split)]
-    target = torch.cat([b["keypoints_px"] for b in batches]).numpy()[:count]
-    head = torch.cat([b["head_size_px"] for b in batches]).numpy()[:count]
+    target, head = split_truth(datamodule, args.split, count)
     keypoints, found, visibility, _ = input_joints(detections)
     columns = list(skeleton.INPUT_INDICES)
     error = np.linalg.norm(keypoints - target, axis=-1) / head[..., None]

@@ -18,7 +18,7 @@ import torch
 from jumps_pl import skeleton
 from jumps_pl.config import load_config, to_container
 from jumps_pl.data.datamodule import MocapDataModule
-from jumps_pl.evaluation.real_detector import detector_row, load_detections, shipped_path
+from jumps_pl.evaluation.real_detector import detector_row, shipped_for
 from jumps_pl.files import write_text
 from jumps_pl.metrics import pckh_auc
 
@@ -58,9 +58,7 @@ def main() -> None:
     arrays = np.load(args.predictions)
     target, head = arrays["target_px"], arrays["head_size_px"]
     count = len(target)
-    dataset = datamodule.datasets[args.split]
-    clips = [datamodule.clip_names[i] for i in dataset.windows.clip_id]
-    detections = load_detections(shipped_path(args.split), clips, dataset.windows.start)
+    detections = shipped_for(datamodule, args.split)
     rows = {key.split("/")[1]: arrays[key] for key in arrays.files
             if key.startswith("hpe-real/") and key.endswith("/pred_px")}
     rows["MediaPipe as detected"] = detector_row({k: v[:count] if np.ndim(v) and len(v) == len(detections["clip"])

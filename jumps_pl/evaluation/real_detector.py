@@ -186,6 +186,23 @@ def detector_row(detections: dict[str, np.ndarray]) -> np.ndarray:
     return np.where(found[..., None], keypoints, np.nan)
 
 
+def shipped_for(datamodule, split: str) -> dict[str, np.ndarray]:
+    """The shipped detections of ``split``, checked against a set-up ``MocapDataModule``'s windows of it."""
+    dataset = datamodule.datasets[split]
+    clips = [datamodule.clip_names[i] for i in dataset.windows.clip_id]
+    return load_detections(shipped_path(split), clips, dataset.windows.start)
+
+
+def split_truth(datamodule, split: str, count: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The mocap of ``split``'s first ``count`` windows as the protocol scores it: (W, T, 21, 2) px, head sizes."""
+    import torch
+
+    batches = [datamodule.to_2d(b) for b in datamodule.dataloader(split)]
+    target = torch.cat([b["keypoints_px"] for b in batches]).numpy()
+    head = torch.cat([b["head_size_px"] for b in batches]).numpy()
+    return target[:count], head[:count]
+
+
 def input_joints(detections: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The 12 input joints in the protocol's layout: keypoints (W, T, 21, 2) px, found, visibility, presence.
 
