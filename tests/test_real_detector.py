@@ -12,6 +12,15 @@ from jumps_pl.evaluation.real_detector import detector_row, load_detections, rea
 from tests.conftest import REPO, SHARED_CORPUS
 
 
+def _evaluate(out, *settings: str) -> subprocess.CompletedProcess:
+    """`jumps evaluate` on the corpus with ``settings``, results to ``out``; it must succeed."""
+    run = subprocess.run([sys.executable, "-m", "jumps_pl.cli", "evaluate", "--out", str(out), "--quiet",
+                          f"data.root={SHARED_CORPUS}", *settings], cwd=REPO, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run
+
+
 def _shipped(split: str) -> dict:
     with np.load(shipped_path(split)) as data:
         return {k: data[k] for k in data.files}
@@ -61,11 +70,8 @@ def test_a_file_made_for_other_windows_is_refused(tmp_path):
 @pytest.mark.corpus
 def test_evaluate_scores_every_row_and_the_detector_on_real_detections(tmp_path):
     out = tmp_path / "r.json"
-    run = subprocess.run([sys.executable, "-m", "jumps_pl.cli", "evaluate", "--out", str(out), "--quiet",
-                          f"data.root={SHARED_CORPUS}", "data.split=ood-test", "evaluate.windows=2",
-                          "evaluate.rows=[ridge, masked-conv-ae]", "evaluate.tasks=[hpe, hpe-real]"],
-                         cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr[-2000:]
+    _evaluate(out, "data.split=ood-test", "evaluate.windows=2", "evaluate.rows=[ridge, masked-conv-ae]",
+              "evaluate.tasks=[hpe, hpe-real]")
     results = json.loads(out.read_text())["results"]["hpe-real"]
     assert list(results) == ["ridge", "masked-conv-ae", "MediaPipe as detected"]
     assert set(results["MediaPipe as detected"]) == {"input"}
@@ -76,11 +82,8 @@ def test_evaluate_scores_every_row_and_the_detector_on_real_detections(tmp_path)
 @pytest.mark.corpus
 def test_a_split_without_detections_leaves_hpe_real_out_saying_so(tmp_path):
     out = tmp_path / "r.json"
-    run = subprocess.run([sys.executable, "-m", "jumps_pl.cli", "evaluate", "--out", str(out), "--quiet",
-                          f"data.root={SHARED_CORPUS}", "data.split=test", "evaluate.windows=1",
-                          "evaluate.rows=[ridge]", "evaluate.tasks=[upsampling, hpe-real]"],
-                         cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr[-2000:]
+    run = _evaluate(out, "data.split=test", "evaluate.windows=1", "evaluate.rows=[ridge]",
+                    "evaluate.tasks=[upsampling, hpe-real]")
     assert "hpe-real left out: no real-detector file for test" in run.stderr
     assert list(json.loads(out.read_text())["results"]) == ["upsampling"]
 
