@@ -21,7 +21,8 @@ from jumps_pl.detect import DetectorMissing
 from jumps_pl.errors import DivergenceError, OptionError
 
 # the command-line flag of each option an ``OptionError`` may name
-_FLAGS = {"fps": "--fps", "latency": "--latency", "model": "--model", "method": "--method", "workers": "--workers"}
+_FLAGS = {"fps": "--fps", "latency": "--latency", "model": "--model", "method": "--method", "workers": "--workers",
+          "devices": "--devices"}
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def upsample(args: argparse.Namespace) -> int:
     # among them is a setting
     settings = [item for item in args.input if _is_setting(item)]
     args.input = [item for item in args.input if not _is_setting(item)]
-    args.settings = [*settings, *args.settings]
+    args.settings = [*settings, *args.settings, *_device_setting(args)]
     if not args.input:
         raise ValueError("no input file given")
     if (args.out is None) == (args.out_dir is None):
@@ -206,10 +207,17 @@ def upsample(args: argparse.Namespace) -> int:
                                 progress=not args.quiet, video_fps=video_fps, save_detections=detections)
         return 0
     summary = upsampler.upsample_files(args.input, args.out_dir, f".{args.out_format}", args.overwrite,
-                                       args.workers, args.format, save_detections=args.save_detections)
-    for line in summary.lines():
-        print(line)
+                                       args.workers, args.format, save_detections=args.save_detections,
+                                       devices=args.devices, accelerator=args.accelerator, num_nodes=args.num_nodes)
+    if summary.rank == 0:
+        for line in summary.lines():
+            print(line)
     return 1 if summary.failed else 0
+
+
+def _device_setting(args: argparse.Namespace) -> list[str]:
+    """``--device X`` as the setting it stands for (after the others: the flag wins)."""
+    return [] if args.device is None else [f"infer.device={args.device}"]
 
 
 def _is_setting(item: str) -> bool:
@@ -234,6 +242,7 @@ def evaluate(args: argparse.Namespace) -> int:
     from jumps_pl.evaluation.evaluate import evaluate_config
     from jumps_pl.files import check_output
 
+    args.settings = [*args.settings, *_device_setting(args)]
     config = to_container(_config_from(args))
     if args.ckpt:
         config["models"]["jumps"] = args.ckpt
@@ -355,6 +364,13 @@ def _upsample_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --out-dir (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="with --out-dir: spread the files over N processes (default: %(default)s)")
+    parser.add_argument("--devices", type=int, default=1, metavar="N",
+                        help="with --out-dir: spread the files over N devices through Lightning (DDP; default: "
+                        "%(default)s)")
+    parser.add_argument("--accelerator", choices=("cpu", "gpu", "auto"), default="cpu",
+                        help="with --devices: the devices' kind (default: %(default)s)")
+    parser.add_argument("--num-nodes", type=int, default=1, metavar="K",
+                        help="with --devices: machines, each with N devices (default: %(default)s)")
     parser.add_argument("--format", choices=_formats(), help="input format (default: from the suffix and content)")
     parser.add_argument("--method", help="a slug or name from `jumps methods` (default: upsample.method, "
                         "the default method 'JUMPS + fusion', slug jumps-fusion)")
@@ -367,6 +383,8 @@ def _upsample_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: models.* of the config)")
     parser.add_argument("--latency", type=int, metavar="L", help="process as live use would: each frame computed "
                         "L frames after it arrives (default: offline, the whole track)")
+    parser.add_argument("--device", help="where the networks run: cpu, cuda, cuda:N or auto (infer.device; "
+                        "default: cpu)")
     parser.add_argument("--save-detections", action="store_true", help="a video input: also write MediaPipe's "
                         "raw landmarks beside the output (<output name>.detections.json)")
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
@@ -399,6 +417,8 @@ def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", metavar="FILE.png", help="PCKh against threshold, upsampling, added joints")
     parser.add_argument("--render", metavar="FILE.png", help="one example window (evaluate.example): the input, "
                         "the default method, JUMPS and the ground truth")
+    parser.add_argument("--device", help="where the networks run: cpu, cuda, cuda:N or auto (infer.device; "
+                        "default: cpu)")
     parser.add_argument("--wandb", action="store_true",
                         help="log the results to wandb (logging.project; offline without an account)")
     parser.add_argument("--save-predictions", metavar="FILE.npz",

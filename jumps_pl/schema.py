@@ -192,6 +192,7 @@ class FusionSchema:
     repair: bool = MISSING
     repair_rounds: int = _f(min=1)
     noise_threshold: float = _f(min=0)
+    scored_noisy: bool = MISSING
     smoothing: float = _f(min=0)
     robust: float = _f(min=0)
     gap_prior: float = _f(min=0, max=1)
@@ -217,6 +218,7 @@ class InferSchema:
     overlap: int = _f(min=0)
     batch_windows: int = _f(min=1)
     seed: int = MISSING
+    device: str = MISSING  # cpu, cuda, cuda:N or auto: checked when the models load (jumps_pl/methods/base.py)
     repair: RepairSchema = field(default_factory=RepairSchema)
 
 

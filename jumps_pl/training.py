@@ -16,6 +16,7 @@ from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.files import check_output
 from jumps_pl.loggers import build_logger
 from jumps_pl.methods import trainable as find_trainable
+from jumps_pl.methods.jumps.latent_opt import optimizer_settings
 from jumps_pl.methods.jumps.model import JumpsGAN
 from jumps_pl.model_folders import write_model_folder
 from jumps_pl.trainers import make_trainer
@@ -55,7 +56,7 @@ def build_trainer(config: dict, run_dir: Path, wandb_online: bool) -> pl.Trainer
         callbacks.append(TimedCheckpoint(run_dir / "checkpoints", train["checkpoint_every_minutes"]))
     latent_eval = train["latent_eval"]
     if latent_eval["every_n_epochs"] > 0:
-        infer = {**config["infer"], **{k: latent_eval[k] for k in ("iterations", "starts")}}
+        infer = {**optimizer_settings(config["infer"]), **{k: latent_eval[k] for k in ("iterations", "starts")}}
         callbacks.append(LatentOptimizationCallback(latent_eval["every_n_epochs"], latent_eval["windows"], infer))
     changes = {}
     if config["trainer"].get("strategy") == "ddp":

@@ -189,17 +189,27 @@ class Upsampler:
 
     def upsample_files(self, sources: list[str | Path], out_dir: str | Path, suffix: str = ".npz",
                        overwrite: bool = False, workers: int = 1, format: str | None = None,
-                       log: Callable[[str], None] | None = None, save_detections: bool = False) -> BatchSummary:
+                       log: Callable[[str], None] | None = None, save_detections: bool = False,
+                       devices: int = 1, accelerator: str = "cpu", num_nodes: int = 1) -> BatchSummary:
         """Upsample many pose files or videos into ``out_dir`` (``io.batch``: files, globs, folders; one output each).
 
         Outputs already written are skipped (an interrupted batch resumes) unless ``overwrite``; a file that
         fails is named in the summary and never stops the others. ``workers`` > 1 spreads the files over
         that many processes, each loading the method once. ``save_detections``: a video's raw detections
         go to ``out_dir/<name>.detections.json`` too.
+
+        ``devices`` x ``num_nodes`` > 1: the files run through Lightning's ``Trainer.predict`` with DDP over
+        that many processes on ``accelerator`` (``cpu``, ``gpu``, ``auto``), each on its own device
+        (``jumps_pl.multi_device``); every process returns the summary, its ``rank`` saying which one it is.
         """
         log = log or (lambda message: print(message, file=sys.stderr))
         if workers < 1:
             raise OptionError("workers", workers, f"workers must be >= 1, got {workers}")
+        if devices < 1 or num_nodes < 1:
+            raise OptionError("devices", devices, f"devices and num_nodes must be >= 1, got {devices}, {num_nodes}")
+        if workers > 1 and devices * num_nodes > 1:
+            raise OptionError("workers", workers, "give workers (processes on this machine) or devices (through "
+                              "Lightning), not both")
         inputs = expand_inputs(list(sources))
         outputs = output_paths(inputs, Path(out_dir), suffix)
         summary = BatchSummary()
@@ -210,8 +220,17 @@ class Upsampler:
             else:
                 todo.append((source, out))
         Path(out_dir).mkdir(parents=True, exist_ok=True)
+        if devices * num_nodes > 1:
+            from jumps_pl.multi_device import upsample_on_devices
+
+            outcomes, summary.rank = upsample_on_devices(self, todo, format, save_detections, devices, accelerator,
+                                                         num_nodes)
+            quiet = (lambda message: None) if summary.rank else log
+            for position, outcome in outcomes:
+                _count(summary, todo[position][0], outcome, quiet)
+            return summary
         if workers == 1 or len(todo) <= 1:
-            results = (_upsample_one(self, source, out, format, save_detections) for source, out in todo)
+            results = (upsample_one(self, source, out, format, save_detections) for source, out in todo)
             for (source, _), result in zip(todo, results, strict=True):
                 _count(summary, source, result, log)
             return summary
@@ -320,7 +339,7 @@ _WORKER: Upsampler | None = None  # the method a worker process loaded once (ups
 FileOutcome = tuple[int, int, int] | str
 
 
-def _upsample_one(upsampler: Upsampler, source: Path, out: Path, format: str | None,
+def upsample_one(upsampler: Upsampler, source: Path, out: Path, format: str | None,
                   save_detections: bool = False) -> FileOutcome:
     """One file of a batch, its failure kept as a reason rather than raised."""
     detections = out.with_name(f"{out.stem}.detections.json") if save_detections and is_video(source) else None
@@ -344,7 +363,7 @@ def _start_worker(given: dict, config: dict, threads: int) -> None:
 
 
 def _work(source: str, out: str, format: str | None, save_detections: bool) -> FileOutcome:
-    return _upsample_one(_WORKER, Path(source), Path(out), format, save_detections)
+    return upsample_one(_WORKER, Path(source), Path(out), format, save_detections)
 
 
 def _count(summary: BatchSummary, source: Path, outcome: FileOutcome, log: Callable[[str], None]) -> None:

@@ -77,3 +77,26 @@ def test_settings_may_follow_the_inputs_before_the_options(inputs, tmp_path):
     with np.load(tmp_path / "a.npz") as a, np.load(tmp_path / "b.npz") as b, np.load(tmp_path / "c.npz") as c:
         np.testing.assert_array_equal(a["observed"], b["observed"])
         assert a["observed"].sum() < c["observed"].sum()  # the stricter gate took effect
+
+
+@pytest.mark.slow
+def test_two_cpu_processes_through_lightning_split_the_files_and_one_summary_names_the_broken_one(inputs, tmp_path):
+    """`--devices 2`: Trainer.predict with DDP over gloo, each process upsampling its share with the default
+    method; rank 0 alone prints the summary, and each output is the one a plain run writes."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "jumps_pl.cli", "upsample", str(inputs), "--out-dir", str(out), "--fps", "30",
+               "--devices", "2"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    printed = result.stdout + result.stderr
+    assert result.returncode == 1, printed[-3000:]  # one file failed, the others were written
+    assert "distributed_backend=gloo" in printed and "Starting with 2 processes" in printed
+    assert result.stdout.count("file(s) done") == 1 and "3 file(s) done, 0 skipped" in result.stdout
+    assert "1 failed" in result.stdout and "broken.json" in result.stdout and "380 frames" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["first.npz", "second.npz", "third.npz"]
+    assert main(["upsample", str(inputs / "third.csv"), "--out", str(tmp_path / "plain.npz"), "--fps", "30",
+                 "--quiet"]) == 0
+    with np.load(out / "third.npz") as spread, np.load(tmp_path / "plain.npz") as plain:
+        np.testing.assert_allclose(spread["keypoints"], plain["keypoints"], atol=0.05)

@@ -198,3 +198,26 @@ def test_a_noisy_window_whose_only_whole_torso_is_set_aside_keeps_the_fusion_alo
     alone = build_methods(to_container(load_config(overrides=["fusion.ensemble=0"])), ["JUMPS + fusion"])
     np.testing.assert_array_equal(out.positions, alone["JUMPS + fusion"].predict_windows(
         keypoints, mask, mask.astype(np.float32)).positions)
+
+
+def test_a_window_with_a_detectors_scores_is_read_as_noisy_however_smooth(windows):
+    """``fusion.scored_noisy``: exact joints given with scores below 1 (a detector's, smooth as MediaPipe's)
+    take the noisy path: the infill net's share moves the given joints. Given at 1, or with the switch off,
+    the window measures exact and its given joints come out as given."""
+    target, head, _ = _ensemble_predictions(windows)
+    task = make_task("upsampling", target, head, 0)
+    scored = task.mask * np.float32(0.9)
+
+    def given_joints(confidence, scored_noisy):
+        from jumps_pl.config import load_config, to_container
+        from jumps_pl.methods import build_methods
+
+        config = to_container(load_config(overrides=[f"fusion.scored_noisy={scored_noisy}", "infer.starts=2",
+                                                     "infer.iterations=20"]))
+        method = build_methods(config, ["JUMPS + fusion"])["JUMPS + fusion"]
+        return method.predict_windows(task.keypoints_px, task.mask, confidence).positions[:, :, INPUTS]
+
+    given = task.keypoints_px[:, :, INPUTS]
+    np.testing.assert_allclose(given_joints(task.confidence, True), given, atol=1e-3)
+    np.testing.assert_allclose(given_joints(scored, False), given, atol=1e-3)
+    assert np.abs(given_joints(scored, True) - given).max() > 1.0

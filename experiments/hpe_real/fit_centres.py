@@ -1,10 +1,12 @@
 """Fit MediaPipe's joint-centre map on rendered training windows; choose its penalty on hpe-real val.
 
-    python experiments/hpe_real/fit_centres.py --train train.npz [--out jumps_pl/pretrained/joint-centres.npz]
+    python experiments/hpe_real/fit_centres.py --train train.npz [more.npz ...] \
+        [--out jumps_pl/pretrained/joint-centres.npz]
 
-``--train``: `jumps detect-windows train --windows N` output. The map (jumps_pl/joint_centres.py) moves the
-12 detected joints to where the mocap puts them; each penalty in ``--alphas`` is scored on the val
-windows (AUC of PCKh of the detector's own input joints, before and after), and the best is written.
+``--train``: `jumps detect-windows train --windows N [--seed S]` outputs, pooled. The map
+(jumps_pl/joint_centres.py) moves the 12 detected joints to where the mocap puts them; each penalty in
+``--alphas`` is scored on the val windows (AUC of PCKh of the detector's own input joints, before and
+after), and the best is written.
 """
 from __future__ import annotations
 
@@ -40,6 +42,17 @@ def _train_targets(datamodule: MocapDataModule, detections: dict) -> np.ndarray:
     return np.stack(out)
 
 
+def _pooled(paths: list[str]) -> dict[str, np.ndarray]:
+    """Detection files of training windows as one: per-window arrays joined, the rest from the first."""
+    files = []
+    for path in paths:
+        with np.load(path) as data:
+            files.append({k: data[k] for k in data.files})
+    count = len(files[0]["clip"])
+    return {k: np.concatenate([f[k] for f in files]) if np.ndim(v) and len(v) == count else v
+            for k, v in files[0].items()}
+
+
 def _auc(pred: np.ndarray, target: np.ndarray, head: np.ndarray, present: np.ndarray) -> float:
     mask = np.zeros(pred.shape[:3], bool)
     mask[..., COLUMNS] = True
@@ -50,7 +63,7 @@ def _auc(pred: np.ndarray, target: np.ndarray, head: np.ndarray, present: np.nda
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train", required=True)
+    parser.add_argument("--train", required=True, nargs="+")
     parser.add_argument("--out", default="jumps_pl/pretrained/joint-centres.npz")
     parser.add_argument("--alphas", type=float, nargs="+",
                         default=[1.0, 100.0, 3000.0, 10000.0, 30000.0, 100000.0, 1000000.0])
@@ -59,8 +72,7 @@ def main() -> None:
     config = to_container(load_config(overrides=args.settings))
     datamodule = MocapDataModule(**config["data"])
     datamodule.setup()
-    with np.load(args.train) as data:
-        train = {k: data[k] for k in data.files}
+    train = _pooled(args.train)
     keypoints, found, _, _ = input_joints(train)
     target = _train_targets(datamodule, train)
     present = found[..., COLUMNS]

@@ -71,6 +71,7 @@ class BatchSummary:
     frames: int = 0
     relabelled: int = 0
     set_aside: int = 0
+    rank: int = 0   # across devices (``upsample_files(devices=...)``): this process's global rank; 0 reports
 
     def lines(self) -> list[str]:
         """The summary as printed at the end of the batch."""

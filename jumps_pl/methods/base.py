@@ -28,11 +28,42 @@ class MissingModel(FileNotFoundError):
     """A method's model folder does not exist (evaluation skips such optional rows)."""
 
 
+def resolve_device(value: str):
+    """``infer.device`` as a ``torch.device``: ``cpu``, ``cuda``, ``cuda:N``, or ``auto`` (cuda when present).
+
+    A CUDA device this machine does not have is refused by name, before any model loads.
+    """
+    import torch
+
+    from jumps_pl.config import ConfigError
+
+    text = str(value).strip().lower()
+    if text == "auto":
+        text = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        raise ConfigError(f"infer.device: {value!r} is not a device (cpu, cuda, cuda:N or auto)") from None
+    if device.type not in ("cpu", "cuda"):
+        raise ConfigError(f"infer.device: {value!r} is not a device (cpu, cuda, cuda:N or auto)")
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (device.index or 0) >= count:
+            raise ConfigError(f"infer.device: {value!r}, but this machine has {count} CUDA device(s) (torch "
+                              f"{torch.__version__}; a CPU build sees none: docs/configuration.md#installing)")
+    return device
+
+
 class Loader:
-    """Loads each model folder once and builds each method once, for one resolved config."""
+    """Loads each model folder once and builds each method once, for one resolved config.
+
+    Every network loaded is moved to ``infer.device``; methods hand it tensors where it is and return
+    numpy arrays.
+    """
 
     def __init__(self, config: dict):
         self.config = config
+        self.device = resolve_device(config.get("infer", {}).get("device", "cpu"))
         self._models: dict[tuple[str, Path], object] = {}
         self._methods: dict[str, Method] = {}
 
@@ -47,7 +78,7 @@ class Loader:
             if not path.exists():
                 raise MissingModel(f"{path} does not exist (models.{key}: a model folder, checkpoint or "
                                    "shipped model name)")
-            self._models[(key, path)] = load(path)
+            self._models[(key, path)] = _to_device(load(path), self.device)
         return self._models[(key, path)]
 
     def method(self, name: str) -> Method:
@@ -55,6 +86,17 @@ class Loader:
         if name not in self._methods:
             self._methods[name] = method_class(name)(self.config, self)
         return self._methods[name]
+
+
+def _to_device(loaded: object, device) -> object:
+    """A loaded model, or a tuple holding one, with its torch modules moved to ``device``."""
+    import torch
+
+    if isinstance(loaded, torch.nn.Module):
+        return loaded.to(device)
+    if isinstance(loaded, tuple):
+        return tuple(_to_device(item, device) for item in loaded)
+    return loaded
 
 
 class Method(ABC):

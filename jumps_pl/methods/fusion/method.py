@@ -30,7 +30,7 @@ from jumps_pl import skeleton
 from jumps_pl.methods.base import Method
 from jumps_pl.methods.continuity.heuristic import apply_repair
 from jumps_pl.methods.fusion.fuse import FusionSettings, fuse, window_noise
-from jumps_pl.methods.jumps.latent_opt import LatentOptimizer
+from jumps_pl.methods.jumps.latent_opt import LatentOptimizer, optimizer_settings
 from jumps_pl.methods.jumps.method import load_jumps, repair_flip_detector
 from jumps_pl.methods.registry import register_method
 from jumps_pl.methods.ridge.method import load_ridge
@@ -50,7 +50,7 @@ class JumpsFusion(Method):
         model = loader.model("jumps", load_jumps)[0]
         if model.encoder is None:
             raise ValueError(f"{self.name} needs a model with an encoder (models.jumps)")
-        infer = config["infer"]
+        infer = optimizer_settings(config["infer"])
         repair = {**infer["repair"], "enabled": bool(config["fusion"]["repair"]),
                   "rounds": int(config["fusion"]["repair_rounds"])}
         self.reader = LatentOptimizer(model, **{**infer, "repair": repair},
@@ -59,6 +59,7 @@ class JumpsFusion(Method):
         self.settings = FusionSettings.from_config(config["fusion"])
         self.ensemble = float(config["fusion"]["ensemble"])
         self.ensemble_exact = float(config["fusion"]["ensemble_exact"])
+        self.scored_noisy = bool(config["fusion"]["scored_noisy"])
         needed = self.ensemble > 0 or self.ensemble_exact > 0
         self.infill = loader.method("masked-conv-ae") if needed else None
 
@@ -85,6 +86,8 @@ class JumpsFusion(Method):
         prior, status = encoded.numpy(), status.numpy()
         keypoints, kept = apply_repair(keypoints_px, weights, status)
         exact = window_noise(keypoints, kept, prior) <= self.settings.noise_threshold  # (N,)
+        if self.scored_noisy and confidence is not None:  # a detector's scores: its output, never exact
+            exact &= ~((np.asarray(confidence) < 1.0) & mask).any((1, 2))
         spread = np.zeros(mask.shape, dtype=np.float32)
         if exact.any():  # the latent fit, on the input as given (exact inputs need no repair)
             # every window exact: the arrays as given, whose fit the JUMPS row already made when both run

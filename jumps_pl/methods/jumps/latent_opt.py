@@ -52,6 +52,11 @@ class Fit(NamedTuple):
     repair: torch.Tensor
 
 
+def optimizer_settings(infer: dict) -> dict:
+    """The ``infer`` section as ``LatentOptimizer``'s keywords: ``device`` is the loader's (the model is there)."""
+    return {key: value for key, value in infer.items() if key != "device"}
+
+
 class LatentOptimizer:
     """JUMPS step 2 for one trained prior and the ``infer.*`` settings: windows and tracks fitted by z*."""
 

@@ -14,7 +14,7 @@ import torch
 
 from jumps_pl.methods.base import LastCall, Method
 from jumps_pl.methods.jumps.flip_detector import FlipDetector
-from jumps_pl.methods.jumps.latent_opt import LatentOptimizer
+from jumps_pl.methods.jumps.latent_opt import LatentOptimizer, optimizer_settings
 from jumps_pl.methods.jumps.networks import JumpsPrior
 from jumps_pl.methods.registry import register_method
 from jumps_pl.model_folders import load_module_folder, load_state_dict, read_checkpoint, read_model_config
@@ -68,7 +68,7 @@ class Jumps(Method):
         super().__init__(config, loader)
         self.model = loader.model(self.model_key, load_jumps)[0]
         self._check_model()
-        infer = {**config["infer"], **self.infer_changes}
+        infer = {**optimizer_settings(config["infer"]), **self.infer_changes}
         self.optimizer = LatentOptimizer(self.model, **infer,
                                          flip_detector=repair_flip_detector(infer["repair"], loader))
         # the rows composed with this one (fusion, transfer) fit the same windows again: the fit of the

@@ -34,6 +34,8 @@ class MaskedConvAEMethod(Method):
 
     def predict_windows(self, keypoints_px, mask, confidence=None, report=None) -> Prediction:
         """The network's 21 joints from the present entries."""
+        device = next(self.net.parameters()).device
         with torch.no_grad():
-            out = self.net.predict_px(torch.as_tensor(keypoints_px), torch.as_tensor(mask)).numpy()
+            out = self.net.predict_px(torch.as_tensor(keypoints_px).to(device),
+                                      torch.as_tensor(mask).to(device)).cpu().numpy()
         return Prediction(out)
