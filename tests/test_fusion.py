@@ -219,5 +219,8 @@ def test_a_window_with_a_detectors_scores_is_read_as_noisy_however_smooth(window
 
     given = task.keypoints_px[:, :, INPUTS]
     np.testing.assert_allclose(given_joints(task.confidence, True), given, atol=1e-3)
+    filled = task.confidence.copy()
+    filled[:, :5] = 0.0  # entries present but carrying no weight (a stream's filled-in frames) are no scores
+    np.testing.assert_allclose(given_joints(filled, True)[:, 5:], given[:, 5:], atol=1e-3)
     np.testing.assert_allclose(given_joints(scored, False), given, atol=1e-3)
     assert np.abs(given_joints(scored, True) - given).max() > 1.0

@@ -99,6 +99,30 @@ def test_the_prior_repair_runs_and_reports_what_it_did(tiny_checkpoint, windows)
     assert np.isfinite(repaired.positions).all()
 
 
+def test_the_encoders_repair_stops_at_a_fixed_point_with_the_output_of_every_round(windows):
+    """``fusion.repair_rounds``: once a round repeats the one before, later rounds would too; stopping
+    there gives, to the bit, what running them all gives (shipped models, real windows)."""
+    import torch
+
+    from jumps_pl.config import load_config, to_container
+    from jumps_pl.methods import build_methods
+
+    target, head = windows
+    given = make_task("hpe-confident", target[:8], head[:8], 0)
+    reader = build_methods(to_container(load_config()), ["JUMPS + fusion"])["JUMPS + fusion"].reader
+    arrays = [torch.as_tensor(a) for a in (given.keypoints_px, given.mask, given.confidence)]
+    calls = []
+    repaired = reader._repaired
+    reader._repaired = lambda *args: calls.append(1) or repaired(*args)
+    stopped = reader.encode_windows(*arrays)
+    rounds = len(calls)
+    reader.repair = {**reader.repair, "rounds": 30}
+    longer = reader.encode_windows(*arrays)
+    assert rounds < 5 and len(calls) == 2 * rounds  # it stopped early, and at the same round both times
+    for a, b in zip(stopped, longer, strict=True):
+        assert torch.equal(a, b)
+
+
 @pytest.mark.street
 @pytest.mark.parametrize("suffix", [".npz", ".json", ".csv"])
 def test_every_writer_says_what_was_repaired(suffix, tmp_path, capsys):

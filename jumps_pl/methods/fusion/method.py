@@ -87,7 +87,8 @@ class JumpsFusion(Method):
         keypoints, kept = apply_repair(keypoints_px, weights, status)
         exact = window_noise(keypoints, kept, prior) <= self.settings.noise_threshold  # (N,)
         if self.scored_noisy and confidence is not None:  # a detector's scores: its output, never exact
-            exact &= ~((np.asarray(confidence) < 1.0) & mask).any((1, 2))
+            scores = np.asarray(confidence)  # (0: a filled-in entry that carries no weight, not a score)
+            exact &= ~((scores > 0) & (scores < 1.0) & mask).any((1, 2))
         spread = np.zeros(mask.shape, dtype=np.float32)
         if exact.any():  # the latent fit, on the input as given (exact inputs need no repair)
             # every window exact: the arrays as given, whose fit the JUMPS row already made when both run

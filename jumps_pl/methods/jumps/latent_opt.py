@@ -119,8 +119,12 @@ class LatentOptimizer:
                 given, exchanged = self._continuity_first(x, weights)
                 poses = self._encoded(given, m)
                 evidence = self._detector_evidence(given, weights)
+                last = None
                 for _ in range(self.repair["rounds"] if self.repair else 0):
                     x, w, status = self._repaired(poses, given, weights, exchanged, evidence)
+                    if last is not None and all(torch.equal(a, b) for a, b in zip((x, w, status), last, strict=True)):
+                        break  # a fixed point: every further round would repeat this one, to the bit
+                    last = (x, w, status)
                     poses = self._encoded(x, w > 0)
                 outputs.append(norm.invert(poses).cpu())
                 statuses.append(status.cpu())
