@@ -12,9 +12,8 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from corpus import config_and_corpus
 
-from jumps_pl.config import load_config, to_container
-from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.evaluation.detector_errors import detector_errors, errors_table
 from jumps_pl.evaluation.real_detector import real_task, shipped_for, split_truth
 from jumps_pl.evaluation.tasks import make_task
@@ -29,9 +28,7 @@ def main() -> None:
     parser.add_argument("--out", help="Markdown tables (and the numbers as .json beside it)")
     parser.add_argument("settings", nargs="*", help="key=value config overrides")
     args = parser.parse_args()
-    config = to_container(load_config(overrides=args.settings))
-    datamodule = MocapDataModule(**config["data"])
-    datamodule.setup()
+    config, datamodule = config_and_corpus(args.settings)
     text, numbers = [], {}
     for split in args.splits:
         detections = shipped_for(datamodule, split)

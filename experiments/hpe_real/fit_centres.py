@@ -14,9 +14,9 @@ import argparse
 
 import numpy as np
 import torch
+from corpus import config_and_corpus
 
 from jumps_pl import skeleton
-from jumps_pl.config import load_config, to_container
 from jumps_pl.data.cameras import project
 from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.evaluation.real_detector import input_joints, shipped_for, split_truth
@@ -69,9 +69,7 @@ def main() -> None:
                         default=[1.0, 100.0, 3000.0, 10000.0, 30000.0, 100000.0, 1000000.0])
     parser.add_argument("settings", nargs="*")
     args = parser.parse_args()
-    config = to_container(load_config(overrides=args.settings))
-    datamodule = MocapDataModule(**config["data"])
-    datamodule.setup()
+    _, datamodule = config_and_corpus(args.settings)
     train = _pooled(args.train)
     keypoints, found, _, _ = input_joints(train)
     target = _train_targets(datamodule, train)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from corpus import config_and_corpus
 
 from jumps_pl import skeleton
-from jumps_pl.config import load_config, to_container
-from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.evaluation.real_detector import input_joints, shipped_for, split_truth
 from jumps_pl.scores import fit_score_map, load_score_maps, save_score_maps
 
@@ -25,9 +24,7 @@ def main() -> None:
     parser.add_argument("--out", default="jumps_pl/pretrained/score-maps.yaml")
     parser.add_argument("settings", nargs="*", help="key=value config overrides")
     args = parser.parse_args()
-    config = to_container(load_config(overrides=args.settings))
-    datamodule = MocapDataModule(**config["data"])
-    datamodule.setup()
+    config, datamodule = config_and_corpus(args.settings)
     detections = shipped_for(datamodule, args.split)
     count = len(detections["clip"])
     target, head = split_truth(datamodule, args.split, count)

@@ -14,9 +14,9 @@ import argparse
 
 import numpy as np
 import torch
+from corpus import config_and_corpus
 
 from jumps_pl import skeleton
-from jumps_pl.config import load_config, to_container
 from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.evaluation.real_detector import detector_row, shipped_for
 from jumps_pl.files import write_text
@@ -52,9 +52,7 @@ def main() -> None:
     parser.add_argument("--out")
     parser.add_argument("settings", nargs="*")
     args = parser.parse_args()
-    config = to_container(load_config(overrides=args.settings))
-    datamodule = MocapDataModule(**config["data"])
-    datamodule.setup()
+    _, datamodule = config_and_corpus(args.settings)
     arrays = np.load(args.predictions)
     target, head = arrays["target_px"], arrays["head_size_px"]
     count = len(target)
