@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -112,3 +113,16 @@ def atomic_folder(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+def shipped_or_given(name: str, path: str | Path | None, what: str) -> Path | None:
+    """A fitted file: ``path`` when given (refused by name when missing), else ``pretrained/NAME``.
+
+    None when the package ships no such file.
+    """
+    if path:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{what} {path} do not exist")
+        return Path(path)
+    shipped = Path(str(resources.files("jumps_pl") / "pretrained" / name))
+    return shipped if shipped.is_file() else None

@@ -13,10 +13,11 @@ a frame without both shoulders and both hips, or a format without a fitted map, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from jumps_pl.files import shipped_or_given
 
 CENTRE_MAPS = "joint-centres.npz"   # in jumps_pl/pretrained/
 _TORSO = (0, 1, 6, 7)   # shoulders and hips among the 12 input joints (COCO body order)
@@ -80,10 +81,8 @@ def fit_centre_map(format: str, keypoints: np.ndarray, present: np.ndarray, targ
 
 def load_centre_maps(path: str | Path | None = None) -> dict[str, CentreMap]:
     """The fitted maps by format: the package's (``pretrained/joint-centres.npz``) or those at ``path``."""
-    source = Path(path) if path else Path(str(resources.files("jumps_pl") / "pretrained" / CENTRE_MAPS))
-    if not source.is_file():
-        if path:
-            raise FileNotFoundError(f"joint-centre maps {source} do not exist")
+    source = shipped_or_given(CENTRE_MAPS, path, "joint-centre maps")
+    if source is None:
         return {}
     with np.load(source) as data:
         maps = {}

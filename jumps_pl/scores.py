@@ -14,10 +14,11 @@ fitted map keeps its scores as they are.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from jumps_pl.files import shipped_or_given
 
 SCORE_MAPS = "score-maps.yaml"   # in jumps_pl/pretrained/
 
@@ -68,10 +69,8 @@ def load_score_maps(path: str | Path | None = None) -> dict[str, ScoreMap]:
     """The score maps by format: the package's (``pretrained/score-maps.yaml``) or those at ``path``."""
     import yaml
 
-    source = Path(path) if path else Path(str(resources.files("jumps_pl") / "pretrained" / SCORE_MAPS))
-    if not source.is_file():
-        if path:
-            raise FileNotFoundError(f"score maps {source} do not exist")
+    source = shipped_or_given(SCORE_MAPS, path, "score maps")
+    if source is None:
         return {}
     data = yaml.safe_load(source.read_text()) or {}
     maps = {}
