@@ -494,8 +494,8 @@ COMMANDS: tuple[Command, ...] = (
             "MMPose, .npy, .csv)", upsample, _upsample_arguments),
     Command("render", "draw input and upsampled skeletons to a GIF or MP4", render, _render_arguments,
             settings=False),
-    Command("evaluate", "the protocol's four tasks (upsampling, completion, hpe, hpe-confident), a row per "
-            "method: Markdown table and JSON", evaluate, _evaluate_arguments),
+    Command("evaluate", "the protocol's tasks (upsampling, completion, hpe, hpe-confident, hpe-real, "
+            "hpe-confident-wide), a row per method: Markdown table and JSON", evaluate, _evaluate_arguments),
     Command("calibrate", "fit each method's per-joint uncertainty on the validation split's HPE task (and check "
             "it on another set)", calibrate, _calibrate_arguments),
     Command("sweep", "run a wandb sweep file's grid locally, one table", sweep, _sweep_arguments),

@@ -26,7 +26,13 @@ def _f(min: float | None = None, max: float | None = None, gt: float | None = No
 EVAL_SPLITS = ("test-bench", "test", "val", "all", "ood-val", "ood-test")
 LOGGERS = ("wandb", "csv", "tensorboard")
 # The protocol's tasks (jumps_pl/evaluation/tasks.py makes them)
-TASKS = ("upsampling", "completion", "hpe", "hpe-confident", "hpe-real")
+TASKS = ("upsampling", "completion", "hpe", "hpe-confident", "hpe-real", "hpe-confident-wide")
+# What a flip detector's logits name (methods/jumps/flip_detector.py) and the flip mixes it trains on
+# (models/corruption.py: detector_failures)
+FLIP_LABELS = ("parts", "pairs")
+# What a frame's left/right labelling can exchange in the repair (methods/jumps/relabel.py)
+LABELLINGS = ("parts", "chains")
+FLIP_MIXES = ("protocol", "wide")
 # The sets hpe-real has real detections of (jumps_pl/evaluation/real_detector.py, `jumps detect-windows`)
 REAL_SETS = ("val", "test-bench", "ood-test", "ood-val", "train")
 # How `jumps upsample` reads a detector's scores (jumps_pl/scores.py)
@@ -171,6 +177,7 @@ class RepairSchema:
     rounds: int = _f(min=1)
     continuity_ratio: float = _f(min=0, max=1)
     temporal: float = _f(min=0)
+    labelling: str = _f(choices=LABELLINGS)
     flip_cost: float = _f(min=0)
     switch_cost: float = _f(min=0)
     lone: float = _f(min=0)
@@ -200,6 +207,8 @@ class FusionSchema:
     transfer: list[float] = _f(min=0, max=1, length=9)
     ensemble: float = _f(min=0, max=1)
     ensemble_exact: float = _f(min=0, max=1)
+    fit_starts: int = _f(min=1)
+    fit_iterations: int = _f(min=0)
 
 
 @dataclass
@@ -208,6 +217,8 @@ class InferSchema:
 
     starts: int = _f(min=1)
     iterations: int = _f(min=0)
+    keep_starts: Optional[int] = _f(min=1)
+    keep_after: int = _f(min=0)
     lr: float = _f(gt=0)
     lr_schedule: str = _f(choices=LR_SCHEDULES)
     prior_weight: float = _f(min=0)
@@ -255,6 +266,7 @@ class EvaluateSchema:
     windows: Optional[int] = _f(min=1)
     example: int = _f(min=0)
     real_scores: str = _f(choices=REAL_SCORES)
+    by_style: list[str] = _f(choices=TASKS)
 
 
 @dataclass
@@ -323,6 +335,8 @@ class FlipDetectorSchema:
     flip_prob: float = _f(min=0, max=1)
     foreign_prob: float = _f(min=0, max=1)
     outlier_share: float = _f(min=0, max=1)
+    labels: str = _f(choices=FLIP_LABELS)
+    flip_mix: str = _f(choices=FLIP_MIXES)
 
 
 @dataclass

@@ -74,9 +74,16 @@ TORSO_JOINTS: tuple[int, ...] = (*SHOULDER_JOINTS, *HIP_JOINTS)
 INPUT_PAIRS: tuple[tuple[int, int], ...] = tuple(
     (int(INPUT_INDICES[i]), int(INPUT_INDICES[i + 1])) for i in range(0, len(INPUT_INDICES), 2)
 )
-# The parts whose labelling a repair decides per frame (indices into INPUT_PAIRS): the torso
+# The parts an earlier flip detector's three outputs name (indices into INPUT_PAIRS): the torso
 # (shoulders, hips), the arms (elbows, wrists), the legs (knees, ankles).
 FLIP_PARTS: tuple[tuple[int, ...], ...] = ((0, 3), (1, 2), (4, 5))
+# The chains of left/right pairs a detector exchanges together, per limb: none, the shoulders (hips) alone,
+# the whole arm (leg) with its shoulder (hip), elbows and wrists (knees and ankles), the wrists (ankles).
+ARM_CHAINS: tuple[tuple[int, ...], ...] = ((), (0,), (0, 1, 2), (1, 2), (2,))
+LEG_CHAINS: tuple[tuple[int, ...], ...] = ((), (3,), (3, 4, 5), (4, 5), (5,))
+# Every labelling the repair chooses among per frame: an arm chain and a leg chain exchanged (25; the
+# first exchanges nothing, the whole body is both whole chains). The three parts' 8 labellings are among them.
+FLIP_CHAINS: tuple[tuple[int, ...], ...] = tuple(arm + leg for arm in ARM_CHAINS for leg in LEG_CHAINS)
 # The groups of pairs the continuity heuristic tests for a flip, largest first.
 FLIP_GROUPS: dict[str, tuple[int, ...]] = {"body": (0, 1, 2, 3, 4, 5), "limbs": (1, 2, 4, 5), "legs": (4, 5),
                                            "arms": (1, 2)}

@@ -5,13 +5,20 @@ import warnings
 import numpy as np
 import pytest
 
-from jumps_pl.data.corpus import CorpusError, SkippedClipsWarning, find_clips, load_corpus, split_of
+from jumps_pl.data.corpus import CorpusError, SkippedClipsWarning, clip_style, find_clips, load_corpus, split_of
 
 
 def test_split_is_sha1_of_the_stem_modulo_ten():
     for stem in ("dataset-1_bye_feminine_001", "dataset-2_walk_normal_010", "x"):
         k = int(hashlib.sha1(stem.encode()).hexdigest(), 16) % 10
         assert split_of(stem) == {0: "test", 1: "val"}.get(k, "train")
+
+
+def test_a_clips_style_is_its_dataset_and_style():
+    assert clip_style("dataset-1_bye_feminine_001") == "dataset-1/feminine"
+    assert clip_style("data/dataset-2_wave-right-hand_exhausted_017.bvh") == "dataset-2/exhausted"
+    assert clip_style("dataset-2_walk_not-confident_003.bvh") == "dataset-2/not-confident"
+    assert clip_style("my_take.bvh") == "my_take"  # another naming: its own style
 
 
 def test_zip_archives_and_plain_folders_give_the_same_clips(clip_folder, clip_archive, tmp_path):

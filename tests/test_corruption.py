@@ -1,6 +1,7 @@
 """The detector failures put on the encoder's input in training (models/corruption.py)."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from jumps_pl import skeleton
@@ -51,26 +52,31 @@ def test_burst_gaps_cover_runs_of_frames_and_about_the_share_asked():
     assert gaps.sum() > 4 * starts
 
 
-def test_detector_failures_label_the_parts_they_exchange_and_exchange_presence_with_them():
+def test_detector_failures_label_the_pairs_they_exchange_and_exchange_presence_with_them():
     from jumps_pl.models.corruption import detector_failures
-    from jumps_pl.skeleton import FLIP_PARTS
+    from jumps_pl.skeleton import FLIP_CHAINS, INPUT_PAIRS
 
     x = _windows()
-    given, weights, parts = detector_failures(x, missing_share_max=0.4, noise_max=0.0, flip_prob=1.0,
+    given, weights, pairs = detector_failures(x, missing_share_max=0.4, noise_max=0.0, flip_prob=1.0,
                                               foreign_prob=0.0, generator=torch.Generator().manual_seed(0))
-    assert parts.shape == (16, 64, len(FLIP_PARTS)) and 0.03 < parts.any(-1).float().mean() < 0.4
+    assert pairs.shape == (16, 64, len(INPUT_PAIRS)) and 0.03 < pairs.any(-1).float().mean() < 0.4
     present = weights > 0
     assert not present[..., torch.as_tensor(skeleton.ADDED_INDICES)].any()
     assert (given[~present] == 0).all() and ((weights >= 0) & (weights <= 1)).all()
-    pairs = [(int(skeleton.INPUT_INDICES[i]), int(skeleton.INPUT_INDICES[i + 1])) for i in range(0, 12, 2)]
-    expected = x.clone()  # the clean windows with the labelled parts exchanged
-    for p, part in enumerate(FLIP_PARTS):
-        for k in part:
-            left, right = pairs[k]
-            at = parts[..., p]
-            expected[..., left, :][at], expected[..., right, :][at] = x[..., right, :][at], x[..., left, :][at]
+    expected = x.clone()  # the clean windows with the labelled pairs exchanged
+    for k, (left, right) in enumerate(INPUT_PAIRS):
+        at = pairs[..., k]
+        expected[..., left, :][at], expected[..., right, :][at] = x[..., right, :][at], x[..., left, :][at]
     off = (given - expected).norm(dim=-1)[present]
     assert ((off < 1e-5) | (off > 0.39)).all()  # exact (noise_max 0), or one of the outliers
     assert 0.005 < (off > 0.39).float().mean() < 0.05
-    # a whole-body flip exchanges the torso too; limb flips leave it
-    assert (parts[..., 0] & ~parts[..., 1]).sum() == 0 and (parts[..., 1] & ~parts[..., 0]).any()
+    # the protocol's kinds only (legs, arms, limbs, body): the shoulders and hips go together, with all
+    drawn = {tuple(k for k in range(6) if frame[k]) for frame in pairs.reshape(-1, 6).tolist() if any(frame)}
+    assert drawn <= {(4, 5), (1, 2), (1, 2, 4, 5), (0, 1, 2, 3, 4, 5)} and len(drawn) == 4
+    # the wider mix: chains of each limb, the shoulders alone and a whole arm with its shoulder among them
+    wide = detector_failures(x.repeat(4, 1, 1, 1), missing_share_max=0.0, noise_max=0.0, flip_prob=1.0,
+                             foreign_prob=0.0, generator=torch.Generator().manual_seed(0), flip_mix="wide")[2]
+    drawn = {tuple(k for k in range(6) if frame[k]) for frame in wide.reshape(-1, 6).tolist() if any(frame)}
+    assert drawn <= set(FLIP_CHAINS) and {(0,), (0, 1, 2), (5,), (3, 4, 5)} <= drawn and len(drawn) > 12
+    with pytest.raises(ValueError, match="flip_mix"):
+        detector_failures(x, 0.0, 0.0, 1.0, 0.0, flip_mix="every")

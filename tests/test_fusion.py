@@ -224,3 +224,35 @@ def test_a_window_with_a_detectors_scores_is_read_as_noisy_however_smooth(window
     np.testing.assert_allclose(given_joints(filled, True)[:, 5:], given[:, 5:], atol=1e-3)
     np.testing.assert_allclose(given_joints(scored, False), given, atol=1e-3)
     assert np.abs(given_joints(scored, True) - given).max() > 1.0
+
+
+def test_exact_windows_fit_with_the_fusions_own_starts_and_iterations_and_jumps_keeps_its_own(windows):
+    """``fusion.fit_starts`` / ``fit_iterations``: exact windows' latent fit (from E(x), refined) runs apart
+    from the paper's row, whose ``infer.starts`` / ``iterations`` stay; set equal to those, the fusion
+    reads the row's fit. Shipped models, upsampling's input."""
+    from jumps_pl.config import load_config, to_container
+    from jumps_pl.methods import build_methods
+
+    target, head, _ = _ensemble_predictions(windows)
+    task = make_task("upsampling", target, head, 0)
+
+    def build(*overrides):
+        config = to_container(load_config(overrides=["infer.starts=2", "infer.iterations=20", *overrides]))
+        return build_methods(config, ["JUMPS + fusion", "JUMPS"])
+
+    own = build("fusion.fit_starts=1", "fusion.fit_iterations=5")
+    shared = build("fusion.fit_starts=2", "fusion.fit_iterations=20")
+    assert own["JUMPS + fusion"].fitter.starts == 1 and own["JUMPS"].optimizer.starts == 2
+    assert shared["JUMPS + fusion"].fitter is None
+    fast, full = (m["JUMPS + fusion"].predict_windows(task.keypoints_px, task.mask, task.confidence)
+                  for m in (own, shared))
+    given = task.keypoints_px[:, :, INPUTS]
+    for out in (fast, full):  # given joints exact either way; the added ones from a different fit
+        np.testing.assert_allclose(out.positions[:, :, INPUTS], given, atol=1e-3)
+    added = np.setdiff1d(np.arange(21), INPUTS)
+    assert np.abs(fast.positions[:, :, added] - full.positions[:, :, added]).max() > 0.1
+    # with one start, how sure is how far the output lies from the prior's reading: > 0 on the added joints
+    assert (fast.spread_px[:, :, added] > 0).mean() > 0.9
+    paper = own["JUMPS"].predict_windows(task.keypoints_px, task.mask, task.confidence).positions
+    np.testing.assert_array_equal(paper, shared["JUMPS"].predict_windows(task.keypoints_px, task.mask,
+                                                                         task.confidence).positions)

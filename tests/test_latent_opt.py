@@ -99,6 +99,28 @@ def test_a_cosine_schedule_still_reaches_a_generated_input(model):
         LatentOptimizer(model, **{**SETTINGS, "lr_schedule": "linear"})
 
 
+def test_the_starts_kept_run_as_with_every_start_and_the_others_stop(model, real_windows):
+    keypoints = real_windows["keypoints_px"]
+    mask = torch.zeros(keypoints.shape[:3], dtype=torch.bool)
+    mask[..., torch.as_tensor(skeleton.INPUT_INDICES)] = True
+    latents = {}
+    for keep in (None, 2):
+        optimizer = LatentOptimizer(model, **{**SETTINGS, "keep_starts": keep, "keep_after": 10})
+        _, x, present, w = optimizer._normalized(keypoints, mask, None)
+        z = optimizer._initial_latents(x, present, 0).requires_grad_(True)
+        x_rep, w_rep = x.repeat_interleave(4, dim=0), w.repeat_interleave(4, dim=0)
+        optimizer._fit(z, x_rep, w_rep, optimizer.iterations, None)
+        with torch.no_grad():
+            latents[keep] = (z.detach().clone(), optimizer._loss(z, x_rep, w_rep)[0].view(-1, 4))
+    for window in range(len(keypoints)):  # 2 of the 4 starts per window ran as in the full fit (up to the
+        rows = slice(4 * window, 4 * window + 4)  # rounding of a smaller batch), the 2 others stopped early
+        gaps = [(a - b).abs().max().item() for a, b in zip(latents[None][0][rows], latents[2][0][rows], strict=True)]
+        assert sorted(gaps)[1] < 1e-3 < sorted(gaps)[2], (window, gaps)
+    # the best of the kept starts is about as good as the best of all (a start left behind wins at times)
+    full, kept = latents[None][1].min(1).values, latents[2][1].min(1).values
+    assert (kept <= 1.01 * full).all(), (full, kept)
+
+
 def test_missing_joints_never_reach_the_result(model, real_windows):
     keypoints = real_windows["keypoints_px"]
     mask = torch.zeros(keypoints.shape[:3], dtype=torch.bool)
@@ -163,7 +185,7 @@ def test_evaluate_end_to_end_writes_table_json_plot_example_and_predictions(
     document = json.loads(out.read_text())
     assert document["windows"] == 4 and document["split"] == "test-bench"
     results = document["results"]
-    assert set(results) == {"upsampling", "completion", "hpe", "hpe-confident"}
+    assert set(results) == {"upsampling", "completion", "hpe", "hpe-confident", "hpe-confident-wide"}
     # every row of the table, the baselines from the shipped model folders
     rows = {"JUMPS + fusion", "JUMPS", "JUMPS w/o alignment", "JUMPS w/o encoder", "JUMPS + repair",
             "JUMPS + ridge transfer", "ridge", "ridge+savgol", "ridge+gaussian", "ridge+one-euro",
@@ -172,6 +194,8 @@ def test_evaluate_end_to_end_writes_table_json_plot_example_and_predictions(
     assert set(results["upsampling"]) == rows - {"JUMPS + repair"}
     assert set(results["hpe"]) == rows
     assert set(results["hpe-confident"]) == rows - {"JUMPS w/o alignment", "JUMPS w/o encoder"}
+    assert set(results["hpe-confident-wide"]) == set(results["hpe-confident"])
+    assert "by_style" in results["hpe-confident-wide"]["JUMPS + fusion"]
     assert 0 <= results["hpe-confident"]["JUMPS + fusion"]["repair"]["flips_correct"] <= 1
     assert set(results["completion"]["JUMPS"]) == {"added", "input", "all", "missing", "per_joint"}
     assert set(results["upsampling"]["ridge"]["per_joint"]) == set(skeleton.ADDED_JOINTS)

@@ -51,6 +51,20 @@ def test_the_confident_failure_task_is_hpe_plus_confident_flips_and_foreign_fram
     assert (np.abs(failing.keypoints_px[failing.mask]).sum(-1) > 0).all()
 
 
+def test_the_wider_mix_flips_any_chain_on_the_same_bursts_and_keeps_hpe_confident_as_it_was(windows):
+    target, head = windows
+    protocol, wide = make_task("hpe-confident", target, head, 0), make_task("hpe-confident-wide", target, head, 0)
+    # the same bursts and the same frames of another person: only which pairs each burst exchanges differs
+    np.testing.assert_array_equal(protocol.foreign, wide.foreign)
+    np.testing.assert_array_equal(protocol.flipped.any(-1), wide.flipped.any(-1))
+    def shoulders_without_hips(task):  # a chain the protocol's mix never draws (it flips them with the body)
+        frames = task.flipped.any(-1)
+        return (task.flipped[..., 0] & ~task.flipped[..., 3])[frames].mean()
+
+    assert shoulders_without_hips(protocol) < 0.01 < 0.05 < shoulders_without_hips(wide)
+    np.testing.assert_array_equal(protocol.keypoints_px, make_task("hpe-confident", target, head, 0).keypoints_px)
+
+
 def test_continuity_relabels_a_flip_and_sets_a_jump_aside(windows):
     target, _ = windows
     given = target[:1].copy()

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from jumps_pl.cli import main
-from jumps_pl.evaluation.report import headline_table, merge_documents
+from jumps_pl.evaluation.report import STYLE_MIN_FLIPS, headline_table, merge_documents, style_flips
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +45,26 @@ def test_the_headline_puts_every_set_in_one_cell(split_runs):
     assert ridge[1] == f"{auc:.3f} / {auc:.3f}"
     savgol = next(line for line in lines if line.startswith("| ridge+savgol |")).split(" | ")
     assert savgol[1].endswith(" / ")  # the row ood-test lacks stays blank there
+
+
+def test_confident_failures_are_scored_per_motion_style_and_add_up_to_the_whole(clip_archive, tmp_path):
+    out, table = tmp_path / "styles.json", tmp_path / "styles.md"
+    assert main(["evaluate", "--out", str(out), "--table", str(table), "--quiet", f"data.root={clip_archive}",
+                 f"data.cache_dir={tmp_path / 'cache'}", "data.split=all", "evaluate.rows=[ridge+savgol]",
+                 "evaluate.tasks=[upsampling,hpe-confident]"]) == 0
+    document = json.loads(out.read_text())
+    results = document["results"]
+    assert "by_style" not in results["upsampling"]["ridge+savgol"]  # only the tasks evaluate.by_style names
+    scores = results["hpe-confident"]["ridge+savgol"]
+    by_style = scores["by_style"]
+    assert len(by_style) > 1 and all(style.startswith("dataset-1/") for style in by_style)
+    assert sum(v["windows"] for v in by_style.values()) == document["windows"]
+    # the styles' flipped entries are the whole's, and their repaired shares weigh up to the whole's
+    flipped = {style: v for style, v in by_style.items() if "flips_correct" in v}
+    entries = sum(v["flipped_entries"] for v in flipped.values())
+    repaired = sum(v["flips_correct"] * v["flipped_entries"] for v in flipped.values()) / entries
+    assert repaired == pytest.approx(scores["repair"]["flips_correct"])
+    mean, worst, name = style_flips(by_style)
+    counted = [v["flips_correct"] for v in flipped.values() if v["flipped_entries"] >= STYLE_MIN_FLIPS]
+    assert worst == min(counted) and by_style[name]["flips_correct"] == worst and min(counted) <= mean
+    assert "### hpe-confident: per motion style" in table.read_text()

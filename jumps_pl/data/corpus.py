@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import warnings
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
@@ -62,6 +63,19 @@ def split_of(stem: str) -> str:
     """The protocol's split of a clip: sha1 of its stem, modulo 10; 0 test, 1 validation, else train."""
     k = int(hashlib.sha1(stem.encode("utf-8")).hexdigest(), 16) % 10
     return "test" if k == 0 else "val" if k == 1 else "train"
+
+
+_STYLED = re.compile(r"^(dataset-\d+)_[^_]+_([^_]+)_\d+$")
+
+
+def clip_style(name: str) -> str:
+    """A clip's motion style as ``dataset/style`` (``dataset-1_bye_feminine_001`` -> ``dataset-1/feminine``).
+
+    The dataset is part of it: both datasets name styles alike (normal, feminine, active) with other
+    actors and motions. A name of another form is its own style.
+    """
+    match = _STYLED.match(Path(name).stem)
+    return f"{match.group(1)}/{match.group(2)}" if match else Path(name).stem
 
 
 def check_root(root: str | Path) -> Path:

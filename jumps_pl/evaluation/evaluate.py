@@ -29,7 +29,7 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
 
     ``start_wandb``: starts a wandb run (called once data and methods have loaded) to log the results to.
     """
-    from jumps_pl.data.corpus import check_root
+    from jumps_pl.data.corpus import check_root, clip_style
     from jumps_pl.data.datamodule import MocapDataModule
 
     log = log or (lambda message: print(message, file=sys.stderr))
@@ -43,6 +43,8 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
     head = torch.cat([b["head_size_px"] for b in batches]).numpy()
     if evaluate["windows"]:
         target, head = target[: evaluate["windows"]], head[: evaluate["windows"]]
+    clip_ids = datamodule.datasets[config["data"]["split"]].windows.clip_id[:len(target)]
+    styles = np.asarray([clip_style(datamodule.clip_names[i]) for i in clip_ids])
     tasks = tuple(evaluate["tasks"])
     inputs, as_given = {}, {}
     if "hpe-real" in tasks:
@@ -74,7 +76,8 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
         bar.update(step)
 
     results, arrays = run_evaluation(methods, target, head, seed=config["data"]["bench_seed"], tasks=tasks,
-                                     progress=progress, inputs=inputs, as_given=as_given)
+                                     progress=progress, inputs=inputs, as_given=as_given, groups=styles,
+                                     grouped=tuple(evaluate["by_style"]))
     bar.close()
     seconds = time.perf_counter() - started
     text = markdown_table(results)

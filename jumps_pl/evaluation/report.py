@@ -20,7 +20,57 @@ def markdown_table(results: dict) -> str:
                       + ", ".join(f"{m} {r['repair']['flips_correct']:.3f}" for m, r in rows.items() if "repair" in r),
                       ""]
     lines += per_joint_table(results)
+    lines += style_table(results)
     return "\n".join(lines)
+
+
+def style_table(results: dict) -> list[str]:
+    """Per motion style (dataset/style), each row's flips repaired and AUC, for the tasks scored by style.
+
+    With the mean over styles with at least ``STYLE_MIN_FLIPS`` flipped entries and the worst of them.
+    """
+    lines: list[str] = []
+    for task, rows in results.items():
+        rows = {method: scores["by_style"] for method, scores in rows.items() if "by_style" in scores}
+        if not rows:
+            continue
+        styles = sorted(set().union(*rows.values()))
+        flips = any("flips_correct" in v for by in rows.values() for v in by.values())
+        sets = [s for s in ("added", "input", "missing") if any(s in v for by in rows.values() for v in by.values())]
+        columns = (["flips right"] if flips else []) + [f"{s} AUC" for s in sets]
+        lines += [f"### {task}: per motion style", "", "| method | style | windows | "
+                  + ("flipped entries | " if flips else "") + " | ".join(columns) + " |",
+                  "|---|---|---:|" + ("---:|" if flips else "") + "---:|" * len(columns)]
+        for method, by in rows.items():
+            for style in styles:
+                v = by.get(style)
+                if v is None:
+                    continue
+                cells = [str(v["windows"])] + ([str(v.get("flipped_entries", 0))] if flips else [])
+                cells += ([f"{v['flips_correct']:.3f}" if "flips_correct" in v else ""] if flips else [])
+                cells += [f"{v[s]:.4f}" if s in v else "" for s in sets]
+                lines.append(f"| {method} | {style} | " + " | ".join(cells) + " |")
+        lines.append("")
+        if flips:
+            for method, by in rows.items():
+                mean, worst, name = style_flips(by)
+                if mean is not None:
+                    lines.append(f"{task}, {method}: flips right {mean:.3f} on average over the styles with >= "
+                                 f"{STYLE_MIN_FLIPS} flipped entries, {worst:.3f} on the worst ({name})")
+            lines.append("")
+    return lines
+
+
+STYLE_MIN_FLIPS = 20  # a style's flips-right share is reported among the worst only from this many flipped entries
+
+
+def style_flips(by_style: dict[str, dict]) -> tuple[float | None, float | None, str | None]:
+    """The mean over styles of the flips repaired, and the worst style's, among styles with enough flips."""
+    counted = {s: v["flips_correct"] for s, v in by_style.items() if v.get("flipped_entries", 0) >= STYLE_MIN_FLIPS}
+    if not counted:
+        return None, None, None
+    worst = min(counted, key=counted.get)
+    return sum(counted.values()) / len(counted), counted[worst], worst
 
 
 def per_joint_table(results: dict) -> list[str]:
@@ -45,9 +95,12 @@ def flatten_results(results: dict) -> dict[str, float]:
     flat: dict[str, float] = {}
     for task, rows in results.items():
         for row, scores in rows.items():
-            groups = {**{k: v for k, v in scores.items() if k != "per_joint"}, **scores.get("per_joint", {})}
+            groups = {**{k: v for k, v in scores.items() if k not in ("per_joint", "by_style")},
+                      **scores.get("per_joint", {})}
             for group, values in groups.items():
                 flat.update({f"{task}/{row}/{group}/{m}": v for m, v in values.items() if m != "curve"})
+            for style, values in scores.get("by_style", {}).items():
+                flat.update({f"{task}/{row}/style:{style}/{m}": v for m, v in values.items()})
     return flat
 
 

@@ -54,16 +54,40 @@ def scored_pairs(methods: dict[str, Method], tasks: tuple[str, ...]) -> list[tup
             if method.tasks is None or task in method.tasks]
 
 
+def scores_by_group(pred_px: np.ndarray, target_px: np.ndarray, head_size_px: np.ndarray, task: TaskInput,
+                    groups: np.ndarray) -> dict[str, dict]:
+    """AUC per joint set, and where the task flips pairs the flips repaired, per group of windows (e.g. style).
+
+    ``groups`` (N,) names each window's group. Per group: its windows, the AUC of each joint set scored,
+    and, where it has flipped entries, how many (``flipped_entries``) and the share repaired.
+    """
+    groups = np.asarray(groups)
+    out: dict[str, dict] = {}
+    for group in sorted(set(groups.tolist())):
+        rows = groups == group
+        part = TaskInput(*(None if v is None else v[rows] for v in (task.keypoints_px, task.mask, task.confidence,
+                                                                      task.missing, task.flipped, task.foreign)))
+        scores = score(pred_px[rows], target_px[rows], head_size_px[rows], part)
+        out[group] = {"windows": int(rows.sum()),
+                      **{name: scores[name]["auc"] for name in ("added", "input", "missing") if name in scores}}
+        if part.flipped is not None and part.flipped.any():
+            out[group]["flipped_entries"] = int(part.flipped.sum())
+            out[group]["flips_correct"] = scores["repair"]["flips_correct"]
+    return out
+
+
 def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_px: np.ndarray, seed: int,
                    tasks: tuple[str, ...] = TASKS, progress: Callable[[float, str], None] | None = None,
-                   inputs: dict[str, TaskInput] | None = None, as_given: dict[str, dict[str, np.ndarray]] | None = None
+                   inputs: dict[str, TaskInput] | None = None, as_given: dict[str, dict[str, np.ndarray]] | None = None,
+                   groups: np.ndarray | None = None, grouped: tuple[str, ...] = ()
                    ) -> tuple[dict, dict[str, np.ndarray]]:
     """Results ``{task: {method: scores}}`` and arrays to save (predictions, ground truth, masks).
 
     ``progress(step, label)`` hears of every share of a (task, row) pair done (1 per pair in all).
     ``inputs``: a task's input where it is not drawn from the ground truth (``hpe-real``); ``as_given``:
     per task, rows that are the input itself (e.g. the detector as it is, NaN where it gave nothing),
-    scored on the input joints only, after the methods.
+    scored on the input joints only, after the methods. ``groups`` (N,): each window's motion style;
+    the tasks ``grouped`` are also scored per style (``by_style``, :func:`scores_by_group`).
     """
     results: dict = {}
     arrays: dict[str, np.ndarray] = {"target_px": target_px, "head_size_px": head_size_px}
@@ -86,6 +110,9 @@ def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_
             report(1.0)
             arrays[f"{task}/{name}/pred_px"] = predictions.astype(np.float32)
             results[task][name] = score(predictions, target_px, head_size_px, given)
+            if groups is not None and task in grouped:
+                results[task][name]["by_style"] = scores_by_group(predictions, target_px, head_size_px, given,
+                                                                  groups)
         for name, predictions in (as_given or {}).get(task, {}).items():
             scores = score(predictions, target_px, head_size_px, given)
             results[task][name] = {k: v for k, v in scores.items() if k in ("input", "repair")}

@@ -11,6 +11,10 @@ All randomness is seeded per task and window batch, so every method sees the sam
   pair, all four limbs, or the whole body) on about 9% of frames, and frames of another person (a
   pose 1 to 4 head sizes away) in bursts of 1 to 4 frames on about 3%, all at confidence 0.6-1.0.
   ``TaskInput.flipped`` and ``foreign`` say where, for scoring the repair.
+- ``hpe-confident-wide``: as ``hpe-confident`` (the same bursts, the same frames of another person), with
+  each burst's flip drawn from the wider mix (``models.corruption.WIDE_FLIP_MIX``): any chain of each
+  limb alone or together (the shoulders alone, a whole arm with its shoulder, the wrists, the ankles, ...)
+  and the whole body. ``hpe-confident`` keeps its mix, so earlier results stay comparable.
 
 The fifth task, ``hpe-real``, takes a real detector's output on rendered windows
 (``jumps_pl.evaluation.real_detector``).
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jumps_pl import skeleton
+from jumps_pl.models.corruption import WIDE_FLIP_MIX
 from jumps_pl.schema import TASKS
 
 _BURST_FRAMES = (5, 20)
@@ -61,9 +66,10 @@ def make_task(task: str, target_px: np.ndarray, head_size_px: np.ndarray, seed: 
     if task == "hpe-real":
         raise ValueError("hpe-real's input is a real detector's output on rendered windows, not drawn from the "
                          "ground truth: jumps_pl.evaluation.real_detector.real_task makes it")
-    if task == "hpe-confident":
+    if task in ("hpe-confident", "hpe-confident-wide"):  # the same draws: only the flip kinds differ
+        mix = _FLIP_MIX if task == "hpe-confident" else {kind: p for kind, p in WIDE_FLIP_MIX.items()}
         return _confident_failures(make_task("hpe", target_px, head_size_px, seed), target_px, head_size_px,
-                                   np.random.default_rng([seed, TASKS.index(task)]))
+                                   np.random.default_rng([seed, TASKS.index("hpe-confident")]), mix)
     rng = np.random.default_rng([seed, TASKS.index(task)])
     n, t, j = target_px.shape[:3]
     given = np.zeros((n, t, j), dtype=bool)
@@ -120,11 +126,16 @@ def _simulated_detector(rng: np.random.Generator, target_px: np.ndarray, head_si
 
 
 def _confident_failures(given: TaskInput, target_px: np.ndarray, head_size_px: np.ndarray,
-                        rng: np.random.Generator) -> TaskInput:
+                        rng: np.random.Generator, mix: dict) -> TaskInput:
+    """``given`` with confident failures: flips in bursts, and frames of another person.
+
+    Each burst's flip is drawn from ``mix``: a kind (a name in ``FLIP_KINDS``, or the pairs themselves)
+    with its probability.
+    """
     keypoints, confidence = given.keypoints_px.copy(), given.confidence.copy()
     n, t = keypoints.shape[:2]
     bursts = burst_mask(rng, (n,), t, _FLIP_FRAMES, _FLIP_SHARE)
-    kinds = list(_FLIP_MIX)
+    kinds = [FLIP_KINDS.get(kind, kind) for kind in mix]
     flipped = np.zeros((n, t, len(skeleton.INPUT_PAIRS)), dtype=bool)
     for w in range(n):  # one kind per burst
         frame = 0
@@ -135,8 +146,8 @@ def _confident_failures(given: TaskInput, target_px: np.ndarray, head_size_px: n
             end = frame
             while end < t and bursts[w, end]:
                 end += 1
-            kind = kinds[rng.choice(len(kinds), p=list(_FLIP_MIX.values()))]
-            flipped[w, frame:end, list(FLIP_KINDS[kind])] = True
+            kind = kinds[rng.choice(len(kinds), p=list(mix.values()))]
+            flipped[w, frame:end, list(kind)] = True
             frame = end
     # a flip exchanges the labels of what the detector gave: where it saw one side only, the joint it
     # saw is given under the other side's name and the side it names is missing

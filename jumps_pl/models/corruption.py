@@ -18,8 +18,31 @@ from __future__ import annotations
 import torch
 
 from jumps_pl import skeleton
+from jumps_pl.schema import FLIP_MIXES
 
 _FLIP_GROUPS = tuple(skeleton.FLIP_GROUPS[group] for group in ("legs", "arms", "limbs", "body"))  # drawn in this order
+
+
+def _wide_flip_mix() -> dict[tuple[int, ...], float]:
+    """The wider flip mix: any chain of each limb (``skeleton.ARM_CHAINS`` / ``LEG_CHAINS``), alone or together."""
+    arms, legs = skeleton.ARM_CHAINS[1:], skeleton.LEG_CHAINS[1:]  # shoulders, whole, elbows+wrists, wrists
+    whole = arms[1] + legs[1]
+    mix = dict(zip(arms, (0.08, 0.08, 0.08, 0.08), strict=True))
+    mix.update(zip(legs, (0.06, 0.08, 0.12, 0.12), strict=True))
+    both = [a + b for a in arms for b in legs if a + b != whole]
+    mix.update({chain: 0.15 / len(both) for chain in both})
+    mix[whole] = 0.15
+    return mix
+
+
+# Which input pairs a flip exchanges (indices into skeleton.INPUT_PAIRS), and how often, in the wider mix
+# (the protocol's ``hpe-confident-wide`` and ``flip_mix: wide``): an arm chain alone 0.32 (the shoulders
+# when the person turns, a whole arm with its shoulder, elbows and wrists, the wrists), a leg chain alone
+# 0.38 (the hips 0.06, a whole leg 0.08, knees and ankles 0.12, the ankles 0.12: the distal joints most,
+# as both ankles put on the front leg), an arm chain and a leg chain at once 0.15 (the 15 pairings alike),
+# the whole body 0.15. Inversions of left and right are one of the four kinds of a detector's localization
+# errors (Ronchi & Perona, ICCV 2017); the shares are this project's choice, not theirs.
+WIDE_FLIP_MIX: dict[tuple[int, ...], float] = _wide_flip_mix()
 _FLIP_FRAMES, _FLIP_SHARE = (3, 12), 0.10
 _FOREIGN_FRAMES, _FOREIGN_SHARE = (1, 4), 0.03
 _FOREIGN_DISTANCE = (0.4, 1.7)  # torso lengths (1 to 4 head sizes)
@@ -99,8 +122,6 @@ def burst_gaps(share: torch.Tensor, joints: int, frames: int, device) -> torch.T
     return gap.transpose(1, 2)
 
 
-# the parts a detector's flip exchanges, as the flip detector labels them (``methods/jumps/relabel.py``):
-# the torso (shoulders, hips), the arms (elbows, wrists), the legs (knees, ankles); pair indices
 _OUTLIER_DISTANCE = (0.4, 1.2)  # torso lengths (1 to 3 head sizes)
 # the flip detector's bursts of flips: from a single frame (real detectors flip for a frame or two, as
 # on the street clip) to 12
@@ -108,18 +129,19 @@ _DETECTOR_FLIP_FRAMES = (1, 12)
 
 
 def detector_failures(x: torch.Tensor, missing_share_max: float, noise_max: float, flip_prob: float,
-                      foreign_prob: float, outlier_share: float = 0.02, generator: torch.Generator | None = None
-                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                      foreign_prob: float, outlier_share: float = 0.02, generator: torch.Generator | None = None,
+                      flip_mix: str = "protocol") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """A detector's view of normalized windows ``x`` (B, T, J, 2), for training the flip detector.
 
     Returns the input joints as given (B, T, J, 2; 0 where missing), their weights (mask x a confidence,
-    B, T, J; the added joints 0) and which parts are given exchanged (B, T, 3: ``skeleton.FLIP_PARTS``).
+    B, T, J; the added joints 0) and which input pairs are given exchanged (B, T, 6: ``skeleton.INPUT_PAIRS``).
 
     Each input joint missing in bursts (``burst_gaps``, up to ``missing_share_max`` of its frames),
     Gaussian jitter (sigma U[0, ``noise_max``] per window) at confidence U[0.3, 1], ``outlier_share``
     of the entries outliers (0.4 to 1.2 torso lengths off) at confidence U[0.05, 0.5]; with
-    ``flip_prob``, bursts of 1 to 12 frames of flips (as ``corrupt``: legs, arms, limbs or the whole
-    body, drawn alike) that exchange the labels of what was seen, presence and confidence with them;
+    ``flip_prob``, bursts of 1 to 12 frames of flips that exchange the labels of what was seen, presence
+    and confidence with them: ``flip_mix`` "protocol" as ``corrupt`` (legs, arms, limbs or the whole body,
+    drawn alike), "wide" from ``WIDE_FLIP_MIX`` (any chain of each limb);
     with ``foreign_prob``, bursts of another window's pose. Flipped and foreign entries come at a
     detector's confidence U[0.6, 1].
     """
@@ -140,18 +162,23 @@ def detector_failures(x: torch.Tensor, missing_share_max: float, noise_max: floa
     jump = distance[..., None] * torch.stack([torch.cos(angle), torch.sin(angle)], -1)
     out = torch.where(outlier[..., None], x + jump, out)
     confidence = torch.where(outlier, 0.05 + 0.45 * rand(b, t, j), confidence)
-    parts = torch.zeros(b, t, len(skeleton.FLIP_PARTS), dtype=torch.bool, device=device)
+    if flip_mix not in FLIP_MIXES:
+        raise ValueError(f"flip_mix must be one of {', '.join(FLIP_MIXES)}, got {flip_mix!r}")
+    kinds = _FLIP_GROUPS if flip_mix == "protocol" else tuple(WIDE_FLIP_MIX)
+    odds = torch.tensor(list(WIDE_FLIP_MIX.values()))
+    pairs = torch.zeros(b, t, len(skeleton.INPUT_PAIRS), dtype=torch.bool, device=device)
     confident = torch.zeros(b, t, dtype=torch.bool, device=device)
     for w in torch.nonzero(rand(b) < flip_prob).flatten().tolist():
         for start, stop in _bursts(t, _DETECTOR_FLIP_FRAMES, _FLIP_SHARE, generator):
-            group = _FLIP_GROUPS[int(torch.randint(len(_FLIP_GROUPS), (1,), generator=generator))]
+            drawn = (torch.randint(len(kinds), (1,), generator=generator) if flip_mix == "protocol"
+                     else torch.multinomial(odds, 1, generator=generator))
+            group = kinds[int(drawn)]
             for k in group:
                 left, right = skeleton.INPUT_PAIRS[k]
                 for values in (out, confidence, present):
                     a, c = values[w, start:stop, left].clone(), values[w, start:stop, right].clone()
                     values[w, start:stop, left], values[w, start:stop, right] = c, a
-            for p, pairs in enumerate(skeleton.FLIP_PARTS):
-                parts[w, start:stop, p] |= pairs[0] in group
+                pairs[w, start:stop, k] ^= True
             confident[w, start:stop] = True
     for w in torch.nonzero(rand(b) < foreign_prob).flatten().tolist():
         if b < 2:
@@ -159,9 +186,9 @@ def detector_failures(x: torch.Tensor, missing_share_max: float, noise_max: floa
         other = (w + 1 + int(torch.randint(b - 1, (1,), generator=generator))) % b
         for start, stop in _bursts(t, _FOREIGN_FRAMES, _FOREIGN_SHARE, generator):
             foreign = _foreign_pose(x, w, other, start, stop, rand)
-            free = ~parts[w, start:stop].any(-1)
+            free = ~pairs[w, start:stop].any(-1)
             out[w, start:stop, inputs] = torch.where(free[:, None, None], foreign, out[w, start:stop, inputs])
             confident[w, start:stop] |= free
     confidence = torch.where(confident[..., None], 0.6 + 0.4 * rand(b, t, j), confidence)
     weights = present.to(x.dtype) * confidence
-    return torch.where(present[..., None], out, torch.zeros_like(out)), weights, parts
+    return torch.where(present[..., None], out, torch.zeros_like(out)), weights, pairs

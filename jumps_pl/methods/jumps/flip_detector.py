@@ -2,8 +2,9 @@
 
 A supervised 1D U-Net (``UNet1d``) over the 12 input joints of a window, normalized as the prior's
 inputs (``models/normalization.py``, from the joints as given), with which are present: 36 channels
-in, per frame 3 logits out, one per part (``skeleton.FLIP_PARTS``: torso, arms, legs),
-each "this part is given exchanged". It sees the whole window (receptive field about +-30 frames at
+in, per frame a logit per input pair (``labels: pairs``, 6: shoulders, elbows, wrists, hips, knees,
+ankles) or per part (``labels: parts``, 3, ``skeleton.FLIP_PARTS``: torso, arms, legs; the shipped
+detector's), each "this pair (part) is given exchanged". It sees the whole window (receptive field about +-30 frames at
 3 downsamplings), so a burst of flipped frames reads as what it is: a person who cannot turn round and
 back within a few frames, where the prior's encoder can read it as a person seen from behind.
 
@@ -24,14 +25,24 @@ from jumps_pl.models.networks import UNet1d
 _INPUTS = torch.as_tensor(skeleton.INPUT_INDICES)
 
 
-class FlipNet(UNet1d):
-    """The detector's 1D U-Net: the 12 input joints and their presence (36 channels) -> 3 part logits per frame."""
+LABELS = {"parts": len(skeleton.FLIP_PARTS), "pairs": len(skeleton.INPUT_PAIRS)}  # what its logits name (FLIP_LABELS)
 
-    def __init__(self, width: int, downsamplings: int):
-        super().__init__(3 * len(_INPUTS), len(skeleton.FLIP_PARTS), width, downsamplings)
+
+def part_labels(pairs: torch.Tensor) -> torch.Tensor:
+    """Which parts (B, T, 3) are exchanged, from which input pairs are (B, T, 6): a part's first pair."""
+    return pairs[..., [part[0] for part in skeleton.FLIP_PARTS]]
+
+
+class FlipNet(UNet1d):
+    """The detector's 1D U-Net: the 12 input joints and their presence (36 channels) -> logits per frame."""
+
+    def __init__(self, width: int, downsamplings: int, labels: str = "parts"):
+        if labels not in LABELS:
+            raise ValueError(f"baselines.flip_detector.labels must be one of {', '.join(LABELS)}, got {labels!r}")
+        super().__init__(3 * len(_INPUTS), LABELS[labels], width, downsamplings)
 
     def forward(self, poses: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        """Normalized poses (B, T, 21, 2) as given, weights (B, T, 21) (0: missing) -> logits (B, T, 3).
+        """Normalized poses (B, T, 21, 2) as given, weights (B, T, 21) (0: missing) -> logits (B, T, 6 or 3).
 
         Only presence is read, not the confidence: a detector's confident failures come at the
         confidence of its good detections, and a net that read it would learn the simulation's.
@@ -50,10 +61,10 @@ class FlipDetector(nn.Module):
     settings are accepted and unused.
     """
 
-    def __init__(self, width: int, downsamplings: int, **training: float):
+    def __init__(self, width: int, downsamplings: int, labels: str = "parts", **training: float):
         super().__init__()
-        self.net = FlipNet(width, downsamplings)
+        self.net = FlipNet(width, downsamplings, labels)
 
     def forward(self, poses: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        """Logits (B, T, 3), one per frame and part (``FlipNet.forward``)."""
+        """Logits (B, T, 6 or 3), one per frame and pair or part (``FlipNet.forward``)."""
         return self.net(poses, weights)

@@ -11,7 +11,7 @@ import torch
 from torch.nn import functional
 
 from jumps_pl import skeleton
-from jumps_pl.methods.jumps.flip_detector import FlipNet
+from jumps_pl.methods.jumps.flip_detector import FlipNet, part_labels
 from jumps_pl.methods.registry import register_trainable
 from jumps_pl.models.corruption import detector_failures
 from jumps_pl.models.normalization import fit_normalization
@@ -22,13 +22,14 @@ class FlipDetectorTraining(pl.LightningModule):
     """The flip detector's training: ``FlipNet`` on windows with a detector's failures simulated on them."""
 
     def __init__(self, width: int, downsamplings: int, lr: float, missing_share_max: float, noise_max: float,
-                 flip_prob: float, foreign_prob: float, outlier_share: float = 0.02):
+                 flip_prob: float, foreign_prob: float, outlier_share: float = 0.02, labels: str = "parts",
+                 flip_mix: str = "protocol"):
         super().__init__()
         self.save_hyperparameters()
-        self.net = FlipNet(width, downsamplings)
+        self.net = FlipNet(width, downsamplings, labels)
 
     def forward(self, poses: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        """Logits (B, T, 3), one per frame and part (``FlipNet.forward``)."""
+        """Logits (B, T, 6 or 3), one per frame and pair or part (``FlipNet.forward``)."""
         return self.net(poses, weights)
 
     # --- training ---------------------------------------------------------------------------------
@@ -40,8 +41,10 @@ class FlipDetectorTraining(pl.LightningModule):
         keypoints = batch["keypoints_px"]
         x = fit_normalization(keypoints).apply(keypoints)
         hp = self.hparams
-        given, weights, parts = detector_failures(x, hp.missing_share_max, hp.noise_max, hp.flip_prob,
-                                                  hp.foreign_prob, hp.outlier_share, generator)
+        given, weights, pairs = detector_failures(x, hp.missing_share_max, hp.noise_max, hp.flip_prob,
+                                                  hp.foreign_prob, hp.outlier_share, generator,
+                                                  hp.get("flip_mix", "protocol"))
+        parts = pairs if hp.get("labels", "parts") == "pairs" else part_labels(pairs)
         # normalized again from the joints as given, as at inference (where there is a whole torso)
         present = weights > 0
         ok = present[..., list(skeleton.TORSO_JOINTS)].all(-1).any(-1)

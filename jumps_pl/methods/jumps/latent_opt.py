@@ -19,6 +19,7 @@ Sequences of any length are cut into overlapping windows and blended (``jumps_pl
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
@@ -63,7 +64,8 @@ class LatentOptimizer:
     def __init__(self, model: JumpsPrior, starts: int, iterations: int, lr: float, prior_weight: float,
                  align: bool, encoder_start: bool, overlap: int, batch_windows: int, seed: int,
                  repair: dict | None = None, flip_detector: torch.nn.Module | None = None,
-                 lr_schedule: str = "constant", latent_weight: float = 0.0, smooth_weight: float = 0.0):
+                 lr_schedule: str = "constant", latent_weight: float = 0.0, smooth_weight: float = 0.0,
+                 keep_starts: int | None = None, keep_after: int = 0):
         if starts < 1 or iterations < 0:
             raise ValueError(f"infer.starts must be >= 1 and infer.iterations >= 0, got {starts}, {iterations}")
         if lr_schedule not in LR_SCHEDULES:
@@ -76,6 +78,9 @@ class LatentOptimizer:
         self.prior_weight, self.align, self.encoder_start = prior_weight, align, encoder_start
         self.lr_schedule, self.latent_weight, self.smooth_weight = lr_schedule, latent_weight, smooth_weight
         self.overlap, self.batch_windows, self.seed = overlap, batch_windows, seed
+        # after ``keep_after`` iterations only each window's ``keep_starts`` best starts go on (None: all)
+        self.keep_starts = starts if keep_starts is None else min(keep_starts, starts)
+        self.keep_after = keep_after
         # repair (``infer.repair``): robust first fit, relabel flips / set outliers aside, refit
         self.repair = repair if repair and repair.get("enabled") else None
         # the flip detector (``flip_detector.py``) whose evidence the window labelling weighs in
@@ -207,10 +212,16 @@ class LatentOptimizer:
 
     def _fit(self, z: torch.Tensor, x: torch.Tensor, weights: torch.Tensor, iterations: int,
              robust: float | None, tick: Callable[[], None] | None = None) -> None:
+        """``iterations`` Adam steps on z; from ``keep_after`` on, only each window's ``keep_starts`` best starts.
+
+        The starts are independent (each its own alignment and loss), so the kept ones run exactly as they
+        would with all: the result differs only where a start left behind would have won in the end.
+        """
         optimizer = torch.optim.Adam([z], lr=self.lr)
         schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(iterations, 1))
                     if self.lr_schedule == "cosine" else None)
-        for _ in range(iterations):
+        pruned = self.keep_starts < self.starts and self.keep_after < iterations
+        for _ in range(self.keep_after if pruned else iterations):
             loss = self._loss(z, x, weights, robust)[0]
             optimizer.zero_grad()
             loss.sum().backward()
@@ -219,6 +230,30 @@ class LatentOptimizer:
                 schedule.step()
             if tick is not None:
                 tick()
+        if not pruned:
+            return
+        with torch.no_grad():  # the best starts by their loss now; the others keep their latents as they are
+            loss = self._loss(z, x, weights, robust)[0]
+            best = loss.view(-1, self.starts).topk(self.keep_starts, dim=1, largest=False).indices
+            rows = (best + self.starts * torch.arange(len(best), device=z.device)[:, None]).flatten()
+        kept = z.detach()[rows].clone().requires_grad_(True)
+        state = optimizer.state[z]
+        lr = optimizer.param_groups[0]["lr"]
+        optimizer = torch.optim.Adam([kept], lr=lr)
+        optimizer.state[kept] = {"step": state["step"].clone(), "exp_avg": state["exp_avg"][rows].clone(),
+                                 "exp_avg_sq": state["exp_avg_sq"][rows].clone()}
+        x, weights = x[rows], weights[rows]
+        for step in range(self.keep_after, iterations):
+            if self.lr_schedule == "cosine":  # as CosineAnnealingLR, in closed form
+                optimizer.param_groups[0]["lr"] = self.lr * 0.5 * (1 + math.cos(math.pi * step / max(iterations, 1)))
+            loss = self._loss(kept, x, weights, robust)[0]
+            optimizer.zero_grad()
+            loss.sum().backward()
+            optimizer.step()
+            if tick is not None:
+                tick()
+        with torch.no_grad():
+            z[rows] = kept.detach()
 
     def _best_fit(self, z: torch.Tensor, given: torch.Tensor, weights: torch.Tensor, n: int, s: int) -> torch.Tensor:
         """The (aligned) poses (N, T, J, 2) of each window's best start under the robust loss."""
@@ -255,7 +290,7 @@ class LatentOptimizer:
             if temporal > 0:
                 flips = relabel_windows(given, present, fit, INPUT_PAIRS, temporal, self.repair.get("flip_cost", 0.0),
                                         self.repair.get("switch_cost", 0.0), self.repair.get("lone", 0.0),
-                                        evidence)
+                                        evidence, self.repair.get("labelling", "parts"))
             else:
                 flips = self._flips_frame_by_frame(given, present, fit)
             x, exchanged = _exchange(given, flips), exchanged ^ flips
@@ -285,7 +320,7 @@ class LatentOptimizer:
             return None
         with torch.no_grad():
             logits = self.flip_detector.to(given.device)(given, weights)  # (N, T, parts): "given exchanged"
-        return detector_evidence(logits, self.repair["detector"])
+        return detector_evidence(logits, self.repair["detector"], self.repair.get("labelling", "parts"))
 
     def _flips_frame_by_frame(self, given: torch.Tensor, present: torch.Tensor, fit: torch.Tensor) -> torch.Tensor:
         """The input pairs (N, T, 6) to exchange so the inputs fit ``fit``, decided frame by frame.

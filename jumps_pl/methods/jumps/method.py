@@ -112,7 +112,7 @@ class JumpsRepair(Jumps):
 
     name, slug = "JUMPS + repair", "jumps-repair"
     models = ("jumps", "flip_detector")
-    tasks = ("hpe", "hpe-confident", "hpe-real")  # what it repairs: a detector's output
+    tasks = ("hpe", "hpe-confident", "hpe-real", "hpe-confident-wide")  # what it repairs: a detector's output
 
     def __init__(self, config: dict, loader):
         infer = config["infer"]

@@ -10,60 +10,87 @@ two kinds of evidence:
 - continuity: how far the relabelled inputs move from one frame to the next (``temporal`` x the
   distances, over the pairs given in both frames); a labelling that jumps costs what the jump is;
 
-plus ``flip_cost`` for every frame and part whose labelling is exchanged (a detector mostly labels
-right), and, with a flip detector (``flip_detector.py``, ``infer.repair.detector``), its
--log probability of each frame's labelling: a classifier that sees a burst of flipped frames as such
-where the prior's encoder can read it as a person seen from behind. A frame's state is which of
-three parts are exchanged: the torso (shoulders and hips), the arms (elbows, wrists) and the legs
-(knees, ankles); the whole body is all three. Everything is in the window's normalized frame (torso
-length 1), batched over windows.
+plus ``flip_cost`` for every two pairs exchanged in a frame (a detector mostly labels right), and,
+with a flip detector (``flip_detector.py``, ``infer.repair.detector``), its -log probability of each
+frame's labelling: a classifier that sees a burst of flipped frames as such where the prior's encoder
+can read it as a person seen from behind. A frame's state is its labelling (``infer.repair.labelling``):
+
+- ``parts``: which of three parts are exchanged, the torso (shoulders and hips), the arms (elbows,
+  wrists) and the legs (knees, ankles); the whole body is all three (8 labellings);
+- ``chains``: which chain of each limb is exchanged (``skeleton.FLIP_CHAINS``: the shoulders alone, a
+  whole arm with its shoulder, elbows and wrists, the wrists, and likewise for the legs, one of each
+  at once; the whole body is both whole chains): 25 labellings, the 8 of ``parts`` among them.
+
+Costs count pairs by halves, so that a part (two pairs) costs the same under both. Everything is in the
+window's normalized frame (torso length 1), batched over windows.
 """
 from __future__ import annotations
 
 import torch
 from torch.nn import functional
 
-from jumps_pl.skeleton import FLIP_PARTS
-
-# a state: which parts (``skeleton.FLIP_PARTS``: torso, arms, legs) are exchanged, one bit each
-STATES = torch.tensor([[(s >> p) & 1 for p in range(len(FLIP_PARTS))] for s in range(2 ** len(FLIP_PARTS))],
-                      dtype=torch.bool)
+from jumps_pl.skeleton import FLIP_CHAINS, FLIP_PARTS, INPUT_PAIRS
 
 
-def pair_exchanges() -> torch.Tensor:
-    """(states, 6) bool: which input pairs each state exchanges."""
-    out = torch.zeros(len(STATES), 6, dtype=torch.bool)
-    for p, pairs in enumerate(FLIP_PARTS):
-        for k in pairs:
-            out[:, k] = STATES[:, p]
-    return out
+def _states(groups: list[tuple[int, ...]]) -> torch.Tensor:
+    """(states, 6) bool: which input pairs (``skeleton.INPUT_PAIRS``) each labelling exchanges."""
+    return torch.tensor([[k in group for k in range(len(INPUT_PAIRS))] for group in groups], dtype=torch.bool)
 
 
-def detector_evidence(logits: torch.Tensor, weight: float) -> torch.Tensor:
+# every labelling a frame can take, per ``infer.repair.labelling``
+LABELLINGS = {
+    "parts": _states([tuple(k for p, part in enumerate(FLIP_PARTS) if (s >> p) & 1 for k in part)
+                      for s in range(2 ** len(FLIP_PARTS))]),
+    "chains": _states(list(FLIP_CHAINS)),
+}
+
+
+def pair_exchanges(labelling: str = "parts") -> torch.Tensor:
+    """(states, 6) bool: which input pairs each state of ``labelling`` exchanges."""
+    if labelling not in LABELLINGS:
+        raise ValueError(f"infer.repair.labelling must be one of {', '.join(LABELLINGS)}, got {labelling!r}")
+    return LABELLINGS[labelling].clone()
+
+
+def pair_logits(logits: torch.Tensor) -> torch.Tensor:
+    """A flip detector's logits per input pair (N, T, 6): as they are, or each part's for its two pairs."""
+    if logits.shape[-1] == len(INPUT_PAIRS):
+        return logits
+    if logits.shape[-1] != len(FLIP_PARTS):
+        raise ValueError(f"a flip detector gives {len(INPUT_PAIRS)} logits (pairs) or {len(FLIP_PARTS)} (parts) "
+                         f"per frame, not {logits.shape[-1]}")
+    part_of = [next(p for p, pairs in enumerate(FLIP_PARTS) if k in pairs) for k in range(len(INPUT_PAIRS))]
+    return logits[..., part_of]
+
+
+def detector_evidence(logits: torch.Tensor, weight: float, labelling: str = "parts") -> torch.Tensor:
     """``weight`` x the -log probability (N, T, states) of each labelling state, from a flip detector.
 
-    The detector's logits (N, T, parts) each say "this part is given exchanged" (``flip_detector.py``).
+    The detector's logits (N, T, 6 or 3) each say "this pair (part) is given exchanged"
+    (``flip_detector.py``); each pair weighs in by half, so that a part of two pairs weighs as one.
     """
-    states = STATES.to(logits.device).to(logits.dtype)  # (S, parts)
+    logits = pair_logits(logits)
+    states = pair_exchanges(labelling).to(logits.device).to(logits.dtype)  # (S, 6)
     exchanged = functional.softplus(-logits)[..., None, :]  # -log p(exchanged)
     kept = functional.softplus(logits)[..., None, :]  # -log p(as given)
-    return weight * (exchanged * states + kept * (1 - states)).sum(-1)
+    return weight * 0.5 * (exchanged * states + kept * (1 - states)).sum(-1)
 
 
 def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch.Tensor,
                     pairs: list[tuple[int, int]], temporal: float, flip_cost: float,
-                    switch_cost: float = 0.0, lone: float = 0.0, evidence: torch.Tensor | None = None
-                    ) -> torch.Tensor:
+                    switch_cost: float = 0.0, lone: float = 0.0, evidence: torch.Tensor | None = None,
+                    labelling: str = "parts") -> torch.Tensor:
     """Which input pairs (N, T, 6) to exchange: the labelling of least total cost over each window.
 
     ``given`` (N, T, J, 2) with entries ``present`` (N, T, J) is compared against ``reference`` (N, T, J, 2).
-    ``switch_cost``: for every frame and part whose labelling differs from the frame before (a
-    detector's flips last a few frames). ``lone`` > 0: pairs with one side given are exchanged with
+    ``switch_cost``: for every two pairs whose labelling differs from the frame before's (a detector's
+    flips last a few frames). ``lone`` > 0: pairs with one side given are exchanged with
     their part too, and weigh in with ``lone`` x their distances (0: never exchanged, no evidence).
-    ``evidence`` (N, T, S): a further cost of each state per frame (the flip detector's).
+    ``evidence`` (N, T, S): a further cost of each state per frame (the flip detector's, for the same
+    ``labelling``).
     """
     n, t = given.shape[:2]
-    exchanges = pair_exchanges().to(given.device)  # (S, 6)
+    exchanges = pair_exchanges(labelling).to(given.device)  # (S, 6)
     left = torch.as_tensor([a for a, _ in pairs], device=given.device)
     right = torch.as_tensor([b for _, b in pairs], device=given.device)
     both = (present[..., left] & present[..., right]).float()  # (N, T, 6)
@@ -77,7 +104,7 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
         kept = kept + lone * ((gl - fl).norm(dim=-1) * only_l + (gr - fr).norm(dim=-1) * only_r)
         swapped = swapped + lone * ((gl - fr).norm(dim=-1) * only_l + (gr - fl).norm(dim=-1) * only_r)
     emission = kept @ (1 - ex).T + swapped @ ex.T  # (N, T, S)
-    emission = emission + flip_cost * STATES.to(given.device).float().sum(-1)
+    emission = emission + flip_cost * 0.5 * ex.sum(-1)
     if evidence is not None:
         emission = emission + evidence
     # continuity: for pair k, the cost of moving from frame t-1 to t when its labelling stays or changes
@@ -89,8 +116,8 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
     transition = temporal * (torch.einsum("ntk,pqk->ntpq", same, 1 - change)
                              + torch.einsum("ntk,pqk->ntpq", cross, change))
     if switch_cost:
-        parts_changed = (STATES[:, None, :] ^ STATES[None, :, :]).float().sum(-1).to(given.device)  # (S, S)
-        transition = transition + switch_cost * parts_changed
+        pairs_changed = change.sum(-1)  # (S, S)
+        transition = transition + switch_cost * 0.5 * pairs_changed
     cost = emission[:, 0]  # (N, S)
     back = []
     for f in range(1, t):
