@@ -65,7 +65,7 @@ def draw_uncertainty(draw: ImageDraw.ImageDraw, pose_px: np.ndarray, radius_px: 
 
 
 def draw_repairs(draw: ImageDraw.ImageDraw, pose_px: np.ndarray, repair: np.ndarray, width: int) -> None:
-    """A ring around each joint whose detection was relabelled (magenta) or set aside (black)."""
+    """A ring around each joint whose detection was relabelled (magenta) or set aside (black, any reason)."""
     for j in np.flatnonzero((repair > 0) & np.isfinite(pose_px).all(axis=-1)):
         x, y = pose_px[j]
         r = 3 * width + 2

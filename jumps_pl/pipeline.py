@@ -55,7 +55,7 @@ def upsample_track(predict: TrackPredictor, track: Track, fps_in: float, model_f
                                           skeleton.place_inputs(confidence, -1), given, fps_in, model_fps,
                                           min_confidence, f"track {track.track_id}", progress)
     return UpsampledTrack(track.track_id, np.arange(first, last + 1), out.positions, observed, conf, detected,
-                          out.radius_px, out.repair)
+                          out.radius_px, out.repair, out.repair_confidence)
 
 
 def upsample_arrays(predict: TrackPredictor, keypoints: np.ndarray, confidence: np.ndarray, given: np.ndarray,

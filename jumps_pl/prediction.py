@@ -6,11 +6,13 @@ leading shape. Besides the positions it may carry, per joint:
 - ``spread_px``: how much equally good readings disagree (the latent fit's best starts), in pixels, a
   signal the uncertainty calibration reads (``uncertainty.py``);
 - ``radius_px``: the predicted 90% error radius in pixels, once calibrated;
-- ``repair``: what a repair did with each input entry, a ``RepairCode`` (int8).
+- ``repair``: what a repair did with each input entry, a ``RepairCode`` (int8);
+- ``repair_confidence``: how sure the repair is of each input entry's left/right labelling, as kept or
+  as relabelled (its posterior probability, ``methods/jumps/relabel.py``); NaN where nothing was decided.
 
 Where predictions are combined (overlapping windows, resampling in time), each kind of extra is
-combined in its own way: positions and radii as weighted means, repair codes by weighted vote
-(``combine``).
+combined in its own way (``channels``, ``from_channels``): positions and other values as weighted
+means of what is finite (NaN where nothing is), repair codes by weighted vote.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ class RepairCode(enum.IntEnum):
     KEPT = 0
     RELABELLED = 1  # left and right exchanged
     SET_ASIDE = 2   # an outlier or another person's joint, not used
+    UNCERTAIN = 3   # its left/right labelling too unsure (infer.repair.uncertain_below): not relabelled, not used
 
     @property
     def label(self) -> str:
@@ -44,6 +47,7 @@ class Prediction:
     spread_px: np.ndarray | None = None
     radius_px: np.ndarray | None = None
     repair: np.ndarray | None = None  # RepairCode values, int8
+    repair_confidence: np.ndarray | None = None  # posterior probability of each entry's labelling, NaN: none
 
     def extras(self) -> dict[str, np.ndarray]:
         """The extras that are present, by name."""
@@ -69,33 +73,58 @@ class Blend:
 
     def add(self, prediction: Prediction, at: np.ndarray, weights: np.ndarray) -> None:
         """Add each row of ``prediction`` at output row ``at[k]`` with weight ``weights[k]``."""
-        for name, values in _channels(prediction).items():
+        for name, values in channels(prediction).items():
             if name not in self.sums:
                 self.sums[name] = np.zeros((self.rows, *values.shape[1:]))
             self.sums[name][at] += _expand(weights, values) * values
         self.weight[at] += weights
 
     def result(self) -> Prediction:
-        """The blended prediction (float32 positions and radii; int8 repair codes)."""
-        mean = {name: (total / _expand(self.weight, total)).astype(np.float32) for name, total in self.sums.items()}
-        repair = None
-        if "relabelled" in mean:
-            relabelled, aside = mean.pop("relabelled") > 0.5, mean.pop("set_aside") > 0.5
-            repair = np.where(relabelled, RepairCode.RELABELLED,
-                              np.where(aside, RepairCode.SET_ASIDE, RepairCode.KEPT)).astype(np.int8)
-        return Prediction(mean.pop("positions"), repair=repair, **mean)
+        """The blended prediction (float32 positions and values; int8 repair codes)."""
+        return from_channels({name: total / _expand(self.weight, total) for name, total in self.sums.items()})
 
 
-def _channels(prediction: Prediction) -> dict[str, np.ndarray]:
-    """The prediction as float arrays to average: a repair code as two indicators."""
+_SEEN = "#seen"  # a channel's suffix: where its values were finite (averaged alongside them)
+_CODES = tuple(code for code in RepairCode if code != RepairCode.KEPT)
+
+
+def channels(prediction: Prediction) -> dict[str, np.ndarray]:
+    """The prediction as float arrays whose weighted means ``from_channels`` reads back.
+
+    A repair code becomes one indicator per code; a value that may be NaN, its finite values (0
+    elsewhere) and where they are finite.
+    """
     out = {"positions": np.asarray(prediction.positions)}
     for name, values in prediction.extras().items():
         if name == "repair":
-            out["relabelled"] = (values == RepairCode.RELABELLED).astype(np.float32)
-            out["set_aside"] = (values == RepairCode.SET_ASIDE).astype(np.float32)
+            out.update({f"repair={code.value}": (values == code).astype(np.float32) for code in _CODES})
+            continue
+        values = np.asarray(values)
+        seen = np.isfinite(values)
+        if seen.all():
+            out[name] = values
         else:
-            out[name] = np.asarray(values)
+            out[name], out[name + _SEEN] = np.where(seen, values, 0.0), seen.astype(np.float32)
     return out
+
+
+def from_channels(means: dict[str, np.ndarray]) -> Prediction:
+    """The ``Prediction`` of weighted means of ``channels``: each code where most of the weight had it."""
+    means = dict(means)
+    repair = None
+    if f"repair={_CODES[0].value}" in means:
+        repair = np.full(means["positions"].shape[:-1], RepairCode.KEPT, dtype=np.int8)
+        for code in _CODES:
+            repair[means.pop(f"repair={code.value}") > 0.5] = code
+    fields = {}
+    for name in [n for n in means if not n.endswith(_SEEN)]:
+        values = means[name]
+        if name + _SEEN in means:
+            seen = means.pop(name + _SEEN)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values = np.where(seen > 0, values / np.where(seen > 0, seen, 1.0), np.nan)
+        fields[name] = np.asarray(values, dtype=np.float32)
+    return Prediction(fields.pop("positions"), repair=repair, **fields)
 
 
 def _expand(weights: np.ndarray, like: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jumps_pl.prediction import Prediction, RepairCode
+from jumps_pl.prediction import Prediction, channels, from_channels
 
 
 def frame_times(frames: int, fps: float) -> np.ndarray:
@@ -61,18 +61,8 @@ def resample_rate(values: np.ndarray, fps_in: float, fps_out: float) -> np.ndarr
 def resample_prediction(prediction: Prediction, times_from: np.ndarray, times_to: np.ndarray) -> Prediction:
     """A whole track's ``Prediction`` (F, 21, ...) resampled from ``times_from`` to ``times_to``.
 
-    Positions and radii linearly, repair codes by the same weights as a vote (``prediction.Blend``).
+    Positions and values linearly, repair codes by the same weights as a vote (``prediction.channels``).
     """
     every = np.ones(prediction.positions.shape[:2], dtype=bool)
-
-    def linear(values: np.ndarray) -> np.ndarray:
-        return resample(values, every, times_from, times_to)[0].astype(np.float32)
-
-    fields = {name: linear(values) for name, values in prediction.extras().items() if name != "repair"}
-    repair = None
-    if prediction.repair is not None:
-        relabelled = linear((prediction.repair == RepairCode.RELABELLED).astype(np.float32)) > 0.5
-        aside = linear((prediction.repair == RepairCode.SET_ASIDE).astype(np.float32)) > 0.5
-        repair = np.where(relabelled, RepairCode.RELABELLED,
-                          np.where(aside, RepairCode.SET_ASIDE, RepairCode.KEPT)).astype(np.int8)
-    return Prediction(linear(prediction.positions), repair=repair, **fields)
+    return from_channels({name: resample(values, every, times_from, times_to)[0]
+                          for name, values in channels(prediction).items()})

@@ -32,7 +32,7 @@ TASKS = ("upsampling", "completion", "hpe", "hpe-confident", "hpe-real", "hpe-co
 FLIP_LABELS = ("parts", "pairs")
 # What a frame's left/right labelling can exchange in the repair (methods/jumps/relabel.py)
 LABELLINGS = ("parts", "chains")
-FLIP_MIXES = ("protocol", "wide")
+FLIP_MIXES = ("protocol", "wide", "both")
 # The sets hpe-real has real detections of (jumps_pl/evaluation/real_detector.py, `jumps detect-windows`)
 REAL_SETS = ("val", "test-bench", "ood-test", "ood-val", "train")
 # How `jumps upsample` reads a detector's scores (jumps_pl/scores.py)
@@ -182,6 +182,7 @@ class RepairSchema:
     switch_cost: float = _f(min=0)
     lone: float = _f(min=0)
     detector: float = _f(min=0)
+    uncertain_below: float = _f(min=0, max=1)
 
 
 @dataclass
@@ -198,6 +199,7 @@ class FusionSchema:
 
     repair: bool = MISSING
     repair_rounds: int = _f(min=1)
+    uncertain_below: float = _f(min=0, max=1)
     noise_threshold: float = _f(min=0)
     scored_noisy: bool = MISSING
     smoothing: float = _f(min=0)

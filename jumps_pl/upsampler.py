@@ -335,8 +335,8 @@ class Upsampler:
 # --- batches -----------------------------------------------------------------------------------------
 _WORKER: Upsampler | None = None  # the method a worker process loaded once (upsample_files)
 
-# what a file of a batch gave: (frames, relabelled, set aside), or the reason it failed
-FileOutcome = tuple[int, int, int] | str
+# what a file of a batch gave: (frames, relabelled, set aside, uncertain), or the reason it failed
+FileOutcome = tuple[int, int, int, int] | str
 
 
 def upsample_one(upsampler: Upsampler, source: Path, out: Path, format: str | None,
@@ -348,9 +348,7 @@ def upsample_one(upsampler: Upsampler, source: Path, out: Path, format: str | No
                                               log=lambda message: None, save_detections=detections)
     except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError, OSError) as err:
         return str(err)
-    repairs = [r.repair for r in results if r.repair is not None]
-    return (sum(len(r.frames) for r in results), sum(int((r == RepairCode.RELABELLED).sum()) for r in repairs),
-            sum(int((r == RepairCode.SET_ASIDE).sum()) for r in repairs))
+    return (sum(len(r.frames) for r in results), *repair_counts(results).values())
 
 
 def _start_worker(given: dict, config: dict, threads: int) -> None:
@@ -371,11 +369,12 @@ def _count(summary: BatchSummary, source: Path, outcome: FileOutcome, log: Calla
         summary.failed[source] = outcome
         log(f"failed: {source}: {outcome}")
         return
-    frames, relabelled, aside = outcome
+    frames, relabelled, aside, uncertain = outcome
     summary.done.append(source)
     summary.frames += frames
     summary.relabelled += relabelled
     summary.set_aside += aside
+    summary.uncertain += uncertain
     log(f"done: {source} ({frames} frames)")
 
 
@@ -393,9 +392,16 @@ def upsample(keypoints: np.ndarray, mask: np.ndarray | None = None, confidence: 
     return Upsampler(method, model=model or ckpt, **infer).upsample(keypoints, mask, confidence, fps)
 
 
+def repair_counts(results: list[UpsampledTrack]) -> dict[RepairCode, int]:
+    """How many input entries each repair (every ``RepairCode`` but KEPT) was made to, over ``results``."""
+    return {code: sum(int((r.repair == code).sum()) for r in results if r.repair is not None)
+            for code in RepairCode if code != RepairCode.KEPT}
+
+
 def repair_summary(results: list[UpsampledTrack]) -> str:
     """One line: how many input entries were relabelled (left/right) or set aside, in how many frames."""
-    relabelled = sum(int((r.repair == RepairCode.RELABELLED).sum()) for r in results if r.repair is not None)
-    aside = sum(int((r.repair == RepairCode.SET_ASIDE).sum()) for r in results if r.repair is not None)
+    counts = repair_counts(results)
     frames = sum(int((r.repair != RepairCode.KEPT).any(-1).sum()) for r in results if r.repair is not None)
-    return f"repairs: {relabelled} input entries relabelled (left/right), {aside} set aside, in {frames} frames"
+    return (f"repairs: {counts[RepairCode.RELABELLED]} input entries relabelled (left/right), "
+            f"{counts[RepairCode.SET_ASIDE]} set aside, {counts[RepairCode.UNCERTAIN]} set aside as uncertain "
+            f"(infer.repair.uncertain_below), in {frames} frames")

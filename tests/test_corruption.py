@@ -78,5 +78,16 @@ def test_detector_failures_label_the_pairs_they_exchange_and_exchange_presence_w
                              foreign_prob=0.0, generator=torch.Generator().manual_seed(0), flip_mix="wide")[2]
     drawn = {tuple(k for k in range(6) if frame[k]) for frame in wide.reshape(-1, 6).tolist() if any(frame)}
     assert drawn <= set(FLIP_CHAINS) and {(0,), (0, 1, 2), (5,), (3, 4, 5)} <= drawn and len(drawn) > 12
+    both = detector_failures(x.repeat(4, 1, 1, 1), missing_share_max=0.0, noise_max=0.0, flip_prob=1.0,
+                             foreign_prob=0.0, generator=torch.Generator().manual_seed(0), flip_mix="both")[2]
+
+    def limbs_share(pairs):  # all four limbs: a quarter of the protocol's bursts, 1% of the wider mix's
+        flipped = pairs.any(-1)
+        return (pairs == torch.tensor([False, True, True, False, True, True])).all(-1)[flipped].float().mean()
+
+    protocol = detector_failures(x.repeat(4, 1, 1, 1), missing_share_max=0.0, noise_max=0.0, flip_prob=1.0,
+                                 foreign_prob=0.0, generator=torch.Generator().manual_seed(0))[2]
+    shares = [limbs_share(p) for p in (wide, both, protocol)]
+    assert shares[0] < 0.05 and 1.5 * shares[0] < shares[1] and 1.5 * shares[1] < shares[2], shares
     with pytest.raises(ValueError, match="flip_mix"):
         detector_failures(x, 0.0, 0.0, 1.0, 0.0, flip_mix="every")

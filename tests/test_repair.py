@@ -133,8 +133,8 @@ def test_the_encoders_repair_stops_at_a_fixed_point_with_the_output_of_every_rou
     reader.repair = {**reader.repair, "rounds": 30}
     longer = reader.encode_windows(*arrays)
     assert rounds < 5 and len(calls) == 2 * rounds  # it stopped early, and at the same round both times
-    for a, b in zip(stopped, longer, strict=True):
-        assert torch.equal(a, b)
+    for a, b in zip(stopped, longer, strict=True):  # poses, codes, the confidence (NaN where nothing decided)
+        torch.testing.assert_close(a, b, rtol=0, atol=0, equal_nan=True)
 
 
 @pytest.mark.street
@@ -149,7 +149,8 @@ def test_every_writer_says_what_was_repaired(suffix, tmp_path, capsys):
             assert data["repair"].shape == data["confidence"].shape and data["repair_codes"].tolist()[1] == "relabelled"
     elif suffix == ".json":
         entry = next(e for e in json.loads(out.read_text()) if "jumps_repair" in e)
-        assert len(entry["jumps_repair"]) == 21 and entry["jumps_repair_codes"] == ["kept", "relabelled", "set aside"]
+        assert len(entry["jumps_repair"]) == 21 and entry["jumps_repair_codes"] == ["kept", "relabelled", "set aside",
+                                                                                 "uncertain"]
     else:
         with open(out) as handle:
             assert "Foot_L_r" in next(csv.DictReader(handle))
@@ -247,6 +248,49 @@ def test_the_window_labelling_follows_the_prior_and_the_motion(windows):
     assert not relabel_windows(clean, present, clean, INPUT_PAIRS, 0.5, 0.05).any()
 
 
+def test_the_labelling_says_how_sure_it_is_and_an_unsure_pair_is_left_out(windows):
+    """The posterior of each pair's labelling: near 1 where the reference is clear, near 0.5 where the
+    reference lies as near one labelling as the other; the threshold sets such pairs aside, unused."""
+    import torch
+
+    from jumps_pl.config import load_config, to_container
+    from jumps_pl.methods import build_methods
+    from jumps_pl.methods.jumps.relabel import relabel_windows
+
+    target, _ = windows
+    clean = torch.as_tensor(target[:1] / 100.0)
+    given = clean.clone()
+    for k in (4, 5):
+        left, right = INPUT_PAIRS[k]
+        given[0, 20:28, left], given[0, 20:28, right] = clean[0, 20:28, right], clean[0, 20:28, left]
+    present = torch.ones(given.shape[:3], dtype=torch.bool)
+    flips, sure = relabel_windows(given, present, clean, INPUT_PAIRS, 0.5, 0.05, with_confidence=True)
+    assert torch.equal(flips, relabel_windows(given, present, clean, INPUT_PAIRS, 0.5, 0.05))
+    assert sure.shape == flips.shape and (sure > 0.6).all()  # a clear reference: each labelling more probable
+    # a reference halfway between the two sides of the knees and ankles: either labelling fits as well
+    halfway = clean.clone()
+    for k in (4, 5):
+        left, right = INPUT_PAIRS[k]
+        halfway[0, :, left] = halfway[0, :, right] = (clean[0, :, left] + clean[0, :, right]) / 2
+    _, unsure = relabel_windows(given, present, halfway, INPUT_PAIRS, 0.0, 0.0, with_confidence=True)
+    assert ((unsure[0, :, 4:6] - 0.5).abs() < 0.05).all() and (unsure[0, :, :4] > 0.6).all()
+    # a pair with no side given is labelled by nothing: NaN
+    gone = present.clone()
+    gone[0, :, list(INPUT_PAIRS[2])] = False
+    assert torch.isnan(relabel_windows(given, gone, clean, INPUT_PAIRS, 0.5, 0.05, lone=1.0,
+                                       with_confidence=True)[1][0, :, 2]).all()
+    # in the repair: below infer.repair.uncertain_below a pair is neither relabelled nor used
+    reader = build_methods(to_container(load_config()), ["JUMPS + fusion"])["JUMPS + fusion"].reader
+    reader.repair = {**reader.repair, "temporal": 0.5, "flip_cost": 0.05, "uncertain_below": 0.6}
+    none = torch.zeros(*given.shape[:2], len(INPUT_PAIRS), dtype=torch.bool)
+    x, w, status, sure = reader._repaired(halfway, given, present.float(), none)
+    legs = [side for k in (4, 5) for side in INPUT_PAIRS[k]]
+    assert (status[0][:, legs] == RepairCode.UNCERTAIN).all() and (w[0][:, legs] == 0).all()
+    assert torch.equal(x[0][:, legs], given[0][:, legs])  # as given: not relabelled
+    assert (status[0][:, [s for k in range(4) for s in INPUT_PAIRS[k]]] == RepairCode.KEPT).all()
+    assert (sure[0][:, legs] < 0.6).all() and (sure[0][:, INPUT_PAIRS[0][0]] > 0.6).all()
+
+
 def test_a_lone_entry_is_relabelled_with_its_part_only_when_lone_entries_count(windows):
     """The left ankle missing over a legs burst: the right ankle given there (the true left one) goes
     back with the knees when ``lone`` > 0, and never when it is 0."""
@@ -317,11 +361,18 @@ def test_on_the_street_the_whole_body_flip_goes_back_and_frames_in_order_stay(tm
     assert main(["upsample", str(STREET), "--out", str(out), "--fps", "50", "--quiet"]) == 0
     with np.load(out) as data:
         status, frames, inputs = data["repair"][0], data["frames"], data["input_keypoints"][0]
+        sure = data["repair_confidence"][0][:, skeleton.INPUT_INDICES]
     inputs_status = status[:, skeleton.INPUT_INDICES]
+    # the entries the repair labelled carry how sure it is (every relabelled one among them), a probability;
+    # the flip was relabelled with confidence
+    labelled = np.isfinite(sure)
+    assert labelled[inputs_status == RepairCode.RELABELLED].all() and labelled[np.isfinite(inputs).all(-1)].mean() > 0.8
+    assert ((sure[labelled] >= 0) & (sure[labelled] <= 1)).all()
     shoulders_x = inputs[:, 0, 0] - inputs[:, 1, 0]  # left - right, image x
     for frame in marks["whole_body_flip"]:
         k = int(np.flatnonzero(frames == frame)[0])
         assert shoulders_x[k] > 0 and (inputs_status[k] == RepairCode.RELABELLED).all(), frame
+        assert (sure[k] > 0.5).all(), (frame, sure[k])
     for frame in [f for first, last in marks["in_order"] for f in range(first, last + 1)]:
         k = int(np.flatnonzero(frames == frame)[0])
         assert (inputs_status[k] != RepairCode.RELABELLED).all(), frame

@@ -71,12 +71,13 @@ class BatchSummary:
     frames: int = 0
     relabelled: int = 0
     set_aside: int = 0
+    uncertain: int = 0
     rank: int = 0   # across devices (``upsample_files(devices=...)``): this process's global rank; 0 reports
 
     def lines(self) -> list[str]:
         """The summary as printed at the end of the batch."""
         out = [f"{len(self.done)} file(s) done, {len(self.skipped)} skipped (output already written; --overwrite "
                f"redoes them), {len(self.failed)} failed; {self.frames} frames; {self.relabelled} input entries "
-               f"relabelled (left/right), {self.set_aside} set aside"]
+               f"relabelled (left/right), {self.set_aside} set aside, {self.uncertain} set aside as uncertain"]
         out += [f"failed: {path}: {reason}" for path, reason in self.failed.items()]
         return out

@@ -226,6 +226,7 @@ class UpsampledTrack:
     detected: np.ndarray
     uncertainty: np.ndarray | None = None  # (L, 21) px: the predicted 90% error radius of every joint
     repair: np.ndarray | None = None  # (L, 21) int8 ``prediction.RepairCode``: what was done with each input entry
+    repair_confidence: np.ndarray | None = None  # (L, 21) how sure the repair is of each entry's labelling; NaN: none
 
 
 def untangle_tracks(tracks: list[Track], ratio: float) -> tuple[list[Track], int]:

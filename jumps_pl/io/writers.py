@@ -14,8 +14,11 @@ and 0 where JUMPS inferred it. Beside it (not instead of it), every writer gives
 90% error radius in pixels (``uncertainty.py``): ``jumps_uncertainty_px`` (JSON and OpenPose:
 21 numbers per entry, person or detection), ``uncertainty_px`` (npz), ``NAME_u`` columns (csv).
 And what was repaired, per frame and joint (0 the input was kept, 1 relabelled: left and right
-exchanged, 2 set aside as an outlier or another person; ``prediction.RepairCode``): ``jumps_repair`` (JSON
-and OpenPose, with ``jumps_repair_codes``), ``repair`` (npz, with ``repair_codes``), ``NAME_r`` columns (csv).
+exchanged, 2 set aside as an outlier or another person, 3 set aside as uncertain; ``prediction.RepairCode``):
+``jumps_repair`` (JSON and OpenPose, with ``jumps_repair_codes``), ``repair`` (npz, with ``repair_codes``),
+``NAME_r`` columns (csv). With it, how sure the repair is of each input entry's left/right labelling, as kept
+or as relabelled (a probability; null, NaN or empty where nothing was decided): ``jumps_repair_confidence``
+(JSON and OpenPose), ``repair_confidence`` (npz), ``NAME_rc`` columns (csv).
 The method that wrote it: ``jumps_method`` (JSON: per entry, or top-level for MediaPipe; OpenPose: in every
 frame file), ``method`` (npz).
 """
@@ -66,6 +69,13 @@ def _radius(result: UpsampledTrack, k: int) -> list[float | None]:
 def _repair(result: UpsampledTrack, k: int) -> list[int]:
     """What was done with the input entries of frame k (``prediction.RepairCode``), 21 codes."""
     return [0] * skeleton.NUM_JOINTS if result.repair is None else [int(c) for c in result.repair[k]]
+
+
+def _repair_confidence(result: UpsampledTrack, k: int) -> list[float | None]:
+    """How sure the repair is of the labelling of each input entry of frame k; null where nothing was decided."""
+    if result.repair_confidence is None:
+        return [None] * skeleton.NUM_JOINTS
+    return [round(float(p), 4) if np.isfinite(p) else None for p in result.repair_confidence[k]]
 
 
 def _triples(result: UpsampledTrack, k: int) -> list[list[float]]:
@@ -123,6 +133,7 @@ def _write_npz(tmp: Path, pose_file: PoseFile, results: list[UpsampledTrack], fp
     detected = np.zeros(shape, dtype=bool)
     uncertainty = np.full(shape + (skeleton.NUM_JOINTS,), np.nan, dtype=np.float32)
     repair = np.zeros(shape + (skeleton.NUM_JOINTS,), dtype=np.int8)
+    repair_confidence = np.full(shape + (skeleton.NUM_JOINTS,), np.nan, dtype=np.float32)
     inputs = np.full(shape + (12, 2), np.nan, dtype=np.float32)
     tracks = {t.track_id: t for t in pose_file.tracks}
     for p, r in enumerate(results):
@@ -133,10 +144,13 @@ def _write_npz(tmp: Path, pose_file: PoseFile, results: list[UpsampledTrack], fp
             uncertainty[p, rows] = r.uncertainty
         if r.repair is not None:
             repair[p, rows] = r.repair
+        if r.repair_confidence is not None:
+            repair_confidence[p, rows] = r.repair_confidence
         track = tracks[r.track_id]
         inputs[p, track.frames - first] = np.where(track.confidence[..., None] > 0, track.keypoints, np.nan)
     np.savez_compressed(tmp, keypoints=keypoints, observed=observed, confidence=confidence, detected=detected,
                         uncertainty_px=uncertainty, repair=repair, repair_codes=np.asarray(REPAIR_LABELS),
+                        repair_confidence=repair_confidence,
                         input_keypoints=inputs, frames=frames, fps=np.float64(fps),
                         track_ids=np.asarray([str(r.track_id) for r in results]),
                         joint_names=np.asarray(NAMES), input_joint_names=np.asarray(skeleton.LOW_RES_JOINTS),
@@ -147,13 +161,14 @@ def _write_csv(tmp: Path, results: list[UpsampledTrack]) -> None:
     with open(tmp, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["frame", "track", "detected", *(f"{n}_{a}" for n in NAMES for a in "xyc"),
-                         *(f"{n}_u" for n in NAMES), *(f"{n}_r" for n in NAMES)])
+                         *(f"{n}_u" for n in NAMES), *(f"{n}_r" for n in NAMES), *(f"{n}_rc" for n in NAMES)])
         for r in results:
             for k, frame in enumerate(r.frames):
                 cells = [f"{v:.2f}" if i % 3 < 2 else f"{v:.4f}"
                          for i, v in enumerate(np.concatenate([r.keypoints[k], r.confidence[k][:, None]], 1).ravel())]
                 radius = ["" if u is None else f"{u:.2f}" for u in _radius(r, k)]
-                writer.writerow([int(frame), r.track_id, int(r.detected[k]), *cells, *radius, *_repair(r, k)])
+                sure = ["" if p is None else f"{p:.4f}" for p in _repair_confidence(r, k)]
+                writer.writerow([int(frame), r.track_id, int(r.detected[k]), *cells, *radius, *_repair(r, k), *sure])
 
 
 def _results_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> list[dict]:
@@ -167,6 +182,7 @@ def _results_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> list[di
         for k, frame in enumerate(r.frames.tolist()):
             fields = {"jumps_keypoints": [v for row in _triples(r, k) for v in row], "jumps_joint_names": NAMES,
                       "jumps_uncertainty_px": _radius(r, k), "jumps_repair": _repair(r, k),
+                      "jumps_repair_confidence": _repair_confidence(r, k),
                       "jumps_repair_codes": list(REPAIR_LABELS), "jumps_track": r.track_id}
             if frame in by_frame:
                 entries[by_frame[frame]].update(fields)
@@ -186,7 +202,7 @@ def _mediapipe_json(pose_file: PoseFile, results: list[UpsampledTrack]) -> dict:
     by_frame = dict(zip(track.frames.tolist(), track.entries, strict=True))
     for k, frame in enumerate(result.frames.tolist()):
         fields = {"jumps_landmarks": _triples(result, k), "jumps_uncertainty_px": _radius(result, k),
-                  "jumps_repair": _repair(result, k)}
+                  "jumps_repair": _repair(result, k), "jumps_repair_confidence": _repair_confidence(result, k)}
         if frame in by_frame:
             detections[by_frame[frame]].update(fields)
         else:
@@ -205,12 +221,15 @@ def _write_openpose(out: Path, pose_file: PoseFile, results: list[UpsampledTrack
             if frame in by_frame:
                 name, person = by_frame[frame]
                 files[name]["people"][person].update(jumps_keypoints_2d=flat, jumps_uncertainty_px=_radius(r, k),
-                                                     jumps_repair=_repair(r, k), jumps_track=r.track_id)
+                                                     jumps_repair=_repair(r, k),
+                                                     jumps_repair_confidence=_repair_confidence(r, k),
+                                                     jumps_track=r.track_id)
             else:
                 name = pose_file.frame_ids.get(frame) or str(_image_id_for(frame, pose_file))
                 files.setdefault(name, {"version": 1.3, "people": []})["people"].append(
                     {"person_id": [-1], "pose_keypoints_2d": [], "jumps_keypoints_2d": flat,
-                     "jumps_uncertainty_px": _radius(r, k), "jumps_repair": _repair(r, k), "jumps_track": r.track_id,
+                     "jumps_uncertainty_px": _radius(r, k), "jumps_repair": _repair(r, k),
+                     "jumps_repair_confidence": _repair_confidence(r, k), "jumps_track": r.track_id,
                      "jumps_filled": True})
     with atomic_folder(out, overwrite=True) as staging:  # the caller checked ``out``
         for name, data in files.items():

@@ -141,7 +141,7 @@ def detector_failures(x: torch.Tensor, missing_share_max: float, noise_max: floa
     of the entries outliers (0.4 to 1.2 torso lengths off) at confidence U[0.05, 0.5]; with
     ``flip_prob``, bursts of 1 to 12 frames of flips that exchange the labels of what was seen, presence
     and confidence with them: ``flip_mix`` "protocol" as ``corrupt`` (legs, arms, limbs or the whole body,
-    drawn alike), "wide" from ``WIDE_FLIP_MIX`` (any chain of each limb);
+    drawn alike), "wide" from ``WIDE_FLIP_MIX`` (any chain of each limb), "both" either, alike;
     with ``foreign_prob``, bursts of another window's pose. Flipped and foreign entries come at a
     detector's confidence U[0.6, 1].
     """
@@ -164,15 +164,14 @@ def detector_failures(x: torch.Tensor, missing_share_max: float, noise_max: floa
     confidence = torch.where(outlier, 0.05 + 0.45 * rand(b, t, j), confidence)
     if flip_mix not in FLIP_MIXES:
         raise ValueError(f"flip_mix must be one of {', '.join(FLIP_MIXES)}, got {flip_mix!r}")
-    kinds = _FLIP_GROUPS if flip_mix == "protocol" else tuple(WIDE_FLIP_MIX)
-    odds = torch.tensor(list(WIDE_FLIP_MIX.values()))
+    wide, odds = tuple(WIDE_FLIP_MIX), torch.tensor(list(WIDE_FLIP_MIX.values()))
     pairs = torch.zeros(b, t, len(skeleton.INPUT_PAIRS), dtype=torch.bool, device=device)
     confident = torch.zeros(b, t, dtype=torch.bool, device=device)
     for w in torch.nonzero(rand(b) < flip_prob).flatten().tolist():
         for start, stop in _bursts(t, _DETECTOR_FLIP_FRAMES, _FLIP_SHARE, generator):
-            drawn = (torch.randint(len(kinds), (1,), generator=generator) if flip_mix == "protocol"
-                     else torch.multinomial(odds, 1, generator=generator))
-            group = kinds[int(drawn)]
+            mix = flip_mix if flip_mix != "both" else ("protocol", "wide")[int(rand(1) < 0.5)]
+            group = (_FLIP_GROUPS[int(torch.randint(len(_FLIP_GROUPS), (1,), generator=generator))]
+                     if mix == "protocol" else wide[int(torch.multinomial(odds, 1, generator=generator))])
             for k in group:
                 left, right = skeleton.INPUT_PAIRS[k]
                 for values in (out, confidence, present):

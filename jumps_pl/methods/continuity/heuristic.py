@@ -92,7 +92,7 @@ def apply_repair(keypoints: np.ndarray, weights: np.ndarray, status: np.ndarray)
     """The input as a repair left it: (..., 21, 2) keypoints and (..., 21) weights.
 
     Left and right are exchanged where ``status`` says a pair was relabelled, and the weight is 0 where an
-    entry was set aside.
+    entry was set aside (as an outlier, or as uncertain).
     """
     keypoints, weights = np.array(keypoints, copy=True), np.array(weights, copy=True)
     for left, right in INPUT_PAIRS:
@@ -100,4 +100,5 @@ def apply_repair(keypoints: np.ndarray, weights: np.ndarray, status: np.ndarray)
         flip = (status[..., left] == RepairCode.RELABELLED) | (status[..., right] == RepairCode.RELABELLED)
         for values in (keypoints, weights):
             values[flip, left], values[flip, right] = values[flip, right].copy(), values[flip, left].copy()
-    return keypoints, np.where(status == RepairCode.SET_ASIDE, 0.0, weights)
+    aside = (status == RepairCode.SET_ASIDE) | (status == RepairCode.UNCERTAIN)
+    return keypoints, np.where(aside, 0.0, weights)

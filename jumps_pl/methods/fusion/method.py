@@ -5,7 +5,8 @@ with (``jumps_pl.methods.fusion.fuse``):
 
 - **noisy** (a detector's output): the encoder's reading G(E(x)), with no latent optimization, which
   would fit the noise; with ``fusion.repair`` the input is first checked against it (left/right flips
-  relabelled, another person's entries set aside, ``infer.repair``) and encoded anew;
+  relabelled, another person's entries set aside, ``infer.repair``; a labelling less probable than
+  ``fusion.uncertain_below`` neither relabelled nor used) and encoded anew;
 - **exact** (mocap projections, completion): the latent fit (aligned), which reproduces the given joints
   closely; started from E(x), the encoder's amortized reading, with ``fusion.fit_starts`` - 1 random
   starts and ``fusion.fit_iterations`` steps (the paper's row, ``JUMPS``, runs ``infer.starts`` and
@@ -59,7 +60,8 @@ class JumpsFusion(Method):
         self.fitter = None if all(infer[k] == v for k, v in own.items()) else LatentOptimizer(
             model, **{**infer, **own}, flip_detector=repair_flip_detector(infer["repair"], loader))
         repair = {**infer["repair"], "enabled": bool(config["fusion"]["repair"]),
-                  "rounds": int(config["fusion"]["repair_rounds"])}
+                  "rounds": int(config["fusion"]["repair_rounds"]),
+                  "uncertain_below": float(config["fusion"]["uncertain_below"])}
         self.reader = LatentOptimizer(model, **{**infer, "repair": repair},
                                       flip_detector=repair_flip_detector(repair, loader))
         self.ridge = loader.model("ridge", load_ridge)
@@ -89,8 +91,9 @@ class JumpsFusion(Method):
         keypoints_px, mask = np.asarray(keypoints_px, dtype=np.float32), np.asarray(mask, dtype=bool)
         weights = mask * (1.0 if confidence is None else np.asarray(confidence, dtype=np.float32))
         conf = None if confidence is None else torch.as_tensor(np.asarray(confidence, dtype=np.float32))
-        encoded, status = self.reader.encode_windows(torch.as_tensor(keypoints_px), torch.as_tensor(mask), conf)
-        prior, status = encoded.numpy(), status.numpy()
+        encoded, status, sure = self.reader.encode_windows(torch.as_tensor(keypoints_px), torch.as_tensor(mask),
+                                                           conf)
+        prior, status, sure = encoded.numpy(), status.numpy(), sure.numpy()
         keypoints, kept = apply_repair(keypoints_px, weights, status)
         exact = window_noise(keypoints, kept, prior) <= self.settings.noise_threshold  # (N,)
         if self.scored_noisy and confidence is not None:  # a detector's scores: its output, never exact
@@ -101,6 +104,7 @@ class JumpsFusion(Method):
             fitted = self._fit_exact(given, exact, report)
             prior[exact], spread[exact] = fitted.positions, fitted.spread_px
             keypoints[exact], kept[exact], status[exact] = keypoints_px[exact], weights[exact], RepairCode.KEPT
+            sure[exact] = np.nan
         out, _ = fuse(keypoints, kept, prior, self._added_map, self.settings)
         # with the infill net's reading of the (repaired) input, where it can be normalized (a frame with
         # both shoulders and both hips still given; else the fusion alone): noisy windows whole, exact
@@ -117,7 +121,7 @@ class JumpsFusion(Method):
         # the added joints of exact windows, the prior and the infill net)
         apart = ~exact if self._fit_starts() > 1 else np.ones_like(exact)
         spread[apart] = np.linalg.norm(out[apart] - prior[apart], axis=-1)
-        return Prediction(out, spread_px=spread, repair=status)
+        return Prediction(out, spread_px=spread, repair=status, repair_confidence=sure)
 
     def _fit_starts(self) -> int:
         return (self.fitter or self.fit.optimizer).starts

@@ -44,13 +44,15 @@ class Fit(NamedTuple):
     """The latent fit of windows: poses, final losses, the spread among the best starts, the repair status.
 
     Poses (N, T, 21, 2) px, each window's final loss (N,), the spread (N, T, 21) px of every joint among the
-    best starts, and the repair status (N, T, 21) int8 (``RepairCode``; all kept without ``infer.repair``).
+    best starts, the repair status (N, T, 21) int8 (``RepairCode``; all kept without ``infer.repair``) and
+    how sure the repair is of each input entry's left/right labelling (N, T, 21; NaN where none was decided).
     """
 
     positions: torch.Tensor
     loss: torch.Tensor
     spread_px: torch.Tensor
     repair: torch.Tensor
+    repair_confidence: torch.Tensor
 
 
 def optimizer_settings(infer: dict) -> dict:
@@ -110,30 +112,33 @@ class LatentOptimizer:
         """The encoder's reading of each window, G(E(x)) aligned to x, (N, T, 21, 2) px, with no latent optimization.
 
         With ``infer.repair`` the input is first checked against it (relabel, set aside, ``rounds`` times,
-        each time encoded anew). Returns the poses and the repair status (N, T, 21).
+        each time encoded anew). Returns the poses, the repair status (N, T, 21) and how sure the repair is of
+        each entry's labelling (N, T, 21; NaN where none was decided).
         """
         if self.model.encoder is None:
             raise ValueError("encode_windows needs a model trained with an encoder (model.use_encoder=true)")
-        outputs, statuses = [], []
+        outputs, statuses, sureness = [], [], []
         with torch.no_grad():
             for first in range(0, len(keypoints_px), self.batch_windows):
                 part = slice(first, first + self.batch_windows)
                 conf = None if confidence is None else confidence[part]
                 norm, x, m, weights = self._normalized(keypoints_px[part], mask[part], conf)
                 status = torch.zeros(m.shape, dtype=torch.int8, device=x.device)
+                sure = torch.full(m.shape, float("nan"), device=x.device)
                 given, exchanged = self._continuity_first(x, weights)
                 poses = self._encoded(given, m)
                 evidence = self._detector_evidence(given, weights)
                 last = None
                 for _ in range(self.repair["rounds"] if self.repair else 0):
-                    x, w, status = self._repaired(poses, given, weights, exchanged, evidence)
+                    x, w, status, sure = self._repaired(poses, given, weights, exchanged, evidence)
                     if last is not None and all(torch.equal(a, b) for a, b in zip((x, w, status), last, strict=True)):
                         break  # a fixed point: every further round would repeat this one, to the bit
                     last = (x, w, status)
                     poses = self._encoded(x, w > 0)
                 outputs.append(norm.invert(poses).cpu())
                 statuses.append(status.cpu())
-        return torch.cat(outputs), torch.cat(statuses)
+                sureness.append(sure.cpu())
+        return torch.cat(outputs), torch.cat(statuses), torch.cat(sureness)
 
     def _normalized(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None
                     ) -> tuple[Normalization, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -176,6 +181,7 @@ class LatentOptimizer:
         x_rep = x.repeat_interleave(s, dim=0)
         w_rep = weights.repeat_interleave(s, dim=0)
         status = torch.zeros(mask.shape, dtype=torch.int8)
+        sure = torch.full(mask.shape, float("nan"))
         if not self.repair:
             self._fit(z, x_rep, w_rep, self.iterations, None, tick)
         else:  # continuity first (optional), a robust fit, then rounds of relabel / set aside / refit
@@ -184,8 +190,8 @@ class LatentOptimizer:
             evidence = self._detector_evidence(given, weights_given)
             x_rep = given.repeat_interleave(s, dim=0)
             if self.repair["reference"] == "encoder":  # G(E(x)): a denoising encoder's reading of the window
-                x, weights, status = self._repaired(self._encoded(given, mask), given, weights_given, exchanged,
-                                                    evidence)
+                x, weights, status, sure = self._repaired(self._encoded(given, mask), given, weights_given,
+                                                          exchanged, evidence)
                 z = self._initial_latents(x, weights > 0, offset).requires_grad_(True)
                 x_rep, w_rep = x.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
                 self._fit(z, x_rep, w_rep, self.iterations, None, tick)
@@ -194,7 +200,7 @@ class LatentOptimizer:
             rounds = self.repair["rounds"] - (self.repair["reference"] == "encoder")
             for round_ in range(rounds):
                 reference = self._best_fit(z, given, weights_given, n, s)
-                x, weights, status = self._repaired(reference, given, weights_given, exchanged, evidence)
+                x, weights, status, sure = self._repaired(reference, given, weights_given, exchanged, evidence)
                 x_rep, w_rep = x.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
                 last = round_ == rounds - 1
                 self._fit(z, x_rep, w_rep, self.repair["iterations"], None if last else self.repair["robust_scale"],
@@ -208,7 +214,8 @@ class LatentOptimizer:
             top = loss.view(n, s).topk(min(SPREAD_STARTS, s), dim=1, largest=False).indices  # (N, k)
             tops = torch.stack([norm.invert(by_start[rows, top[:, i]]) for i in range(top.shape[1])], dim=1)
             spread = tops.var(dim=1, unbiased=False).sum(-1).sqrt()  # (N, T, J) px
-            return Fit(norm.invert(chosen).cpu(), loss.view(n, s)[rows, best].cpu(), spread.cpu(), status.cpu())
+            return Fit(norm.invert(chosen).cpu(), loss.view(n, s)[rows, best].cpu(), spread.cpu(), status.cpu(),
+                       sure.cpu())
 
     def _fit(self, z: torch.Tensor, x: torch.Tensor, weights: torch.Tensor, iterations: int,
              robust: float | None, tick: Callable[[], None] | None = None) -> None:
@@ -275,32 +282,47 @@ class LatentOptimizer:
             return similarity.apply(poses)
 
     def _repaired(self, fit: torch.Tensor, given: torch.Tensor, weights: torch.Tensor, exchanged: torch.Tensor,
-                  evidence: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                  evidence: torch.Tensor | None = None
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """The inputs repaired against a reference ``fit`` (N, T, J, 2): flips relabelled, outliers set aside.
 
         The left/right labelling of the inputs (as ``given``, or exchanged) that fits the reference, for the
         whole window at once (``temporal`` > 0, ``relabel.py``) or frame by frame; entries still farther
         than ``outlier`` from it set aside. ``exchanged`` (N, T, 6): pairs ``given`` already exchanged (the
         continuity pass); ``evidence``: the flip detector's cost of each labelling (``_detector_evidence``).
-        Returns the repaired inputs, weights and the status of every entry (a ``RepairCode``).
+        With the window labelling (``temporal`` > 0), each pair's labelling comes with its posterior
+        probability (``relabel.labelling_confidence``); a pair below ``uncertain_below`` is neither
+        relabelled nor used: its entries are set aside as uncertain.
+        Returns the repaired inputs, weights, the status of every entry (a ``RepairCode``) and how sure the
+        labelling of each given entry is (NaN where none was decided).
         """
         with torch.no_grad():
             present = weights > 0
             temporal = self.repair.get("temporal", 0.0)
             if temporal > 0:
-                flips = relabel_windows(given, present, fit, INPUT_PAIRS, temporal, self.repair.get("flip_cost", 0.0),
-                                        self.repair.get("switch_cost", 0.0), self.repair.get("lone", 0.0),
-                                        evidence, self.repair.get("labelling", "parts"))
+                flips, pair_sure = relabel_windows(
+                    given, present, fit, INPUT_PAIRS, temporal, self.repair.get("flip_cost", 0.0),
+                    self.repair.get("switch_cost", 0.0), self.repair.get("lone", 0.0), evidence,
+                    self.repair.get("labelling", "parts"), with_confidence=True)
             else:
                 flips = self._flips_frame_by_frame(given, present, fit)
+                pair_sure = torch.full(flips.shape, float("nan"), device=given.device)
+            unsure = pair_sure < self.repair.get("uncertain_below", 0.0)  # (N, T, 6); NaN: never
+            flips = flips & ~unsure
             x, exchanged = _exchange(given, flips), exchanged ^ flips
             # a pair with one side given moves that side's weight with it (only ``lone`` exchanges those)
             weights = _exchange(weights[..., None], flips)[..., 0]
             status = torch.zeros(weights.shape, dtype=torch.int8, device=x.device)
+            sure = torch.full(weights.shape, float("nan"), device=x.device)
             for k, (left, right) in enumerate(INPUT_PAIRS):
+                weights[..., left] = torch.where(unsure[..., k], 0.0, weights[..., left])
+                weights[..., right] = torch.where(unsure[..., k], 0.0, weights[..., right])
                 for side in (left, right):
                     relabelled = exchanged[..., k] & present[..., side]
                     status[..., side] = torch.where(relabelled, RepairCode.RELABELLED, status[..., side])
+                    status[..., side] = torch.where(unsure[..., k] & present[..., side], RepairCode.UNCERTAIN,
+                                                    status[..., side])
+                    sure[..., side] = torch.where(present[..., side], pair_sure[..., k], sure[..., side])
             far = (weights > 0) & ((x - fit).norm(dim=-1) > self.repair["outlier"])
             weights = torch.where(far, torch.zeros_like(weights), weights)
             status = torch.where(far, torch.full_like(status, RepairCode.SET_ASIDE), status)
@@ -309,7 +331,7 @@ class LatentOptimizer:
                     moved = flips[..., k] & present[..., source] & ~present[..., target] & far[..., target]
                     status[..., target] = torch.where(moved, RepairCode.KEPT, status[..., target])
                     status[..., source] = torch.where(moved, RepairCode.SET_ASIDE, status[..., source])
-        return x, weights, status
+        return x, weights, status, sure
 
     def _detector_evidence(self, given: torch.Tensor, weights: torch.Tensor) -> torch.Tensor | None:
         """The flip detector's cost of each labelling state (N, T, states) of the inputs ``given``.
@@ -405,7 +427,8 @@ class LatentOptimizer:
     def prediction(self, fit: Fit) -> Prediction:
         """A fit as a ``Prediction``: the repair status only where a repair ran."""
         return Prediction(fit.positions.numpy(), spread_px=fit.spread_px.numpy(),
-                          repair=fit.repair.numpy() if self.repair else None)
+                          repair=fit.repair.numpy() if self.repair else None,
+                          repair_confidence=fit.repair_confidence.numpy() if self.repair else None)
 
 
 def _exchange(x: torch.Tensor, flips: torch.Tensor) -> torch.Tensor:

@@ -79,7 +79,8 @@ def detector_evidence(logits: torch.Tensor, weight: float, labelling: str = "par
 def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch.Tensor,
                     pairs: list[tuple[int, int]], temporal: float, flip_cost: float,
                     switch_cost: float = 0.0, lone: float = 0.0, evidence: torch.Tensor | None = None,
-                    labelling: str = "parts") -> torch.Tensor:
+                    labelling: str = "parts", with_confidence: bool = False
+                    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Which input pairs (N, T, 6) to exchange: the labelling of least total cost over each window.
 
     ``given`` (N, T, J, 2) with entries ``present`` (N, T, J) is compared against ``reference`` (N, T, J, 2).
@@ -88,6 +89,8 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
     their part too, and weigh in with ``lone`` x their distances (0: never exchanged, no evidence).
     ``evidence`` (N, T, S): a further cost of each state per frame (the flip detector's, for the same
     ``labelling``).
+    ``with_confidence``: also return how sure each pair's labelling is (N, T, 6), its posterior probability
+    (``labelling_confidence``), NaN where the pair is not labelled (no side given, or ``lone`` 0 and one side).
     """
     n, t = given.shape[:2]
     exchanges = pair_exchanges(labelling).to(given.device)  # (S, 6)
@@ -131,4 +134,31 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
     for f in range(t - 1, 0, -1):
         state[:, f - 1] = back[f - 1][rows, state[:, f]]
     either = present[..., left] | present[..., right]
-    return exchanges[state] & (either if lone > 0 else both.bool())  # (N, T, 6)
+    labelled = either if lone > 0 else both.bool()
+    flips = exchanges[state] & labelled  # (N, T, 6)
+    if not with_confidence:
+        return flips
+    exchanged = labelling_confidence(emission, transition, exchanges)  # (N, T, 6): p(pair exchanged)
+    sure = torch.where(flips, exchanged, 1 - exchanged)
+    return flips, torch.where(labelled, sure, torch.full_like(sure, float("nan")))
+
+
+def labelling_confidence(emission: torch.Tensor, transition: torch.Tensor, exchanges: torch.Tensor) -> torch.Tensor:
+    """The posterior probability (N, T, 6) that each pair is exchanged, the window's costs read as energies.
+
+    ``emission`` (N, T, S) and ``transition`` (N, T-1, S, S) are the labelling's costs (``relabel_windows``),
+    ``exchanges`` (S, 6) what each state exchanges. Each labelling of the whole window is taken to be as
+    probable as exp(-its total cost): forward-backward gives each frame's state marginals, summed over
+    the states that exchange the pair. A pair the cheapest labelling exchanges by a wide margin of cost
+    comes out near 1; one whose other labelling costs about as much, near 0.5.
+    """
+    forward = [-emission[:, 0]]  # log-sum-exp of -cost over the paths that end in each state
+    for f in range(1, emission.shape[1]):
+        forward.append(torch.logsumexp(forward[-1][:, :, None] - transition[:, f - 1], dim=1) - emission[:, f])
+    backward = [torch.zeros_like(forward[-1])]
+    for f in range(emission.shape[1] - 2, -1, -1):
+        backward.append(torch.logsumexp(-transition[:, f] - emission[:, f + 1][:, None, :]
+                                        + backward[-1][:, None, :], dim=2))
+    backward.reverse()
+    posterior = torch.softmax(torch.stack(forward, 1) + torch.stack(backward, 1), dim=-1)  # (N, T, S)
+    return posterior @ exchanges.to(posterior.dtype)
