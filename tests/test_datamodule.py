@@ -183,9 +183,22 @@ def test_balance_by_content_draws_each_motion_content_equally_often(clip_folder,
     assert totals == pytest.approx([totals[0]] * len(names))  # ...and are drawn equally often
 
 
+def test_balance_by_style_draws_each_dataset_and_style_equally_often(clip_folder, tmp_path):
+    from jumps_pl.data.corpus import clip_style
+
+    dm = MocapDataModule(**data_config(clip_folder, tmp_path / "c", batch_size=8, source_balance=1.0,
+                                       balance_by="style"))
+    dm.setup()
+    styles = np.array([clip_style(dm.clips[c].name) for c in dm.datasets["train"].windows.clip_id])
+    names, counts = np.unique(styles, return_counts=True)
+    assert len(names) >= 2 and counts.max() > 1.3 * counts.min()
+    totals = [dm._train_weights[styles == n].sum() for n in names]
+    assert totals == pytest.approx([totals[0]] * len(names))
+
+
 @pytest.mark.parametrize("pattern, message", [
     (r"^(run)_", "does not match the clip 'dataset-1_"), (r"^dataset", "has no group"),
-    (r"^dataset-(\d+", "neither 'source' nor a regular expression")])
+    (r"^dataset-(\d+", "neither 'source', 'style' nor a regular expression")])
 def test_balance_by_bad_pattern_names_the_key(clip_folder, tmp_path, pattern, message):
     with pytest.raises(ValueError, match="data.balance_by") as err:
         dm = MocapDataModule(**data_config(clip_folder, tmp_path / "c", batch_size=8, source_balance=1.0,

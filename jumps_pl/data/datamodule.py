@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 
 from jumps_pl import skeleton
 from jumps_pl.data.cameras import CameraRanges, head_size_px, project, sample_cameras
-from jumps_pl.data.corpus import SPLITS, Clip, load_corpus
+from jumps_pl.data.corpus import SPLITS, Clip, clip_style, load_corpus
 from jumps_pl.resampling import sample_at
 from jumps_pl.schema import EVAL_SPLITS
 
@@ -178,8 +178,9 @@ class MocapDataModule(pl.LightningDataModule):
     def _balance_weights(self, windows: Windows) -> np.ndarray | None:
         """Sampling weight of each training window: (1 / windows of its group)^source_balance.
 
-        A group is a zip archive or a folder of files (``balance_by`` "source") or the first group of the
-        ``balance_by`` pattern in the clip's name; None when ``source_balance`` is 0 (plain shuffling).
+        A group is a zip archive or a folder of files (``balance_by`` "source"), a motion style (``"style"``:
+        dataset and style, ``corpus.clip_style``) or the first group of the ``balance_by`` pattern in the
+        clip's name; None when ``source_balance`` is 0 (plain shuffling).
         """
         if self.source_balance == 0 or len(windows.frame) == 0:
             return None
@@ -353,23 +354,28 @@ class MocapDataModule(pl.LightningDataModule):
 _BONE_SIDE_CANONICAL = np.minimum(np.arange(skeleton.NUM_JOINTS), skeleton.MIRROR_PERMUTATION)
 
 
-def _balance_pattern(balance_by: str) -> re.Pattern | None:
-    """None for "source"; else the compiled pattern, which must have a group naming the clip's group."""
+def _balance_pattern(balance_by: str) -> re.Pattern | str | None:
+    """None for "source", "style" as it is; else the compiled pattern, with a group naming the clip's group."""
     if balance_by == "source":
         return None
+    if balance_by == "style":
+        return balance_by
     try:
         pattern = re.compile(balance_by)
     except re.error as err:
-        raise ValueError(f"data.balance_by: {balance_by!r} is neither 'source' nor a regular expression ({err})") \
+        raise ValueError(f"data.balance_by: {balance_by!r} is neither 'source', 'style' nor a regular expression "
+                         f"({err})") \
             from None
     if pattern.groups < 1:
         raise ValueError(f"data.balance_by: {balance_by!r} has no group (...) to name a clip's group by")
     return pattern
 
 
-def _balance_group(clip: Clip, pattern: re.Pattern | None) -> str:
+def _balance_group(clip: Clip, pattern: re.Pattern | str | None) -> str:
     if pattern is None:
         return _source_group(clip.source)
+    if pattern == "style":
+        return clip_style(clip.name)
     found = pattern.search(clip.name)
     if found is None or found.group(1) is None:
         raise ValueError(f"data.balance_by: {pattern.pattern!r} does not match the clip {clip.name!r} "

@@ -291,7 +291,7 @@ class LatentOptimizer:
         than ``outlier`` from it set aside. ``exchanged`` (N, T, 6): pairs ``given`` already exchanged (the
         continuity pass); ``evidence``: the flip detector's cost of each labelling (``_detector_evidence``).
         With the window labelling (``temporal`` > 0), each pair's labelling comes with its posterior
-        probability (``relabel.labelling_confidence``); a pair below ``uncertain_below`` is neither
+        probability (``relabel.state_marginals``); a pair below ``uncertain_below`` is neither
         relabelled nor used: its entries are set aside as uncertain.
         Returns the repaired inputs, weights, the status of every entry (a ``RepairCode``) and how sure the
         labelling of each given entry is (NaN where none was decided).

@@ -26,6 +26,7 @@ window's normalized frame (torso length 1), batched over windows.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch.nn import functional
 
@@ -90,7 +91,7 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
     ``evidence`` (N, T, S): a further cost of each state per frame (the flip detector's, for the same
     ``labelling``).
     ``with_confidence``: also return how sure each pair's labelling is (N, T, 6), its posterior probability
-    (``labelling_confidence``), NaN where the pair is not labelled (no side given, or ``lone`` 0 and one side).
+    (``state_marginals``), NaN where the pair is not labelled (no side given, or ``lone`` 0 and one side).
     """
     n, t = given.shape[:2]
     exchanges = pair_exchanges(labelling).to(given.device)  # (S, 6)
@@ -121,44 +122,65 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
     if switch_cost:
         pairs_changed = change.sum(-1)  # (S, S)
         transition = transition + switch_cost * 0.5 * pairs_changed
-    cost = emission[:, 0]  # (N, S)
-    back = []
-    for f in range(1, t):
-        total = cost[:, :, None] + transition[:, f - 1]  # (N, S_prev, S)
-        cost, arg = total.min(dim=1)
-        cost = cost + emission[:, f]
-        back.append(arg)
-    state = torch.empty(n, t, dtype=torch.long, device=given.device)
-    state[:, -1] = cost.argmin(dim=1)
-    rows = torch.arange(n, device=given.device)
-    for f in range(t - 1, 0, -1):
-        state[:, f - 1] = back[f - 1][rows, state[:, f]]
+    # the recursions over frames run on numpy: a window's steps are many and small (N x S x S), where
+    # torch's per-call overhead would dominate
+    emission_np, transition_np = emission.detach().cpu().numpy(), transition.detach().cpu().numpy()
+    state = torch.as_tensor(_cheapest_path(emission_np, transition_np), device=given.device)
     either = present[..., left] | present[..., right]
     labelled = either if lone > 0 else both.bool()
     flips = exchanges[state] & labelled  # (N, T, 6)
     if not with_confidence:
         return flips
-    exchanged = labelling_confidence(emission, transition, exchanges)  # (N, T, 6): p(pair exchanged)
+    posterior = torch.as_tensor(state_marginals(emission_np, transition_np), device=given.device)  # (N, T, S)
+    exchanged = posterior @ exchanges.to(posterior.dtype)  # (N, T, 6): p(pair exchanged)
     sure = torch.where(flips, exchanged, 1 - exchanged)
     return flips, torch.where(labelled, sure, torch.full_like(sure, float("nan")))
 
 
-def labelling_confidence(emission: torch.Tensor, transition: torch.Tensor, exchanges: torch.Tensor) -> torch.Tensor:
-    """The posterior probability (N, T, 6) that each pair is exchanged, the window's costs read as energies.
+def _cheapest_path(emission: np.ndarray, transition: np.ndarray) -> np.ndarray:
+    """Viterbi: the state sequence (N, T) of least total cost; ties go to the lowest state.
 
-    ``emission`` (N, T, S) and ``transition`` (N, T-1, S, S) are the labelling's costs (``relabel_windows``),
-    ``exchanges`` (S, 6) what each state exchanges. Each labelling of the whole window is taken to be as
-    probable as exp(-its total cost): forward-backward gives each frame's state marginals, summed over
-    the states that exchange the pair. A pair the cheapest labelling exchanges by a wide margin of cost
-    comes out near 1; one whose other labelling costs about as much, near 0.5.
+    From ``emission`` (N, T, S) and ``transition`` (N, T-1, S_prev, S), the labelling's costs.
     """
-    forward = [-emission[:, 0]]  # log-sum-exp of -cost over the paths that end in each state
-    for f in range(1, emission.shape[1]):
-        forward.append(torch.logsumexp(forward[-1][:, :, None] - transition[:, f - 1], dim=1) - emission[:, f])
-    backward = [torch.zeros_like(forward[-1])]
-    for f in range(emission.shape[1] - 2, -1, -1):
-        backward.append(torch.logsumexp(-transition[:, f] - emission[:, f + 1][:, None, :]
-                                        + backward[-1][:, None, :], dim=2))
-    backward.reverse()
-    posterior = torch.softmax(torch.stack(forward, 1) + torch.stack(backward, 1), dim=-1)  # (N, T, S)
-    return posterior @ exchanges.to(posterior.dtype)
+    n, t = emission.shape[:2]
+    cost = emission[:, 0]
+    back = np.empty((n, max(t - 1, 0), emission.shape[2]), dtype=np.int64)
+    for f in range(1, t):
+        total = cost[:, :, None] + transition[:, f - 1]  # (N, S_prev, S)
+        back[:, f - 1] = total.argmin(axis=1)
+        cost = total.min(axis=1) + emission[:, f]
+    state = np.empty((n, t), dtype=np.int64)
+    state[:, -1] = cost.argmin(axis=1)
+    rows = np.arange(n)
+    for f in range(t - 1, 0, -1):
+        state[:, f - 1] = back[rows, f - 1, state[:, f]]
+    return state
+
+
+def state_marginals(emission: np.ndarray, transition: np.ndarray) -> np.ndarray:
+    """Each frame's posterior over states (N, T, S), the window's costs read as energies.
+
+    ``emission`` (N, T, S) and ``transition`` (N, T-1, S_prev, S) are the labelling's costs
+    (``relabel_windows``). Each labelling of the whole window is taken to be as probable as exp(-its total
+    cost); forward-backward gives each frame's marginals. Summed over the states that exchange a pair,
+    they give how sure the labelling is of it: near 1 where the cheapest labelling wins by a wide margin
+    of cost, near 0.5 where the other costs about as much.
+    """
+    # in probabilities (float64), each step rescaled: every frame's factor is exp(-(cost - its least cost)),
+    # so no step underflows, and the scales cancel in the normalized marginals
+    emission, transition = emission.astype(np.float64), transition.astype(np.float64)
+    local = np.exp(-(emission - emission.min(-1, keepdims=True)))  # (N, T, S)
+    step = np.exp(-(transition - transition.min((-2, -1), keepdims=True)))  # (N, T-1, S, S)
+    frames = emission.shape[1]
+    forward = np.empty_like(local)
+    backward = np.empty_like(local)
+    forward[:, 0] = local[:, 0] / local[:, 0].sum(-1, keepdims=True)
+    for f in range(1, frames):
+        a = (forward[:, f - 1, None, :] @ step[:, f - 1])[:, 0] * local[:, f]
+        forward[:, f] = a / a.sum(-1, keepdims=True)
+    backward[:, -1] = 1.0
+    for f in range(frames - 2, -1, -1):
+        b = (step[:, f] @ (local[:, f + 1] * backward[:, f + 1])[:, :, None])[:, :, 0]
+        backward[:, f] = b / b.sum(-1, keepdims=True)
+    joint = forward * backward
+    return (joint / joint.sum(-1, keepdims=True)).astype(np.float32)
