@@ -222,12 +222,7 @@ def test_the_window_labelling_follows_the_prior_and_the_motion(windows):
 
     from jumps_pl.methods.jumps.relabel import relabel_windows
 
-    target, _ = windows
-    clean = torch.as_tensor(target[:1] / 100.0)  # about a torso length per unit, as normalized
-    given = clean.clone()
-    for k in (4, 5):  # knees and ankles
-        left, right = INPUT_PAIRS[k]
-        given[0, 20:28, left], given[0, 20:28, right] = clean[0, 20:28, right], clean[0, 20:28, left]
+    clean, given = _legs_flipped(windows)
     present = torch.ones(given.shape[:3], dtype=torch.bool)
     flips = relabel_windows(given, present, clean, INPUT_PAIRS, temporal=0.5, flip_cost=0.05)
     expected = torch.zeros_like(flips)
@@ -257,12 +252,7 @@ def test_the_labelling_says_how_sure_it_is_and_an_unsure_pair_is_left_out(window
     from jumps_pl.methods import build_methods
     from jumps_pl.methods.jumps.relabel import relabel_windows
 
-    target, _ = windows
-    clean = torch.as_tensor(target[:1] / 100.0)
-    given = clean.clone()
-    for k in (4, 5):
-        left, right = INPUT_PAIRS[k]
-        given[0, 20:28, left], given[0, 20:28, right] = clean[0, 20:28, right], clean[0, 20:28, left]
+    clean, given = _legs_flipped(windows)
     present = torch.ones(given.shape[:3], dtype=torch.bool)
     flips, sure = relabel_windows(given, present, clean, INPUT_PAIRS, 0.5, 0.05, with_confidence=True)
     assert torch.equal(flips, relabel_windows(given, present, clean, INPUT_PAIRS, 0.5, 0.05))
@@ -298,12 +288,7 @@ def test_a_lone_entry_is_relabelled_with_its_part_only_when_lone_entries_count(w
 
     from jumps_pl.methods.jumps.relabel import relabel_windows
 
-    target, _ = windows
-    clean = torch.as_tensor(target[:1] / 100.0)
-    given = clean.clone()
-    for k in (4, 5):
-        left, right = INPUT_PAIRS[k]
-        given[0, 20:28, left], given[0, 20:28, right] = clean[0, 20:28, right], clean[0, 20:28, left]
+    clean, given = _legs_flipped(windows)
     present = torch.ones(given.shape[:3], dtype=torch.bool)
     present[0, 20:28, INPUT_PAIRS[5][0]] = False
     assert not relabel_windows(given, present, clean, INPUT_PAIRS, 0.5, 0.05)[0, 20:28, 5].any()
@@ -376,3 +361,16 @@ def test_on_the_street_the_whole_body_flip_goes_back_and_frames_in_order_stay(tm
     for frame in [f for first, last in marks["in_order"] for f in range(first, last + 1)]:
         k = int(np.flatnonzero(frames == frame)[0])
         assert (inputs_status[k] != RepairCode.RELABELLED).all(), frame
+
+
+def _legs_flipped(windows):
+    """The first window (about a torso length per unit, as normalized) and it with the knees and ankles
+    given exchanged over frames 20-27."""
+    import torch
+
+    clean = torch.as_tensor(windows[0][:1] / 100.0)
+    given = clean.clone()
+    for k in (4, 5):
+        left, right = INPUT_PAIRS[k]
+        given[0, 20:28, left], given[0, 20:28, right] = clean[0, 20:28, right], clean[0, 20:28, left]
+    return clean, given
