@@ -403,5 +403,5 @@ def repair_summary(results: list[UpsampledTrack]) -> str:
     counts = repair_counts(results)
     frames = sum(int((r.repair != RepairCode.KEPT).any(-1).sum()) for r in results if r.repair is not None)
     return (f"repairs: {counts[RepairCode.RELABELLED]} input entries relabelled (left/right), "
-            f"{counts[RepairCode.SET_ASIDE]} set aside, {counts[RepairCode.UNCERTAIN]} set aside as uncertain "
-            f"(infer.repair.uncertain_below), in {frames} frames")
+            f"{counts[RepairCode.SET_ASIDE]} set aside, {counts[RepairCode.UNCERTAIN]} set aside as uncertain, "
+            f"in {frames} frames")
