@@ -38,6 +38,12 @@ from jumps_pl.skeleton import FLIP_GROUPS, INPUT_PAIRS
 from jumps_pl.windows import predict_sequence
 
 SPREAD_STARTS = 3  # the spread of a joint is measured among this many best starts
+# the input joints of the left/right pairs (skeleton.INPUT_PAIRS), each pair's two in turn: each one's pair,
+# its partner (the other side) and the partner's place in this list
+_PAIRED = [joint for pair in INPUT_PAIRS for joint in pair]
+_PAIR_OF = [k for k, pair in enumerate(INPUT_PAIRS) for _ in pair]
+_PARTNERS = [joint for left, right in INPUT_PAIRS for joint in (right, left)]
+_PARTNER_SLOT = [slot ^ 1 for slot in range(len(_PAIRED))]
 
 
 class Fit(NamedTuple):
@@ -314,23 +320,22 @@ class LatentOptimizer:
             weights = _exchange(weights[..., None], flips)[..., 0]
             status = torch.zeros(weights.shape, dtype=torch.int8, device=x.device)
             sure = torch.full(weights.shape, float("nan"), device=x.device)
-            for k, (left, right) in enumerate(INPUT_PAIRS):
-                weights[..., left] = torch.where(unsure[..., k], 0.0, weights[..., left])
-                weights[..., right] = torch.where(unsure[..., k], 0.0, weights[..., right])
-                for side in (left, right):
-                    relabelled = exchanged[..., k] & present[..., side]
-                    status[..., side] = torch.where(relabelled, RepairCode.RELABELLED, status[..., side])
-                    status[..., side] = torch.where(unsure[..., k] & present[..., side], RepairCode.UNCERTAIN,
-                                                    status[..., side])
-                    sure[..., side] = torch.where(present[..., side], pair_sure[..., k], sure[..., side])
+            # per input joint (``_PAIRED``), its pair's labelling: unsure pairs' entries weigh nothing
+            unsure_at, present_at = unsure[..., _PAIR_OF], present[..., _PAIRED]
+            weights[..., _PAIRED] = torch.where(unsure_at, 0.0, weights[..., _PAIRED])
+            code = torch.where(exchanged[..., _PAIR_OF] & present_at, RepairCode.RELABELLED, RepairCode.KEPT)
+            code = torch.where(unsure_at & present_at, RepairCode.UNCERTAIN, code)
+            status[..., _PAIRED] = code.to(status.dtype)
+            sure[..., _PAIRED] = torch.where(present_at, pair_sure[..., _PAIR_OF], float("nan"))
             far = (weights > 0) & ((x - fit).norm(dim=-1) > self.repair["outlier"])
             weights = torch.where(far, torch.zeros_like(weights), weights)
             status = torch.where(far, torch.full_like(status, RepairCode.SET_ASIDE), status)
-            for k, (left, right) in enumerate(INPUT_PAIRS):  # a lone entry moved and then set aside: set
-                for source, target in ((left, right), (right, left)):  # aside where it was given
-                    moved = flips[..., k] & present[..., source] & ~present[..., target] & far[..., target]
-                    status[..., target] = torch.where(moved, RepairCode.KEPT, status[..., target])
-                    status[..., source] = torch.where(moved, RepairCode.SET_ASIDE, status[..., source])
+            # a lone entry moved to its partner's side and then set aside there: set aside where it was given
+            # (by source joint; a pair's two directions exclude each other: each needs its own side given)
+            moved = (flips[..., _PAIR_OF] & present[..., _PAIRED] & ~present[..., _PARTNERS]
+                     & far[..., _PARTNERS])
+            code = torch.where(moved[..., _PARTNER_SLOT], RepairCode.KEPT, status[..., _PAIRED])
+            status[..., _PAIRED] = torch.where(moved, RepairCode.SET_ASIDE, code).to(status.dtype)
         return x, weights, status, sure
 
     def _detector_evidence(self, given: torch.Tensor, weights: torch.Tensor) -> torch.Tensor | None:
@@ -432,11 +437,9 @@ class LatentOptimizer:
 
 
 def _exchange(x: torch.Tensor, flips: torch.Tensor) -> torch.Tensor:
-    """``x`` (N, T, J, 2) with the left and right joints of the input pairs ``flips`` (N, T, 6) exchanged."""
+    """``x`` (N, T, J, C) with the left and right joints of the input pairs ``flips`` (N, T, 6) exchanged."""
     out = x.clone()
-    for k, (left, right) in enumerate(INPUT_PAIRS):
-        out[:, :, left] = torch.where(flips[..., k, None], x[:, :, right], x[:, :, left])
-        out[:, :, right] = torch.where(flips[..., k, None], x[:, :, left], x[:, :, right])
+    out[:, :, _PAIRED] = torch.where(flips[..., _PAIR_OF, None], x[:, :, _PARTNERS], x[:, :, _PAIRED])
     return out
 
 

@@ -26,6 +26,8 @@ window's normalized frame (torso length 1), batched over windows.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 from torch.nn import functional
@@ -93,15 +95,12 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
     ``with_confidence``: also return how sure each pair's labelling is (N, T, 6), its posterior probability
     (``state_marginals``), NaN where the pair is not labelled (no side given, or ``lone`` 0 and one side).
     """
-    n, t = given.shape[:2]
-    exchanges = pair_exchanges(labelling).to(given.device)  # (S, 6)
-    left = torch.as_tensor([a for a, _ in pairs], device=given.device)
-    right = torch.as_tensor([b for _, b in pairs], device=given.device)
+    exchanges, ex, change, pairs_changed = _tables(labelling, given.device)
+    left, right = [a for a, _ in pairs], [b for _, b in pairs]
     both = (present[..., left] & present[..., right]).float()  # (N, T, 6)
     gl, gr, fl, fr = given[..., left, :], given[..., right, :], reference[..., left, :], reference[..., right, :]
     kept = ((gl - fl).norm(dim=-1) + (gr - fr).norm(dim=-1)) * both  # (N, T, 6)
     swapped = ((gr - fl).norm(dim=-1) + (gl - fr).norm(dim=-1)) * both
-    ex = exchanges.float()
     if lone:
         only_l = (present[..., left] & ~present[..., right]).float()
         only_r = (present[..., right] & ~present[..., left]).float()
@@ -115,12 +114,10 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
     linked = both[:, 1:] * both[:, :-1]
     same = ((gl[:, 1:] - gl[:, :-1]).norm(dim=-1) + (gr[:, 1:] - gr[:, :-1]).norm(dim=-1)) * linked  # (N, T-1, 6)
     cross = ((gl[:, 1:] - gr[:, :-1]).norm(dim=-1) + (gr[:, 1:] - gl[:, :-1]).norm(dim=-1)) * linked
-    change = (exchanges[:, None, :] ^ exchanges[None, :, :]).float()  # (S_prev, S, 6)
     # transition (N, T-1, S_prev, S)
     transition = temporal * (torch.einsum("ntk,pqk->ntpq", same, 1 - change)
                              + torch.einsum("ntk,pqk->ntpq", cross, change))
     if switch_cost:
-        pairs_changed = change.sum(-1)  # (S, S)
         transition = transition + switch_cost * 0.5 * pairs_changed
     # the recursions over frames run on numpy: a window's steps are many and small (N x S x S), where
     # torch's per-call overhead would dominate
@@ -135,6 +132,18 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
     exchanged = posterior @ exchanges.to(posterior.dtype)  # (N, T, 6): p(pair exchanged)
     sure = torch.where(flips, exchanged, 1 - exchanged)
     return flips, torch.where(labelled, sure, torch.full_like(sure, float("nan")))
+
+
+@functools.cache
+def _tables(labelling: str, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A labelling's constants on ``device``, made once (read only).
+
+    Its states' exchanges (S, 6) bool and float, which pairs change between two states (S_prev, S, 6) float,
+    and how many (S_prev, S).
+    """
+    exchanges = pair_exchanges(labelling).to(device)
+    change = (exchanges[:, None, :] ^ exchanges[None, :, :]).float()
+    return exchanges, exchanges.float(), change, change.sum(-1)
 
 
 def _cheapest_path(emission: np.ndarray, transition: np.ndarray) -> np.ndarray:
@@ -167,20 +176,23 @@ def state_marginals(emission: np.ndarray, transition: np.ndarray) -> np.ndarray:
     of cost, near 0.5 where the other costs about as much.
     """
     # in probabilities (float64), each step rescaled: every frame's factor is exp(-(cost - its least cost)),
-    # so no step underflows, and the scales cancel in the normalized marginals
+    # so no step underflows, and the scales cancel in the normalized marginals. Forward messages are kept
+    # as row vectors and backward ones as columns, so each step is one matmul with no reshaping.
     emission, transition = emission.astype(np.float64), transition.astype(np.float64)
     local = np.exp(-(emission - emission.min(-1, keepdims=True)))  # (N, T, S)
     step = np.exp(-(transition - transition.min((-2, -1), keepdims=True)))  # (N, T-1, S, S)
     frames = emission.shape[1]
-    forward = np.empty_like(local)
-    backward = np.empty_like(local)
-    forward[:, 0] = local[:, 0] / local[:, 0].sum(-1, keepdims=True)
+    forward = np.empty_like(local)[:, :, None, :]  # (N, T, 1, S)
+    backward = np.empty_like(local)[..., None]  # (N, T, S, 1)
+    total = np.add.reduce  # without the ndarray.sum wrapper: a window's steps are many and small
+    a = local[:, 0, None, :]
+    forward[:, 0] = a / total(a, -1, keepdims=True)
     for f in range(1, frames):
-        a = (forward[:, f - 1, None, :] @ step[:, f - 1])[:, 0] * local[:, f]
-        forward[:, f] = a / a.sum(-1, keepdims=True)
+        a = np.matmul(forward[:, f - 1], step[:, f - 1]) * local[:, f, None, :]
+        forward[:, f] = a / total(a, -1, keepdims=True)
     backward[:, -1] = 1.0
     for f in range(frames - 2, -1, -1):
-        b = (step[:, f] @ (local[:, f + 1] * backward[:, f + 1])[:, :, None])[:, :, 0]
-        backward[:, f] = b / b.sum(-1, keepdims=True)
-    joint = forward * backward
-    return (joint / joint.sum(-1, keepdims=True)).astype(np.float32)
+        b = np.matmul(step[:, f], local[:, f + 1, :, None] * backward[:, f + 1])
+        backward[:, f] = b / total(b, -2, keepdims=True)
+    joint = forward[:, :, 0] * backward[..., 0]
+    return (joint / total(joint, -1, keepdims=True)).astype(np.float32)
