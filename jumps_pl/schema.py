@@ -211,6 +211,7 @@ class FusionSchema:
     ensemble_exact: float = _f(min=0, max=1)
     fit_starts: int = _f(min=1)
     fit_iterations: int = _f(min=0)
+    live_fit_iterations: int = _f(min=0)
 
 
 @dataclass

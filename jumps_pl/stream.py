@@ -21,7 +21,7 @@ class Stream:
     """The streaming state machine over 21-joint frames, for any method with ``predict_windows``."""
 
     def __init__(self, method, latency: int, hop: int | None, min_confidence: float):
-        self.method = method
+        self.method = method.live()  # the method's settings for one window per pushed frame
         self.window = self.method.window
         if not 0 <= int(latency) < self.window:
             raise ValueError(f"latency must be in [0, {self.window - 1}] frames (the window), got {latency}")

@@ -256,3 +256,37 @@ def test_exact_windows_fit_with_the_fusions_own_starts_and_iterations_and_jumps_
     paper = own["JUMPS"].predict_windows(task.keypoints_px, task.mask, task.confidence).positions
     np.testing.assert_array_equal(paper, shared["JUMPS"].predict_windows(task.keypoints_px, task.mask,
                                                                          task.confidence).positions)
+
+
+def test_a_stream_runs_the_fusion_with_its_live_fit_and_offline_keeps_its_own(windows):
+    """``fusion.live_fit_iterations``: what a stream runs (``Method.live``) fits exact windows with its own
+    steps (0: the encoder's aligned reading), offline keeps ``fit_iterations``; equal, the method itself.
+    Shipped models, upsampling's input streamed through ``Stream`` at latency 0."""
+    from jumps_pl.config import load_config, to_container
+    from jumps_pl.methods import build_methods
+    from jumps_pl.stream import Stream
+
+    target, head = windows
+    task = make_task("upsampling", target[:1].astype(np.float32), head[:1], 0)
+
+    def build(*overrides):
+        config = to_container(load_config(overrides=["fusion.fit_iterations=5", *overrides]))
+        return build_methods(config, ["JUMPS + fusion"])["JUMPS + fusion"]
+
+    method = build("fusion.live_fit_iterations=0")
+    live = method.live()
+    assert live is not method and live.live() is live and method.live() is live
+    assert method.fitter.iterations == 5 and live.fitter.iterations == 0
+    assert build("fusion.live_fit_iterations=5").live().fitter.iterations == 5
+    stream = Stream(method, 0, None, 0.0)
+    assert stream.method is live
+    keypoints, mask = task.keypoints_px[0], task.mask[0]
+    streamed = stream.run(keypoints, mask, mask.astype(np.float32))
+    given = keypoints[:, INPUTS]
+    # exact input kept exactly, live too, once the window holds 3 frames (how noisy needs 3 in a row)
+    np.testing.assert_allclose(streamed[3:, INPUTS], given[3:], atol=1e-3)
+    # the last frame's window is the whole window: as the live twin computes it offline, not as the method
+    window = (keypoints[None], mask[None], mask[None].astype(np.float32))
+    np.testing.assert_allclose(streamed[-1], live.predict_windows(*window).positions[0, -1], atol=1e-4)
+    added = np.setdiff1d(np.arange(21), INPUTS)
+    assert np.abs(method.predict_windows(*window).positions[0, -1, added] - streamed[-1, added]).max() > 0.01

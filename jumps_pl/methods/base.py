@@ -120,6 +120,13 @@ class Method(ABC):
         """Frames per window."""
         return int(self.config["data"]["window"])
 
+    def live(self) -> Method:
+        """The method as a stream runs it (``jumps_pl.stream``), one window per pushed frame.
+
+        Itself, unless it has settings for that use (``JUMPS + fusion``: ``fusion.live_fit_iterations``).
+        """
+        return self
+
     @abstractmethod
     def predict_windows(self, keypoints_px: np.ndarray, mask: np.ndarray, confidence: np.ndarray | None = None,
                         report: Callable[[float], None] | None = None) -> Prediction:

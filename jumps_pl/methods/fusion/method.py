@@ -26,6 +26,8 @@ Config: ``infer``, ``fusion``; models: ``models.jumps``, ``models.ridge``, ``mod
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 
@@ -56,9 +58,8 @@ class JumpsFusion(Method):
         infer = optimizer_settings(config["infer"])
         fusion = config["fusion"]
         # exact windows' fit: the paper's row's unless its starts and iterations are the fusion's own
-        own = {"starts": int(fusion["fit_starts"]), "iterations": int(fusion["fit_iterations"])}
-        self.fitter = None if all(infer[k] == v for k, v in own.items()) else LatentOptimizer(
-            model, **{**infer, **own}, flip_detector=repair_flip_detector(infer["repair"], loader))
+        self.fitter = self._fitter(int(fusion["fit_iterations"]))
+        self._live: JumpsFusion | None = None  # the streamed twin (``live``), made when first asked for
         repair = {**infer["repair"], "enabled": bool(config["fusion"]["repair"]),
                   "rounds": int(config["fusion"]["repair_rounds"]),
                   "uncertain_below": float(config["fusion"]["uncertain_below"])}
@@ -122,6 +123,30 @@ class JumpsFusion(Method):
         apart = ~exact if self._fit_starts() > 1 else np.ones_like(exact)
         spread[apart] = np.linalg.norm(out[apart] - prior[apart], axis=-1)
         return Prediction(out, spread_px=spread, repair=status, repair_confidence=sure)
+
+    def _fitter(self, iterations: int) -> LatentOptimizer | None:
+        """The exact windows' latent fit at ``fusion.fit_starts`` and ``iterations``; None: the paper's row's."""
+        infer = optimizer_settings(self.config["infer"])
+        own = {"starts": int(self.config["fusion"]["fit_starts"]), "iterations": iterations}
+        if all(infer[k] == v for k, v in own.items()):
+            return None
+        return LatentOptimizer(self.loader.model("jumps", load_jumps)[0], **{**infer, **own},
+                               flip_detector=repair_flip_detector(infer["repair"], self.loader))
+
+    def live(self) -> JumpsFusion:
+        """The method as a stream runs it: exact windows' fit at ``fusion.live_fit_iterations`` steps.
+
+        A stream computes one window per pushed frame, so each window pays for its fit alone, where
+        offline a batch of windows shares each step; everything else is as offline.
+        """
+        iterations = int(self.config["fusion"]["live_fit_iterations"])
+        if iterations == int(self.config["fusion"]["fit_iterations"]):
+            return self
+        if self._live is None:
+            self._live = copy.copy(self)
+            self._live.fitter = self._fitter(iterations)
+            self._live._live = self._live
+        return self._live
 
     def _fit_starts(self) -> int:
         return (self.fitter or self.fit.optimizer).starts
