@@ -271,7 +271,8 @@ def test_the_labelling_says_how_sure_it_is_and_an_unsure_pair_is_left_out(window
                                        with_confidence=True)[1][0, :, 2]).all()
     # in the repair: below infer.repair.uncertain_below a pair is neither relabelled nor used
     reader = build_methods(to_container(load_config()), ["JUMPS + fusion"])["JUMPS + fusion"].reader
-    reader.repair = {**reader.repair, "temporal": 0.5, "flip_cost": 0.05, "uncertain_below": 0.6}
+    reader.repair = {**reader.repair, "temporal": 0.5, "flip_cost": 0.05, "uncertain_below": 0.6,
+                     "labelling": "parts"}  # the labelling the posteriors above were read with
     none = torch.zeros(*given.shape[:2], len(INPUT_PAIRS), dtype=torch.bool)
     x, w, status, sure = reader._repaired(halfway, given, present.float(), none)
     legs = [side for k in (4, 5) for side in INPUT_PAIRS[k]]
