@@ -60,16 +60,16 @@ class JumpsFusion(Method):
         # exact windows' fit: the paper's row's unless its starts and iterations are the fusion's own
         self.fitter = self._fitter(int(fusion["fit_iterations"]))
         self._live: JumpsFusion | None = None  # the streamed twin (``live``), made when first asked for
-        repair = {**infer["repair"], "enabled": bool(config["fusion"]["repair"]),
-                  "rounds": int(config["fusion"]["repair_rounds"]),
-                  "uncertain_below": float(config["fusion"]["uncertain_below"])}
+        repair = {**infer["repair"], "enabled": bool(fusion["repair"]),
+                  "rounds": int(fusion["repair_rounds"]),
+                  "uncertain_below": float(fusion["uncertain_below"])}
         self.reader = LatentOptimizer(model, **{**infer, "repair": repair},
                                       flip_detector=repair_flip_detector(repair, loader))
         self.ridge = loader.model("ridge", load_ridge)
-        self.settings = FusionSettings.from_config(config["fusion"])
-        self.ensemble = float(config["fusion"]["ensemble"])
-        self.ensemble_exact = float(config["fusion"]["ensemble_exact"])
-        self.scored_noisy = bool(config["fusion"]["scored_noisy"])
+        self.settings = FusionSettings.from_config(fusion)
+        self.ensemble = float(fusion["ensemble"])
+        self.ensemble_exact = float(fusion["ensemble_exact"])
+        self.scored_noisy = bool(fusion["scored_noisy"])
         needed = self.ensemble > 0 or self.ensemble_exact > 0
         self.infill = loader.method("masked-conv-ae") if needed else None
 
