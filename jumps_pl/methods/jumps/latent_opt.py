@@ -134,13 +134,13 @@ class LatentOptimizer:
                 given, exchanged = self._continuity_first(x, weights)
                 poses = self._encoded(given, m)
                 evidence = self._detector_evidence(given, weights)
-                last = None
+                read = (given, m)  # what the encoder read last
                 for _ in range(self.repair["rounds"] if self.repair else 0):
                     x, w, status, sure = self._repaired(poses, given, weights, exchanged, evidence)
-                    if last is not None and all(torch.equal(a, b) for a, b in zip((x, w, status), last, strict=True)):
-                        break  # a fixed point: every further round would repeat this one, to the bit
-                    last = (x, w, status)
-                    poses = self._encoded(x, w > 0)
+                    if torch.equal(x, read[0]) and torch.equal(w > 0, read[1]):
+                        break  # the encoder would read the same again, so every further round would repeat this one
+                    read = (x, w > 0)
+                    poses = self._encoded(*read)
                 outputs.append(norm.invert(poses).cpu())
                 statuses.append(status.cpu())
                 sureness.append(sure.cpu())
@@ -346,7 +346,10 @@ class LatentOptimizer:
         if self.flip_detector is None:
             return None
         with torch.no_grad():
-            logits = self.flip_detector.to(given.device)(given, weights)  # (N, T, parts): "given exchanged"
+            detector = self.flip_detector
+            if next(detector.parameters()).device != given.device:  # moving a module walks all of it: only when needed
+                detector = self.flip_detector = detector.to(given.device)
+            logits = detector(given, weights)  # (N, T, parts): "given exchanged"
         return detector_evidence(logits, self.repair["detector"], self.repair.get("labelling", "parts"))
 
     def _flips_frame_by_frame(self, given: torch.Tensor, present: torch.Tensor, fit: torch.Tensor) -> torch.Tensor:
