@@ -95,55 +95,63 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
     ``with_confidence``: also return how sure each pair's labelling is (N, T, 6), its posterior probability
     (``state_marginals``), NaN where the pair is not labelled (no side given, or ``lone`` 0 and one side).
     """
-    exchanges, ex, change, pairs_changed = _tables(labelling, given.device)
+    # the costs and the recursions over frames run on numpy: a window's arrays and steps are many and small
+    # (N x T x S x S), where torch's per-call overhead would dominate
+    exchanges, ex, change, pairs_changed = _tables(labelling)
     left, right = [a for a, _ in pairs], [b for _, b in pairs]
-    both = (present[..., left] & present[..., right]).float()  # (N, T, 6)
-    gl, gr, fl, fr = given[..., left, :], given[..., right, :], reference[..., left, :], reference[..., right, :]
-    kept = ((gl - fl).norm(dim=-1) + (gr - fr).norm(dim=-1)) * both  # (N, T, 6)
-    swapped = ((gr - fl).norm(dim=-1) + (gl - fr).norm(dim=-1)) * both
+    points, seen, fit = given.detach().cpu().numpy(), present.cpu().numpy(), reference.detach().cpu().numpy()
+    both = (seen[..., left] & seen[..., right]).astype(np.float32)  # (N, T, 6)
+    gl, gr, fl, fr = points[..., left, :], points[..., right, :], fit[..., left, :], fit[..., right, :]
+    kept = (_distance(gl, fl) + _distance(gr, fr)) * both  # (N, T, 6)
+    swapped = (_distance(gr, fl) + _distance(gl, fr)) * both
     if lone:
-        only_l = (present[..., left] & ~present[..., right]).float()
-        only_r = (present[..., right] & ~present[..., left]).float()
-        kept = kept + lone * ((gl - fl).norm(dim=-1) * only_l + (gr - fr).norm(dim=-1) * only_r)
-        swapped = swapped + lone * ((gl - fr).norm(dim=-1) * only_l + (gr - fl).norm(dim=-1) * only_r)
+        only_l = (seen[..., left] & ~seen[..., right]).astype(np.float32)
+        only_r = (seen[..., right] & ~seen[..., left]).astype(np.float32)
+        kept = kept + lone * (_distance(gl, fl) * only_l + _distance(gr, fr) * only_r)
+        swapped = swapped + lone * (_distance(gl, fr) * only_l + _distance(gr, fl) * only_r)
     emission = kept @ (1 - ex).T + swapped @ ex.T  # (N, T, S)
     emission = emission + flip_cost * 0.5 * ex.sum(-1)
     if evidence is not None:
-        emission = emission + evidence
+        emission = emission + evidence.detach().cpu().numpy()
     # continuity: for pair k, the cost of moving from frame t-1 to t when its labelling stays or changes
     linked = both[:, 1:] * both[:, :-1]
-    same = ((gl[:, 1:] - gl[:, :-1]).norm(dim=-1) + (gr[:, 1:] - gr[:, :-1]).norm(dim=-1)) * linked  # (N, T-1, 6)
-    cross = ((gl[:, 1:] - gr[:, :-1]).norm(dim=-1) + (gr[:, 1:] - gl[:, :-1]).norm(dim=-1)) * linked
-    # transition (N, T-1, S_prev, S)
-    transition = temporal * (torch.einsum("ntk,pqk->ntpq", same, 1 - change)
-                             + torch.einsum("ntk,pqk->ntpq", cross, change))
+    same = (_distance(gl[:, 1:], gl[:, :-1]) + _distance(gr[:, 1:], gr[:, :-1])) * linked  # (N, T-1, 6)
+    cross = (_distance(gl[:, 1:], gr[:, :-1]) + _distance(gr[:, 1:], gl[:, :-1])) * linked
+    # transition (N, T-1, S_prev, S): per pair, ``same`` where its labelling stays and ``cross`` where it changes
+    transition = temporal * (same @ (1 - change).T + cross @ change.T).reshape(*same.shape[:2], *pairs_changed.shape)
     if switch_cost:
         transition = transition + switch_cost * 0.5 * pairs_changed
-    # the recursions over frames run on numpy: a window's steps are many and small (N x S x S), where
-    # torch's per-call overhead would dominate
-    emission_np, transition_np = emission.detach().cpu().numpy(), transition.detach().cpu().numpy()
-    state = torch.as_tensor(_cheapest_path(emission_np, transition_np), device=given.device)
-    either = present[..., left] | present[..., right]
-    labelled = either if lone > 0 else both.bool()
+    state = _cheapest_path(emission, transition)
+    either = seen[..., left] | seen[..., right]
+    labelled = either if lone > 0 else both.astype(bool)
     flips = exchanges[state] & labelled  # (N, T, 6)
+    device = given.device
     if not with_confidence:
-        return flips
-    posterior = torch.as_tensor(state_marginals(emission_np, transition_np), device=given.device)  # (N, T, S)
-    exchanged = posterior @ exchanges.to(posterior.dtype)  # (N, T, 6): p(pair exchanged)
-    sure = torch.where(flips, exchanged, 1 - exchanged)
-    return flips, torch.where(labelled, sure, torch.full_like(sure, float("nan")))
+        return torch.as_tensor(flips, device=device)
+    posterior = state_marginals(emission, transition)  # (N, T, S)
+    exchanged = posterior @ ex  # (N, T, 6): p(pair exchanged)
+    sure = np.where(labelled, np.where(flips, exchanged, 1 - exchanged), np.float32(np.nan))
+    return torch.as_tensor(flips, device=device), torch.as_tensor(sure, device=device)
+
+
+def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The Euclidean distance between points (..., 2)."""
+    d = a - b
+    return np.sqrt(np.add.reduce(d * d, -1))
 
 
 @functools.cache
-def _tables(labelling: str, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """A labelling's constants on ``device``, made once (read only).
+def _tables(labelling: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A labelling's constants, made once (read only).
 
-    Its states' exchanges (S, 6) bool and float, which pairs change between two states (S_prev, S, 6) float,
-    and how many (S_prev, S).
+    Its states' exchanges (S, 6) bool and float, which pairs change between two states (S_prev x S, 6)
+    float, and how many (S_prev, S).
     """
-    exchanges = pair_exchanges(labelling).to(device)
-    change = (exchanges[:, None, :] ^ exchanges[None, :, :]).float()
-    return exchanges, exchanges.float(), change, change.sum(-1)
+    exchanges = pair_exchanges(labelling).numpy()
+    change = (exchanges[:, None, :] ^ exchanges[None, :, :]).astype(np.float32)
+    for table in (exchanges, change):
+        table.flags.writeable = False
+    return exchanges, exchanges.astype(np.float32), change.reshape(-1, change.shape[-1]), change.sum(-1)
 
 
 def _cheapest_path(emission: np.ndarray, transition: np.ndarray) -> np.ndarray:
@@ -154,10 +162,11 @@ def _cheapest_path(emission: np.ndarray, transition: np.ndarray) -> np.ndarray:
     n, t = emission.shape[:2]
     cost = emission[:, 0]
     back = np.empty((n, max(t - 1, 0), emission.shape[2]), dtype=np.int64)
+    least = np.minimum.reduce  # without the ndarray.min wrapper: a window's steps are many and small
     for f in range(1, t):
         total = cost[:, :, None] + transition[:, f - 1]  # (N, S_prev, S)
         back[:, f - 1] = total.argmin(axis=1)
-        cost = total.min(axis=1) + emission[:, f]
+        cost = least(total, axis=1) + emission[:, f]
     state = np.empty((n, t), dtype=np.int64)
     state[:, -1] = cost.argmin(axis=1)
     rows = np.arange(n)
@@ -176,23 +185,25 @@ def state_marginals(emission: np.ndarray, transition: np.ndarray) -> np.ndarray:
     of cost, near 0.5 where the other costs about as much.
     """
     # in probabilities (float64), each step rescaled: every frame's factor is exp(-(cost - its least cost)),
-    # so no step underflows, and the scales cancel in the normalized marginals. Forward messages are kept
-    # as row vectors and backward ones as columns, so each step is one matmul with no reshaping.
+    # so no step underflows, and the scales cancel in the normalized marginals. Each step into frame f + 1
+    # carries that frame's evidence (one product up front), forward messages are kept as row vectors and
+    # backward ones as columns, so each step is one matmul and one rescaling.
     emission, transition = emission.astype(np.float64), transition.astype(np.float64)
     local = np.exp(-(emission - emission.min(-1, keepdims=True)))  # (N, T, S)
     step = np.exp(-(transition - transition.min((-2, -1), keepdims=True)))  # (N, T-1, S, S)
+    step *= local[:, 1:, None, :]
     frames = emission.shape[1]
     forward = np.empty_like(local)[:, :, None, :]  # (N, T, 1, S)
     backward = np.empty_like(local)[..., None]  # (N, T, S, 1)
-    total = np.add.reduce  # without the ndarray.sum wrapper: a window's steps are many and small
+    total, matmul, divide = np.add.reduce, np.matmul, np.divide  # without wrappers: the steps are many and small
     a = local[:, 0, None, :]
-    forward[:, 0] = a / total(a, -1, keepdims=True)
+    divide(a, total(a, -1, keepdims=True), out=forward[:, 0])
     for f in range(1, frames):
-        a = np.matmul(forward[:, f - 1], step[:, f - 1]) * local[:, f, None, :]
-        forward[:, f] = a / total(a, -1, keepdims=True)
+        a = matmul(forward[:, f - 1], step[:, f - 1])
+        divide(a, total(a, -1, keepdims=True), out=forward[:, f])
     backward[:, -1] = 1.0
     for f in range(frames - 2, -1, -1):
-        b = np.matmul(step[:, f], local[:, f + 1, :, None] * backward[:, f + 1])
-        backward[:, f] = b / total(b, -2, keepdims=True)
+        b = matmul(step[:, f], backward[:, f + 1])
+        divide(b, total(b, -2, keepdims=True), out=backward[:, f])
     joint = forward[:, :, 0] * backward[..., 0]
     return (joint / total(joint, -1, keepdims=True)).astype(np.float32)
