@@ -8,7 +8,7 @@ mean and the 95th percentile over pushed frames (a frame that triggers a window'
 ``--task upsampling`` streams exact input (the 12 ground-truth joints) instead of the simulated detector's.
 
     python benchmarks/bench_streaming.py [--method JUMPS] [--task hpe|upsampling] [--windows 16]
-        [--latency 0 8 16 32] [--threads N] [key=value]
+        [--latency 0 8 16 32] [--threads N] [--hop N] [--spread N] [key=value]
 """
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ def main() -> None:
     parser.add_argument("--latency", type=int, nargs="*", default=[0, 8, 16, 32])
     parser.add_argument("--task", choices=("hpe", "upsampling"), default="hpe")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
+    parser.add_argument("--hop", type=int, help="pushes between windows (default: the stream's, latency // 2 + 1)")
+    parser.add_argument("--spread", type=int, help="pushes a window's computation is spread over (default: the "
+                        "stream's, as many as latency and hop allow; 1: all at the push that starts it)")
     parser.add_argument("settings", nargs="*")
     args = parser.parse_args()
     import torch
@@ -53,18 +56,18 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; method {name!r}; {args.task}, first {len(target)} test-bench windows "
           f"of {target.shape[1]} frames")
-    print("| latency (frames) | hop | added AUC | input AUC | missing AUC | compute ms / frame, mean | 95th "
-          "percentile | keeps up with 30 fps |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("| latency (frames) | hop | spread | added AUC | input AUC | missing AUC | compute ms / frame, mean | "
+          "95th percentile | keeps up with 30 fps |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     started = time.perf_counter()
     offline = method.predict_windows(given.keypoints_px, given.mask, given.confidence).positions
     per_frame = (time.perf_counter() - started) / target[..., 0, 0].size
-    _row("offline (whole window)", "", score(offline, target, head, given), np.array([per_frame]))
+    _row("offline (whole window)", "", "", score(offline, target, head, given), np.array([per_frame]))
     weight = given.mask * given.confidence
     for latency in args.latency:
         outputs, seconds = [], []
         for k in range(len(target)):
-            stream = Stream(method, latency, None, 0.0)
+            stream = Stream(method, latency, args.hop, 0.0, args.spread)
             frames = []
             for f in range(len(given.keypoints_px[k])):  # as Stream.run, each push timed
                 started = time.perf_counter()
@@ -74,14 +77,15 @@ def main() -> None:
                     frames.append(result)
             tail = stream.flush()
             outputs.append(np.concatenate([np.stack(frames), tail]) if frames else tail)
-        _row(str(latency), str(stream.hop), score(np.stack(outputs), target, head, given), np.array(seconds))
+        _row(str(latency), str(stream.hop), str(stream.spread), score(np.stack(outputs), target, head, given),
+             np.array(seconds))
 
 
-def _row(label: str, hop: str, scores: dict, seconds: np.ndarray) -> None:
+def _row(label: str, hop: str, spread: str, scores: dict, seconds: np.ndarray) -> None:
     p95 = float(np.percentile(seconds, 95))
     keeps = "yes" if p95 < 1 / 30 else "no"
     missing = f"{scores['missing']['auc']:.4f}" if "missing" in scores else ""
-    print(f"| {label} | {hop} | {scores['added']['auc']:.4f} | {scores['input']['auc']:.4f} | {missing} | "
+    print(f"| {label} | {hop} | {spread} | {scores['added']['auc']:.4f} | {scores['input']['auc']:.4f} | {missing} | "
           f"{1000 * seconds.mean():.1f} | {1000 * p95:.1f} | {keeps} |", flush=True)
 
 

@@ -8,8 +8,9 @@
 
 Memory is bounded by the window (``data.window`` frames). Frames are pushed at the model's rate
 (``stream.fps``, 30): resample other streams first. Missing detections: push ``None`` or NaN joints;
-joints below ``upsample.min_confidence`` are missing, as offline. How the window is recomputed
-(``hop``) and what latency keeps up with 30 fps: ``stream.py`` and docs/post-processing.md.
+joints below ``upsample.min_confidence`` are missing, as offline. How often the window is recomputed
+(``hop``), over how many pushes each computation is spread (``spread``) and what latency keeps up with
+30 fps: ``stream.py`` and docs/post-processing.md.
 """
 from __future__ import annotations
 
@@ -26,11 +27,11 @@ class StreamingUpsampler:
     """An ``Upsampler`` for live use: 12 COCO joints pushed per frame, 21 joints returned ``latency`` frames late."""
 
     def __init__(self, method: str | None = None, latency: int = 32, hop: int | None = None,
-                 model: str | Path | None = None, config: dict | None = None, **infer):
+                 model: str | Path | None = None, config: dict | None = None, spread: int | None = None, **infer):
         self.upsampler = Upsampler(method, model=model, config=config, **infer)
         self.min_confidence = self.upsampler.config["upsample"]["min_confidence"]
-        self.stream = Stream(self.upsampler.method, latency, hop, self.min_confidence)
-        self.latency, self.hop = self.stream.latency, self.stream.hop
+        self.stream = Stream(self.upsampler.method, latency, hop, self.min_confidence, spread)
+        self.latency, self.hop, self.spread = self.stream.latency, self.stream.hop, self.stream.spread
 
     @property
     def fps(self) -> float:

@@ -88,3 +88,42 @@ def test_the_default_method_streams_from_a_start_without_hips():
     seen = np.maximum.accumulate(scores >= stream.min_confidence, axis=0)[:, [0, 1, 6, 7]].all(1)
     first = int(np.argmax(seen)) - stream.latency  # the frame owed when the torso is first whole
     assert first > 0 and np.isnan(live[:first]).all() and np.isfinite(live[first:]).all()
+
+
+def test_a_window_spread_over_pushes_gives_the_frames_a_stream_computing_it_at_once_would():
+    """The default at latency 8 (a window every 3 pushes, each spread over 3): its windows are those a
+    stream at latency 6 computes whole at the push that starts them (spread 1, the same hop), so every
+    frame pushed out comes out the same to the bit, 2 pushes later; and a window is still being computed after the
+    push that starts it, done by the push where its first frame is owed."""
+    import jumps_pl
+
+    poses, scores = _sample_frames()
+    poses, scores = poses[:60], scores[:60]
+    spread = jumps_pl.StreamingUpsampler(latency=8)
+    assert (spread.hop, spread.spread) == (3, 3)
+    whole = jumps_pl.StreamingUpsampler(latency=6, hop=3, spread=1)
+    unfinished = []
+    outs = {"spread": [], "whole": []}
+    for k in range(len(poses)):
+        for name, stream in (("spread", spread), ("whole", whole)):
+            if (out := stream.push(poses[k], scores[k])) is not None:
+                outs[name].append(out)
+        pending = spread.stream._pending
+        if pending is not None:
+            assert pending.due == pending.started + 2 and k + 1 < pending.due  # never past its due push
+            unfinished.append(pending.started == k + 1)
+    live = {name: np.concatenate([np.stack(out), stream.flush()])
+            for (name, out), stream in zip(outs.items(), (spread, whole), strict=True)}
+    assert live["spread"].shape == (len(poses), 21, 2) and np.isfinite(live["spread"]).all()
+    # (the last 8 come from the flush's window over every frame in both: the one stream owes 2 more of them)
+    np.testing.assert_array_equal(live["spread"][:-8], live["whole"][:-8])
+    assert sum(unfinished) >= 10  # windows left running after the push that started them
+
+
+def test_bad_spread_is_refused():
+    import jumps_pl
+
+    with pytest.raises(ValueError, match="spread"):
+        jumps_pl.StreamingUpsampler(method="ridge", latency=8, hop=5, spread=6)
+    with pytest.raises(ValueError, match="spread"):
+        jumps_pl.StreamingUpsampler(method="ridge", latency=8, spread=0)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -22,6 +22,19 @@ from jumps_pl.methods.registry import method_class
 from jumps_pl.model_folders import model_path
 from jumps_pl.prediction import Prediction
 from jumps_pl.windows import predict_sequence
+
+
+# a computation in steps: yields the name of each step before running it, returns the result
+Steps = Generator[str, None, Any]
+
+
+def finish(steps: Steps) -> Any:
+    """Run a computation in steps (``Method.predict_windows_steps``) to its end; its result."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
 
 
 class MissingModel(FileNotFoundError):
@@ -135,6 +148,16 @@ class Method(ABC):
         ``mask`` (N, T, 21) marks the present entries; ``confidence`` (N, T, 21) or None. A long method
         may call ``report(share)`` with the share (0..1) of the windows done so far, for progress bars.
         """
+
+    def predict_windows_steps(self, keypoints_px: np.ndarray, mask: np.ndarray,
+                              confidence: np.ndarray | None = None) -> Steps:
+        """``predict_windows`` in steps, for a caller that spreads the work over time (a stream).
+
+        A generator: it yields the name of each step before running it and returns the ``Prediction``
+        (``finish`` runs it through). One step here; a method whose windows cost much splits them finer.
+        """
+        yield "predict"
+        return self.predict_windows(keypoints_px, mask, confidence)
 
     def predict_track(self, keypoints_px: np.ndarray, mask: np.ndarray, confidence: np.ndarray | None = None,
                       progress: Callable[[float], None] | None = None) -> Prediction:

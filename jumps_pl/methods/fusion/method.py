@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from jumps_pl import skeleton
-from jumps_pl.methods.base import Method
+from jumps_pl.methods.base import Method, Steps, finish
 from jumps_pl.methods.continuity.heuristic import apply_repair
 from jumps_pl.methods.fusion.fuse import FusionSettings, fuse, window_noise
 from jumps_pl.methods.jumps.latent_opt import LatentOptimizer, optimizer_settings
@@ -88,12 +88,19 @@ class JumpsFusion(Method):
 
     def predict_windows(self, keypoints_px, mask, confidence=None, report=None) -> Prediction:
         """The fused 21 joints of each window, the spread and what the repair did."""
+        return finish(self._steps(keypoints_px, mask, confidence, report))
+
+    def predict_windows_steps(self, keypoints_px, mask, confidence=None) -> Steps:
+        """``predict_windows`` in steps: each encoding and repair round, the fit, the fusion, the infill net."""
+        return self._steps(keypoints_px, mask, confidence, None)
+
+    def _steps(self, keypoints_px, mask, confidence, report) -> Steps:
         given = (keypoints_px, mask, confidence)
         keypoints_px, mask = np.asarray(keypoints_px, dtype=np.float32), np.asarray(mask, dtype=bool)
         weights = mask * (1.0 if confidence is None else np.asarray(confidence, dtype=np.float32))
         conf = None if confidence is None else torch.as_tensor(np.asarray(confidence, dtype=np.float32))
-        encoded, status, sure = self.reader.encode_windows(torch.as_tensor(keypoints_px), torch.as_tensor(mask),
-                                                           conf)
+        encoded, status, sure = yield from self.reader.encode_windows_steps(
+            torch.as_tensor(keypoints_px), torch.as_tensor(mask), conf)
         prior, status, sure = encoded.numpy(), status.numpy(), sure.numpy()
         keypoints, kept = apply_repair(keypoints_px, weights, status)
         exact = window_noise(keypoints, kept, prior) <= self.settings.noise_threshold  # (N,)
@@ -102,10 +109,12 @@ class JumpsFusion(Method):
             exact &= ~((scores > 0) & (scores < 1.0) & mask).any((1, 2))
         spread = np.zeros(mask.shape, dtype=np.float32)
         if exact.any():  # the latent fit, on the input as given (exact inputs need no repair)
+            yield "fit"
             fitted = self._fit_exact(given, exact, report)
             prior[exact], spread[exact] = fitted.positions, fitted.spread_px
             keypoints[exact], kept[exact], status[exact] = keypoints_px[exact], weights[exact], RepairCode.KEPT
             sure[exact] = np.nan
+        yield "fuse"
         out, _ = fuse(keypoints, kept, prior, self._added_map, self.settings)
         # with the infill net's reading of the (repaired) input, where it can be normalized (a frame with
         # both shoulders and both hips still given; else the fusion alone): noisy windows whole, exact
@@ -114,6 +123,7 @@ class JumpsFusion(Method):
         share = np.where(exact[:, None], self.ensemble_exact * absent, self.ensemble).astype(np.float32)
         mixed = (kept[:, :, list(skeleton.TORSO_JOINTS)] > 0).all(-1).any(-1) & (share > 0).any(-1)
         if mixed.any():
+            yield "infill"
             infill = self.infill.predict_windows(keypoints[mixed], kept[mixed] > 0, kept[mixed]).positions
             share = share[mixed][:, None, :, None]
             out[mixed] = (1 - share) * out[mixed] + share * infill

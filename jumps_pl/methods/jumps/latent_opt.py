@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from jumps_pl.methods.base import Steps, finish
 from jumps_pl.methods.continuity.heuristic import relabel_by_continuity
 from jumps_pl.methods.jumps.align import fit_similarity
 from jumps_pl.methods.jumps.networks import JumpsPrior
@@ -114,36 +115,46 @@ class LatentOptimizer:
         return Fit(*(torch.cat(values) for values in zip(*parts, strict=True)))
 
     def encode_windows(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None = None
-                       ) -> tuple[torch.Tensor, torch.Tensor]:
+                       ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The encoder's reading of each window, G(E(x)) aligned to x, (N, T, 21, 2) px, with no latent optimization.
 
         With ``infer.repair`` the input is first checked against it (relabel, set aside, ``rounds`` times,
         each time encoded anew). Returns the poses, the repair status (N, T, 21) and how sure the repair is of
         each entry's labelling (N, T, 21; NaN where none was decided).
         """
+        return finish(self.encode_windows_steps(keypoints_px, mask, confidence))
+
+    def encode_windows_steps(self, keypoints_px: torch.Tensor, mask: torch.Tensor,
+                             confidence: torch.Tensor | None = None) -> Steps:
+        """``encode_windows`` in steps (``methods.base.Steps``): each encoding, the detector, each repair round."""
         if self.model.encoder is None:
             raise ValueError("encode_windows needs a model trained with an encoder (model.use_encoder=true)")
         outputs, statuses, sureness = [], [], []
-        with torch.no_grad():
-            for first in range(0, len(keypoints_px), self.batch_windows):
-                part = slice(first, first + self.batch_windows)
-                conf = None if confidence is None else confidence[part]
-                norm, x, m, weights = self._normalized(keypoints_px[part], mask[part], conf)
-                status = torch.zeros(m.shape, dtype=torch.int8, device=x.device)
-                sure = torch.full(m.shape, float("nan"), device=x.device)
-                given, exchanged = self._continuity_first(x, weights)
-                poses = self._encoded(given, m)
+        for first in range(0, len(keypoints_px), self.batch_windows):
+            part = slice(first, first + self.batch_windows)
+            conf = None if confidence is None else confidence[part]
+            yield "encode"
+            norm, x, m, weights = self._normalized(keypoints_px[part], mask[part], conf)
+            status = torch.zeros(m.shape, dtype=torch.int8, device=x.device)
+            sure = torch.full(m.shape, float("nan"), device=x.device)
+            given, exchanged = self._continuity_first(x, weights)
+            poses = self._encoded(given, m)
+            evidence = None
+            if self.repair:
+                yield "detector"
                 evidence = self._detector_evidence(given, weights)
-                read = (given, m)  # what the encoder read last
-                for _ in range(self.repair["rounds"] if self.repair else 0):
-                    x, w, status, sure = self._repaired(poses, given, weights, exchanged, evidence)
-                    if torch.equal(x, read[0]) and torch.equal(w > 0, read[1]):
-                        break  # the encoder would read the same again, so every further round would repeat this one
-                    read = (x, w > 0)
-                    poses = self._encoded(*read)
-                outputs.append(norm.invert(poses).cpu())
-                statuses.append(status.cpu())
-                sureness.append(sure.cpu())
+            read = (given, m)  # what the encoder read last
+            for _ in range(self.repair["rounds"] if self.repair else 0):
+                yield "repair"
+                x, w, status, sure = self._repaired(poses, given, weights, exchanged, evidence)
+                if torch.equal(x, read[0]) and torch.equal(w > 0, read[1]):
+                    break  # the encoder would read the same again, so every further round would repeat this one
+                read = (x, w > 0)
+                yield "encode"
+                poses = self._encoded(*read)
+            outputs.append(norm.invert(poses).cpu())
+            statuses.append(status.cpu())
+            sureness.append(sure.cpu())
         return torch.cat(outputs), torch.cat(statuses), torch.cat(sureness)
 
     def _normalized(self, keypoints_px: torch.Tensor, mask: torch.Tensor, confidence: torch.Tensor | None
