@@ -4,7 +4,7 @@ On the protocol's HPE task (test-bench, the first --windows windows), every wind
 frame through ``inference.stream.Stream`` (what ``jumps_pl.StreamingUpsampler`` and
 ``jumps upsample --latency`` run) at each latency, and scored like `jumps evaluate`; the offline row is
 the method on the whole window. Compute is the method's own time per pushed frame on this machine: the
-mean and the 95th percentile over pushed frames (a frame that triggers a window's computation costs it).
+mean and the 95th percentile over pushed frames (each push pays for the share of a window it runs).
 ``--task upsampling`` streams exact input (the 12 ground-truth joints) instead of the simulated detector's.
 
     python benchmarks/bench_streaming.py [--method JUMPS] [--task hpe|upsampling] [--windows 16]
@@ -33,7 +33,8 @@ def main() -> None:
     parser.add_argument("--latency", type=int, nargs="*", default=[0, 8, 16, 32])
     parser.add_argument("--task", choices=("hpe", "upsampling"), default="hpe")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
-    parser.add_argument("--hop", type=int, help="pushes between windows (default: the stream's, latency // 2 + 1)")
+    parser.add_argument("--hop", type=int,
+                        help="pushes between windows (default: the stream's, ceil((latency + 2) / 4))")
     parser.add_argument("--spread", type=int, help="pushes a window's computation is spread over (default: the "
                         "stream's, as many as latency and hop allow; 1: all at the push that starts it)")
     parser.add_argument("settings", nargs="*")

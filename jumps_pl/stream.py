@@ -25,7 +25,7 @@ import numpy as np
 
 from jumps_pl import skeleton
 from jumps_pl.gaps import interpolate_missing
-from jumps_pl.methods.base import Steps, finish
+from jumps_pl.steps import Steps, finish
 
 
 class Stream:

@@ -11,30 +11,18 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
 from jumps_pl.methods.registry import method_class
 from jumps_pl.model_folders import model_path
 from jumps_pl.prediction import Prediction
+from jumps_pl.steps import Steps
 from jumps_pl.windows import predict_sequence
-
-
-# a computation in steps: yields the name of each step before running it, returns the result
-Steps = Generator[str, None, Any]
-
-
-def finish(steps: Steps) -> Any:
-    """Run a computation in steps (``Method.predict_windows_steps``) to its end; its result."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value
 
 
 class MissingModel(FileNotFoundError):
@@ -154,7 +142,7 @@ class Method(ABC):
         """``predict_windows`` in steps, for a caller that spreads the work over time (a stream).
 
         A generator: it yields the name of each step before running it and returns the ``Prediction``
-        (``finish`` runs it through). One step here; a method whose windows cost much splits them finer.
+        (``jumps_pl.steps.finish`` runs it through). One step here; a method whose windows cost much splits them finer.
         """
         yield "predict"
         return self.predict_windows(keypoints_px, mask, confidence)

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from jumps_pl import skeleton
-from jumps_pl.methods.base import Method, Steps, finish
+from jumps_pl.methods.base import Method
 from jumps_pl.methods.continuity.heuristic import apply_repair
 from jumps_pl.methods.fusion.fuse import FusionSettings, fuse, window_noise
 from jumps_pl.methods.jumps.latent_opt import LatentOptimizer, optimizer_settings
@@ -40,6 +40,7 @@ from jumps_pl.methods.jumps.method import load_jumps, repair_flip_detector
 from jumps_pl.methods.registry import register_method
 from jumps_pl.methods.ridge.method import load_ridge
 from jumps_pl.prediction import Prediction, RepairCode
+from jumps_pl.steps import Steps, finish
 
 
 @register_method

@@ -27,7 +27,6 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from jumps_pl.methods.base import Steps, finish
 from jumps_pl.methods.continuity.heuristic import relabel_by_continuity
 from jumps_pl.methods.jumps.align import fit_similarity
 from jumps_pl.methods.jumps.networks import JumpsPrior
@@ -36,6 +35,7 @@ from jumps_pl.models.normalization import Normalization, fit_normalization
 from jumps_pl.prediction import Prediction, RepairCode
 from jumps_pl.schema import LR_SCHEDULES
 from jumps_pl.skeleton import FLIP_GROUPS, INPUT_PAIRS
+from jumps_pl.steps import Steps, finish
 from jumps_pl.windows import predict_sequence
 
 SPREAD_STARTS = 3  # the spread of a joint is measured among this many best starts
