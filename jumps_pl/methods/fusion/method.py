@@ -1,7 +1,9 @@
 """``JUMPS + fusion``: the design change that ``jumps upsample`` runs by default (docs/evaluation.md).
 
 Per window, how noisy the observations are decides which reading of the AE-WGAN prior they are fused
-with (``jumps_pl.methods.fusion.fuse``):
+with (``jumps_pl.methods.fusion.fuse``); the noise is measured on the input as given, around the
+encoder's plain reading G(E(x)), and a detector's output (scores below 1, ``fusion.scored_noisy``) is
+noisy whatever it measures:
 
 - **noisy** (a detector's output): the encoder's reading G(E(x)), with no latent optimization, which
   would fit the noise; with ``fusion.repair`` the input is first checked against it (left/right flips
@@ -39,7 +41,7 @@ from jumps_pl.methods.jumps.latent_opt import LatentOptimizer, optimizer_setting
 from jumps_pl.methods.jumps.method import load_jumps, repair_flip_detector
 from jumps_pl.methods.registry import register_method
 from jumps_pl.methods.ridge.method import load_ridge
-from jumps_pl.prediction import Prediction, RepairCode
+from jumps_pl.prediction import Prediction
 from jumps_pl.steps import Steps, finish
 
 
@@ -99,22 +101,31 @@ class JumpsFusion(Method):
         given = (keypoints_px, mask, confidence)
         keypoints_px, mask = np.asarray(keypoints_px, dtype=np.float32), np.asarray(mask, dtype=bool)
         weights = mask * (1.0 if confidence is None else np.asarray(confidence, dtype=np.float32))
-        conf = None if confidence is None else torch.as_tensor(np.asarray(confidence, dtype=np.float32))
-        encoded, status, sure = yield from self.reader.encode_windows_steps(
-            torch.as_tensor(keypoints_px), torch.as_tensor(mask), conf)
-        prior, status, sure = encoded.numpy(), status.numpy(), sure.numpy()
-        keypoints, kept = apply_repair(keypoints_px, weights, status)
-        exact = window_noise(keypoints, kept, prior) <= self.settings.noise_threshold  # (N,)
+        conf = None if confidence is None else np.asarray(confidence, dtype=np.float32)
+        n = len(keypoints_px)
+        exact = np.zeros(n, dtype=bool)
+        candidates = np.ones(n, dtype=bool)
         if self.scored_noisy and confidence is not None:  # a detector's scores: its output, never exact
-            scores = np.asarray(confidence)  # (0: a filled-in entry that carries no weight, not a score)
-            exact &= ~((scores > 0) & (scores < 1.0) & mask).any((1, 2))
+            # (0: a filled-in entry that carries no weight, not a score)
+            candidates = ~((conf > 0) & (conf < 1.0) & mask).any((1, 2))
+        if candidates.any():  # how noisy the input as given is around the encoder's plain reading
+            plain = (yield from self.reader.encode_windows_steps(*self._tensors(keypoints_px, mask, conf, candidates),
+                                                                  repair=False))[0].numpy()
+            exact[candidates] = (window_noise(keypoints_px[candidates], weights[candidates], plain)
+                                 <= self.settings.noise_threshold)
+        prior = np.zeros_like(keypoints_px)
+        status = np.zeros(mask.shape, dtype=np.int8)
+        sure = np.full(mask.shape, np.nan, dtype=np.float32)
         spread = np.zeros(mask.shape, dtype=np.float32)
+        if (~exact).any():  # noisy windows: repaired against the encoder's reading (infer.repair), read anew
+            encoded, repair, how_sure = yield from self.reader.encode_windows_steps(
+                *self._tensors(keypoints_px, mask, conf, ~exact))
+            prior[~exact], status[~exact], sure[~exact] = encoded.numpy(), repair.numpy(), how_sure.numpy()
+        keypoints, kept = apply_repair(keypoints_px, weights, status)
         if exact.any():  # the latent fit, on the input as given (exact inputs need no repair)
             yield "fit"
             fitted = self._fit_exact(given, exact, report)
             prior[exact], spread[exact] = fitted.positions, fitted.spread_px
-            keypoints[exact], kept[exact], status[exact] = keypoints_px[exact], weights[exact], RepairCode.KEPT
-            sure[exact] = np.nan
         yield "fuse"
         out, _ = fuse(keypoints, kept, prior, self._added_map, self.settings)
         # with the infill net's reading of the (repaired) input, where it can be normalized (a frame with
@@ -134,6 +145,13 @@ class JumpsFusion(Method):
         apart = ~exact if self._fit_starts() > 1 else np.ones_like(exact)
         spread[apart] = np.linalg.norm(out[apart] - prior[apart], axis=-1)
         return Prediction(out, spread_px=spread, repair=status, repair_confidence=sure)
+
+    @staticmethod
+    def _tensors(keypoints_px: np.ndarray, mask: np.ndarray, confidence: np.ndarray | None, rows: np.ndarray
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """The windows ``rows`` of the arrays as tensors, for the encoder's reading."""
+        return (torch.as_tensor(keypoints_px[rows]), torch.as_tensor(mask[rows]),
+                None if confidence is None else torch.as_tensor(confidence[rows]))
 
     def _fitter(self, iterations: int) -> LatentOptimizer | None:
         """The exact windows' latent fit at ``fusion.fit_starts`` and ``iterations``; None: the paper's row's."""

@@ -125,8 +125,11 @@ class LatentOptimizer:
         return finish(self.encode_windows_steps(keypoints_px, mask, confidence))
 
     def encode_windows_steps(self, keypoints_px: torch.Tensor, mask: torch.Tensor,
-                             confidence: torch.Tensor | None = None) -> Steps:
-        """``encode_windows`` in steps (``methods.base.Steps``): each encoding, the detector, each repair round."""
+                             confidence: torch.Tensor | None = None, repair: bool = True) -> Steps:
+        """``encode_windows`` in steps (``jumps_pl.steps``): each encoding, the detector, each repair round.
+
+        ``repair`` False: the encoder's plain reading, with no repair whatever ``infer.repair`` says.
+        """
         if self.model.encoder is None:
             raise ValueError("encode_windows needs a model trained with an encoder (model.use_encoder=true)")
         outputs, statuses, sureness = [], [], []
@@ -140,11 +143,12 @@ class LatentOptimizer:
             given, exchanged = self._continuity_first(x, weights)
             poses = self._encoded(given, m)
             evidence = None
-            if self.repair:
+            repaired = bool(self.repair) and repair
+            if repaired:
                 yield "detector"
                 evidence = self._detector_evidence(given, weights)
             read = (given, m)  # what the encoder read last
-            for _ in range(self.repair["rounds"] if self.repair else 0):
+            for _ in range(self.repair["rounds"] if repaired else 0):
                 yield "repair"
                 x, w, status, sure = self._repaired(poses, given, weights, exchanged, evidence)
                 if torch.equal(x, read[0]) and torch.equal(w > 0, read[1]):

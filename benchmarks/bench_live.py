@@ -1,0 +1,63 @@
+"""Live compute on a long stream: time per pushed frame at each latency, a detector's input and exact input.
+
+``jumps_pl.StreamingUpsampler`` (the default method unless ``--method``) is fed ``--seconds`` of 30 fps
+input one frame at a time, as a camera would feed it: the street detections repeated forwards and
+backwards (``bench_upsample.py``'s detector input, 12 body joints with their scores) and the 12
+ground-truth joints of consecutive `test-bench` windows (its exact input). Every push is timed; the
+pushes while the stream fills its first window are left out. Prints the mean, the median and the 95th
+percentile per latency, against the 33.3 ms a frame of 30 fps. How accuracy moves with latency:
+``bench_streaming.py``, which streams each protocol window alone.
+
+    python benchmarks/bench_live.py [--seconds 30] [--latency 0 8 16] [--threads 1] [--method M] [key=value ...]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+from bench_upsample import detector_input, exact_input
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=30.0, help="input length at 30 fps")
+    parser.add_argument("--latency", type=int, nargs="*", default=[0, 8, 16])
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--method", default=None, help="default: upsample.method")
+    parser.add_argument("settings", nargs="*", help="config overrides, key=value")
+    args = parser.parse_args()
+    import torch
+
+    import jumps_pl
+
+    torch.set_num_threads(args.threads)
+    frames = int(round(args.seconds * 30))
+    detections = detector_input(frames)  # (F, 17, 3) COCO-17 with scores
+    inputs = {"detector": (detections[:, 5:17, :2], detections[:, 5:17, 2]),
+              "exact": (exact_input(frames), None)}
+    probe = jumps_pl.StreamingUpsampler(args.method, latency=0, overrides=args.settings)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} thread(s); method {probe.upsampler.name!r}; {frames} frames at 30 fps, "
+          f"the first {probe.stream.window} pushes of each stream left out")
+    print("| input | latency (frames) | hop / spread | ms / frame, mean | median | 95th percentile | within 33.3 ms |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for latency in args.latency:
+        for name, (poses, scores) in inputs.items():
+            stream = jumps_pl.StreamingUpsampler(args.method, latency=latency, overrides=args.settings)
+            seconds = []
+            for k in range(frames):
+                started = time.perf_counter()
+                stream.push(poses[k], None if scores is None else scores[k])
+                seconds.append(time.perf_counter() - started)
+            stream.flush()
+            ms = 1000 * np.array(seconds[stream.stream.window:])
+            p95 = float(np.percentile(ms, 95))
+            print(f"| {name} | {latency} | {stream.hop} / {stream.spread} | {ms.mean():.1f} | {np.median(ms):.1f} | "
+                  f"{p95:.1f} | {'yes' if p95 <= 1000 / 30 else 'no'} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
