@@ -7,8 +7,10 @@ the method on the whole window. Compute is the method's own time per pushed fram
 mean and the 95th percentile over pushed frames (each push pays for the share of a window it runs).
 ``--task upsampling`` streams exact input (the 12 ground-truth joints) instead of the simulated detector's.
 
-    python benchmarks/bench_streaming.py [--method JUMPS] [--task hpe|upsampling] [--windows 16]
-        [--latency 0 8 16 32] [--threads N] [--hop N] [--spread N] [key=value]
+    python benchmarks/bench_streaming.py [key=value ...] [--method JUMPS] [--task hpe|upsampling]
+        [--windows 16] [--latency 0 8 16 32] [--threads N] [--hop N] [--spread N]
+
+(config overrides first: ``--latency`` takes every number after it).
 """
 from __future__ import annotations
 

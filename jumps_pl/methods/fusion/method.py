@@ -1,9 +1,9 @@
 """``JUMPS + fusion``: the design change that ``jumps upsample`` runs by default (docs/evaluation.md).
 
 Per window, how noisy the observations are decides which reading of the AE-WGAN prior they are fused
-with (``jumps_pl.methods.fusion.fuse``); the noise is measured on the input as given, around the
-encoder's plain reading G(E(x)), and a detector's output (scores below 1, ``fusion.scored_noisy``) is
-noisy whatever it measures:
+with (``jumps_pl.methods.fusion.fuse``). The noise is measured around the encoder's reading G(E(x)):
+first on the input as given (a window exact there needs no repair), else once repaired; a detector's
+output (scores below 1, ``fusion.scored_noisy``) is noisy whatever it measures:
 
 - **noisy** (a detector's output): the encoder's reading G(E(x)), with no latent optimization, which
   would fit the noise; with ``fusion.repair`` the input is first checked against it (left/right flips
@@ -41,7 +41,7 @@ from jumps_pl.methods.jumps.latent_opt import LatentOptimizer, optimizer_setting
 from jumps_pl.methods.jumps.method import load_jumps, repair_flip_detector
 from jumps_pl.methods.registry import register_method
 from jumps_pl.methods.ridge.method import load_ridge
-from jumps_pl.prediction import Prediction
+from jumps_pl.prediction import Prediction, RepairCode
 from jumps_pl.steps import Steps, finish
 
 
@@ -108,20 +108,25 @@ class JumpsFusion(Method):
         if self.scored_noisy and confidence is not None:  # a detector's scores: its output, never exact
             # (0: a filled-in entry that carries no weight, not a score)
             candidates = ~((conf > 0) & (conf < 1.0) & mask).any((1, 2))
-        if candidates.any():  # how noisy the input as given is around the encoder's plain reading
+        threshold = self.settings.noise_threshold
+        if candidates.any():  # exact as given, around the encoder's plain reading: no repair to run
             plain = (yield from self.reader.encode_windows_steps(*self._tensors(keypoints_px, mask, conf, candidates),
                                                                   repair=False))[0].numpy()
-            exact[candidates] = (window_noise(keypoints_px[candidates], weights[candidates], plain)
-                                 <= self.settings.noise_threshold)
+            exact[candidates] = window_noise(keypoints_px[candidates], weights[candidates], plain) <= threshold
         prior = np.zeros_like(keypoints_px)
         status = np.zeros(mask.shape, dtype=np.int8)
         sure = np.full(mask.shape, np.nan, dtype=np.float32)
         spread = np.zeros(mask.shape, dtype=np.float32)
-        if (~exact).any():  # noisy windows: repaired against the encoder's reading (infer.repair), read anew
+        if (~exact).any():  # the others repaired against the encoder's reading (infer.repair) and read anew
             encoded, repair, how_sure = yield from self.reader.encode_windows_steps(
                 *self._tensors(keypoints_px, mask, conf, ~exact))
             prior[~exact], status[~exact], sure[~exact] = encoded.numpy(), repair.numpy(), how_sure.numpy()
         keypoints, kept = apply_repair(keypoints_px, weights, status)
+        # exact once repaired (a few entries set aside): the input as given, fitted
+        again = candidates & ~exact
+        exact[again] = window_noise(keypoints[again], kept[again], prior[again]) <= threshold
+        keypoints[exact], kept[exact] = keypoints_px[exact], weights[exact]
+        status[exact], sure[exact] = RepairCode.KEPT, np.nan
         if exact.any():  # the latent fit, on the input as given (exact inputs need no repair)
             yield "fit"
             fitted = self._fit_exact(given, exact, report)
