@@ -64,6 +64,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_upsample.py
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/bench_streaming.py
+	$(BIN)/python benchmarks/bench_live.py
 
 # Fit the per-joint uncertainty of every evaluated method on the validation split and check it on
 # test-bench (the shipped jumps_pl/pretrained/calibration.yaml and the README's calibration figures).
