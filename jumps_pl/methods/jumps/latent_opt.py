@@ -354,9 +354,10 @@ class LatentOptimizer:
         return x, weights, status, sure
 
     def _detector_evidence(self, given: torch.Tensor, weights: torch.Tensor) -> torch.Tensor | None:
-        """The flip detector's cost of each labelling state (N, T, states) of the inputs ``given``.
+        """The flip detector's cost of each pair's labelling (N, T, 6, 2: as given, exchanged) of ``given``.
 
-        ``infer.repair.detector`` x the detector's -log probability of each state; None without a detector.
+        ``infer.repair.detector`` x the detector's -log probabilities (``relabel.detector_evidence``); None
+        without a detector.
         """
         if self.flip_detector is None:
             return None
@@ -365,7 +366,7 @@ class LatentOptimizer:
             if next(detector.parameters()).device != given.device:  # moving a module walks all of it: only when needed
                 detector = self.flip_detector = detector.to(given.device)
             logits = detector(given, weights)  # (N, T, parts): "given exchanged"
-        return detector_evidence(logits, self.repair["detector"], self.repair.get("labelling", "parts"))
+        return detector_evidence(logits, self.repair["detector"])
 
     def _flips_frame_by_frame(self, given: torch.Tensor, present: torch.Tensor, fit: torch.Tensor) -> torch.Tensor:
         """The input pairs (N, T, 6) to exchange so the inputs fit ``fit``, decided frame by frame.

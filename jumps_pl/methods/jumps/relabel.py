@@ -27,12 +27,13 @@ window's normalized frame (torso length 1), batched over windows.
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
 import torch
 from torch.nn import functional
 
-from jumps_pl.skeleton import FLIP_CHAINS, FLIP_PARTS, INPUT_PAIRS
+from jumps_pl.skeleton import ARM_CHAINS, FLIP_CHAINS, FLIP_PARTS, INPUT_PAIRS, LEG_CHAINS
 
 
 def _states(groups: list[tuple[int, ...]]) -> torch.Tensor:
@@ -46,6 +47,20 @@ LABELLINGS = {
                       for s in range(2 ** len(FLIP_PARTS))]),
     "chains": _states(list(FLIP_CHAINS)),
 }
+
+
+# Each labelling is a product of independent factors: a group of pairs and the ways it can be exchanged
+# (a frame's state is one way per factor, the first factor's way the most significant in the state's
+# index). Every cost adds over pairs, so the labelling of least total cost, and each frame's marginals,
+# are those of each factor on its own: the window is labelled factor by factor, with 5 ways a step
+# instead of 25 states (chains).
+FACTORS: dict[str, tuple[tuple[tuple[int, ...], tuple[tuple[int, ...], ...]], ...]] = {
+    "parts": tuple((FLIP_PARTS[p], ((), FLIP_PARTS[p])) for p in reversed(range(len(FLIP_PARTS)))),
+    "chains": ((tuple(sorted({k for way in ARM_CHAINS for k in way})), ARM_CHAINS),
+               (tuple(sorted({k for way in LEG_CHAINS for k in way})), LEG_CHAINS)),
+}
+assert all(torch.equal(LABELLINGS[name], _states([sum(ways, ()) for ways in itertools.product(
+    *(w for _, w in factors))])) for name, factors in FACTORS.items())
 
 
 def pair_exchanges(labelling: str = "parts") -> torch.Tensor:
@@ -66,17 +81,15 @@ def pair_logits(logits: torch.Tensor) -> torch.Tensor:
     return logits[..., part_of]
 
 
-def detector_evidence(logits: torch.Tensor, weight: float, labelling: str = "parts") -> torch.Tensor:
-    """``weight`` x the -log probability (N, T, states) of each labelling state, from a flip detector.
+def detector_evidence(logits: torch.Tensor, weight: float) -> torch.Tensor:
+    """``weight`` x the -log probability of each pair's labelling (N, T, 6, 2: as given, exchanged).
 
     The detector's logits (N, T, 6 or 3) each say "this pair (part) is given exchanged"
-    (``flip_detector.py``); each pair weighs in by half, so that a part of two pairs weighs as one.
+    (``flip_detector.py``); each pair weighs in by half, so that a part of two pairs weighs as one. A
+    labelling's cost is the sum over its pairs.
     """
     logits = pair_logits(logits)
-    states = pair_exchanges(labelling).to(logits.device).to(logits.dtype)  # (S, 6)
-    exchanged = functional.softplus(-logits)[..., None, :]  # -log p(exchanged)
-    kept = functional.softplus(logits)[..., None, :]  # -log p(as given)
-    return weight * 0.5 * (exchanged * states + kept * (1 - states)).sum(-1)
+    return weight * 0.5 * torch.stack([functional.softplus(logits), functional.softplus(-logits)], dim=-1)
 
 
 def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch.Tensor,
@@ -90,14 +103,14 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
     ``switch_cost``: for every two pairs whose labelling differs from the frame before's (a detector's
     flips last a few frames). ``lone`` > 0: pairs with one side given are exchanged with
     their part too, and weigh in with ``lone`` x their distances (0: never exchanged, no evidence).
-    ``evidence`` (N, T, S): a further cost of each state per frame (the flip detector's, for the same
-    ``labelling``).
+    ``evidence`` (N, T, 6, 2): a further cost of each pair as given and exchanged, per frame (the flip
+    detector's, ``detector_evidence``).
     ``with_confidence``: also return how sure each pair's labelling is (N, T, 6), its posterior probability
     (``state_marginals``), NaN where the pair is not labelled (no side given, or ``lone`` 0 and one side).
     """
     # the costs and the recursions over frames run on numpy: a window's arrays and steps are many and small
-    # (N x T x S x S), where torch's per-call overhead would dominate
-    exchanges, ex, change, pairs_changed = _tables(labelling)
+    # (N x T x ways x ways), where torch's per-call overhead would dominate
+    exchanges = _tables(labelling)[0]
     left, right = [a for a, _ in pairs], [b for _, b in pairs]
     points, seen, fit = given.detach().cpu().numpy(), present.cpu().numpy(), reference.detach().cpu().numpy()
     both = (seen[..., left] & seen[..., right]).astype(np.float32)  # (N, T, 6)
@@ -109,27 +122,35 @@ def relabel_windows(given: torch.Tensor, present: torch.Tensor, reference: torch
         only_r = (seen[..., right] & ~seen[..., left]).astype(np.float32)
         kept = kept + lone * (_distance(gl, fl) * only_l + _distance(gr, fr) * only_r)
         swapped = swapped + lone * (_distance(gl, fr) * only_l + _distance(gr, fl) * only_r)
-    emission = kept @ (1 - ex).T + swapped @ ex.T  # (N, T, S)
-    emission = emission + flip_cost * 0.5 * ex.sum(-1)
     if evidence is not None:
-        emission = emission + evidence.detach().cpu().numpy()
+        costs = evidence.detach().cpu().numpy()
+        kept, swapped = kept + costs[..., 0], swapped + costs[..., 1]
     # continuity: for pair k, the cost of moving from frame t-1 to t when its labelling stays or changes
     linked = both[:, 1:] * both[:, :-1]
     same = (_distance(gl[:, 1:], gl[:, :-1]) + _distance(gr[:, 1:], gr[:, :-1])) * linked  # (N, T-1, 6)
     cross = (_distance(gl[:, 1:], gr[:, :-1]) + _distance(gr[:, 1:], gl[:, :-1])) * linked
-    # transition (N, T-1, S_prev, S): per pair, ``same`` where its labelling stays and ``cross`` where it changes
-    transition = temporal * (same @ (1 - change).T + cross @ change.T).reshape(*same.shape[:2], *pairs_changed.shape)
-    if switch_cost:
-        transition = transition + switch_cost * 0.5 * pairs_changed
-    state = _cheapest_path(emission, transition)
+    # per factor, stacked over windows (factor-major): emission (F N, T, W) and transition (F N, T-1, W_prev, W),
+    # per pair ``same`` where its labelling stays and ``cross`` where it changes
+    factors = _factor_tables(labelling)
+    emission = np.concatenate([kept[..., group] @ (1 - ex).T + swapped[..., group] @ ex.T + flip_cost * 0.5 * ex.sum(-1)
+                               for group, ex, _, _ in factors])
+    transition = np.concatenate([
+        temporal * (same[..., group] @ (1 - change).T + cross[..., group] @ change.T).reshape(
+            *same.shape[:2], *changed.shape) + switch_cost * 0.5 * changed
+        for group, _, change, changed in factors])
+    n, ways = len(kept), len(factors[0][1])
+    way = _cheapest_path(emission, transition).reshape(len(factors), n, -1)  # (F, N, T)
+    state = sum(way[f] * ways ** (len(factors) - 1 - f) for f in range(len(factors)))
     either = seen[..., left] | seen[..., right]
     labelled = either if lone > 0 else both.astype(bool)
     flips = exchanges[state] & labelled  # (N, T, 6)
     device = given.device
     if not with_confidence:
         return torch.as_tensor(flips, device=device)
-    posterior = state_marginals(emission, transition)  # (N, T, S)
-    exchanged = posterior @ ex  # (N, T, 6): p(pair exchanged)
+    posterior = state_marginals(emission, transition).reshape(len(factors), n, *emission.shape[1:])
+    exchanged = np.empty(kept.shape, dtype=np.float32)  # (N, T, 6): p(pair exchanged)
+    for f, (group, ex, _, _) in enumerate(factors):
+        exchanged[..., group] = posterior[f] @ ex
     sure = np.where(labelled, np.where(flips, exchanged, 1 - exchanged), np.float32(np.nan))
     return torch.as_tensor(flips, device=device), torch.as_tensor(sure, device=device)
 
@@ -141,17 +162,30 @@ def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @functools.cache
-def _tables(labelling: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A labelling's constants, made once (read only).
-
-    Its states' exchanges (S, 6) bool and float, which pairs change between two states (S_prev x S, 6)
-    float, and how many (S_prev, S).
-    """
+def _tables(labelling: str) -> tuple[np.ndarray]:
+    """A labelling's states' exchanges (S, 6) bool, made once (read only)."""
     exchanges = pair_exchanges(labelling).numpy()
-    change = (exchanges[:, None, :] ^ exchanges[None, :, :]).astype(np.float32)
-    for table in (exchanges, change):
-        table.flags.writeable = False
-    return exchanges, exchanges.astype(np.float32), change.reshape(-1, change.shape[-1]), change.sum(-1)
+    exchanges.flags.writeable = False
+    return (exchanges,)
+
+
+@functools.cache
+def _factor_tables(labelling: str) -> tuple[tuple[list[int], np.ndarray, np.ndarray, np.ndarray], ...]:
+    """Per factor of a labelling (``FACTORS``), made once (read only).
+
+    Its pairs, which of them each way exchanges (W, P) float, which change between two ways
+    (W_prev x W, P) float, and how many (W_prev, W).
+    """
+    tables = []
+    for group, ways in FACTORS[labelling]:
+        ex = np.array([[k in way for k in group] for way in ways], dtype=np.float32)
+        change = np.abs(ex[:, None, :] - ex[None, :, :])
+        for table in (ex, change):
+            table.flags.writeable = False
+        tables.append((list(group), ex, change.reshape(-1, len(group)), change.sum(-1)))
+    if len({len(ex) for _, ex, _, _ in tables}) != 1:
+        raise ValueError(f"the factors of labelling {labelling!r} must have as many ways each")
+    return tuple(tables)
 
 
 def _cheapest_path(emission: np.ndarray, transition: np.ndarray) -> np.ndarray:
