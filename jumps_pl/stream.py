@@ -2,13 +2,14 @@
 
 The stream keeps the last ``window`` frames and the outputs not yet returned. Every ``hop`` pushes
 (at most ``latency + 1``) the method starts on the window of the last ``window`` frames with its
-``predict_windows`` (exactly as offline), and the frames still owed are taken from it once it is done.
-A window's computation is spread over ``spread`` pushes (at most ``hop`` and ``latency + 2 - hop``;
-default: as many as that allows), each push running the method's next steps
-(``Method.predict_windows_steps``) for its share of the window's expected time on this machine, so that
-no pushed frame pays for a whole window alone; the window is done, whatever the time, at the push where
-its first frame is owed. Each frame is computed with at least ``latency + 2 - hop - spread`` frames of
-future context (``spread`` 1: the whole window at the push that starts it, ``latency + 1 - hop``).
+``predict_windows`` (exactly as offline). A window's computation is spread over ``spread`` pushes (at
+most ``hop`` and ``latency + 2 - hop``; default: as many as that allows), each push running the
+method's next steps (``Method.predict_windows_steps``) for its share of the window's expected time on
+this machine, so that no pushed frame pays for a whole window alone. The window is done, whatever the
+time, at the push where its first frame is owed, and the frames still owed are taken from it at that
+push, however early it was done: what comes out depends on the frames alone, never on the machine's
+speed. Each frame is computed with at least ``latency + 2 - hop - spread`` frames of future context
+(``spread`` 1: the whole window at the push that starts it, ``latency + 1 - hop``).
 The default hop, ``ceil((latency + 2) / 4)``, spread as far, keeps at least ``ceil(latency / 2)``
 frames of future context, and a window's time is shared by ``hop`` pushes: at latency 0 every push
 computes a window, at 8 one window's work is spread over 3 pushes, at 16 over 5.
@@ -68,6 +69,9 @@ class Stream:
             self._pending = self._begin()
         if self._pending is not None:
             self._advance(self._pending)
+            if self._pending.result is not None and self._pushed >= self._pending.due:
+                window, self._pending = self._pending, None  # its frames from its due push on, however early
+                self._store(window, window.result)     # it was done: what comes out never hangs on timing
         if self._pushed <= self.latency:
             return None
         owed = self._pushed - 1 - self.latency
@@ -113,6 +117,8 @@ class Stream:
 
     def _advance(self, window: _Window) -> None:
         """Run the window's next steps for this push's share of its expected time; all of them at its last push."""
+        if window.result is not None:
+            return
         last = self._pushed >= window.due
         # the time it is expected to take still, shared among the pushes left (a step runs where its expected
         # time mostly fits in this push's share)
@@ -127,8 +133,7 @@ class Stream:
                 self._seconds.add_step(window.step, seconds)
                 window.spent += seconds
                 self._seconds.add_window(window.spent)
-                self._pending = None
-                self._store(window, done.value)
+                window.result = done.value
                 return
             seconds = time.perf_counter() - started
             if window.step is not None:
@@ -139,7 +144,7 @@ class Stream:
         """The pending window, if any, done now."""
         if self._pending is not None:
             window, self._pending = self._pending, None
-            self._store(window, finish(window.steps))
+            self._store(window, window.result if window.result is not None else finish(window.steps))
 
     def _store(self, window: _Window, prediction) -> None:
         """Keep the outputs of a window's frames still owed."""
@@ -165,6 +170,7 @@ class _Window:
         self.steps, self.first, self.pad, self.started, self.due = steps, first, pad, started, due
         self.step: str | None = None  # the step it runs next (None: its first, not yet named)
         self.spent = 0.0  # seconds so far
+        self.result = None  # its prediction once done (its frames are taken at its due push)
 
 
 class _Costs:

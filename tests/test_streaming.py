@@ -94,8 +94,10 @@ def test_a_window_spread_over_pushes_gives_the_frames_a_stream_computing_it_at_o
     """The default at latency 8 (a window every 3 pushes, each spread over 3): its windows are those a
     stream at latency 6 computes whole at the push that starts them (spread 1, the same hop), so every
     frame pushed out comes out the same to the bit, 2 pushes later; and a window is still being computed after the
-    push that starts it, done by the push where its first frame is owed."""
+    push that starts it, done by the push where its first frame is owed, and what comes out does not
+    hang on when it was done."""
     import jumps_pl
+    from jumps_pl import stream as stream_module
 
     poses, scores = _sample_frames()
     poses, scores = poses[:60], scores[:60]
@@ -118,6 +120,11 @@ def test_a_window_spread_over_pushes_gives_the_frames_a_stream_computing_it_at_o
     # (the last 8 come from the flush's window over every frame in both: the one stream owes 2 more of them)
     np.testing.assert_array_equal(live["spread"][:-8], live["whole"][:-8])
     assert sum(unfinished) >= 10  # windows left running after the push that started them
+    # a window done early (a machine that seems fast: all of it at the push that starts it) gives the same
+    early = jumps_pl.StreamingUpsampler(latency=8)
+    stream_module._COSTS[early.stream.method].window = 1e9
+    out = [o for k in range(len(poses)) if (o := early.push(poses[k], scores[k])) is not None]
+    np.testing.assert_array_equal(np.concatenate([np.stack(out), early.flush()]), live["spread"])
 
 
 def test_bad_spread_is_refused():
