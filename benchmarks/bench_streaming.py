@@ -1,7 +1,7 @@
 """Live use: how accuracy falls with latency, and whether the stream keeps up with 30 fps.
 
-On the protocol's HPE task (test-bench, the first --windows windows), every window is streamed frame by
-frame through ``inference.stream.Stream`` (what ``jumps_pl.StreamingUpsampler`` and
+On the protocol's HPE task (test-bench unless --split, the first --windows windows), every window is
+streamed frame by frame through ``jumps_pl.stream.Stream`` (what ``jumps_pl.StreamingUpsampler`` and
 ``jumps upsample --latency`` run) at each latency, and scored like `jumps evaluate`; the offline row is
 the method on the whole window. Compute is the method's own time per pushed frame on this machine: the
 mean and the 95th percentile over pushed frames (each push pays for the share of a window it runs).
@@ -34,6 +34,8 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=16)
     parser.add_argument("--latency", type=int, nargs="*", default=[0, 8, 16, 32])
     parser.add_argument("--task", choices=("hpe", "upsampling"), default="hpe")
+    parser.add_argument("--split", default="test-bench", help="the protocol split whose windows are streamed "
+                        "(val to choose settings)")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
     parser.add_argument("--hop", type=int,
                         help="pushes between windows (default: the stream's, ceil((latency + 2) / 4))")
@@ -52,12 +54,12 @@ def main() -> None:
     method = build_methods(config, [name])[name]
     datamodule = MocapDataModule(**config["data"])
     datamodule.setup()
-    batches = [datamodule.to_2d(b) for b in datamodule.dataloader("test-bench")]
+    batches = [datamodule.to_2d(b) for b in datamodule.dataloader(args.split)]
     target = torch.cat([b["keypoints_px"] for b in batches]).numpy()[: args.windows]
     head = torch.cat([b["head_size_px"] for b in batches]).numpy()[: args.windows]
     given = make_task(args.task, target, head, config["data"]["bench_seed"])
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads; method {name!r}; {args.task}, first {len(target)} test-bench windows "
+          f"{torch.get_num_threads()} threads; method {name!r}; {args.task}, first {len(target)} {args.split} windows "
           f"of {target.shape[1]} frames")
     print("| latency (frames) | hop | spread | added AUC | input AUC | missing AUC | compute ms / frame, mean | "
           "95th percentile | keeps up with 30 fps |")

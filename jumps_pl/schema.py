@@ -212,6 +212,7 @@ class FusionSchema:
     fit_starts: int = _f(min=1)
     fit_iterations: int = _f(min=0)
     live_fit_iterations: int = _f(min=0)
+    live_repair_start: bool = MISSING
 
 
 @dataclass

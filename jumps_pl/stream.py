@@ -13,8 +13,10 @@ speed. Each frame is computed with at least ``latency + 2 - hop - spread`` frame
 The default hop, ``ceil((latency + 2) / 4)``, spread as far, keeps at least ``ceil(latency / 2)``
 frames of future context, and a window's time is shared by ``hop`` pushes: at latency 0 every push
 computes a window, at 8 one window's work is spread over 3 pushes, at 16 over 5.
-Frames owed while the window has not yet seen both hips and both shoulders (what every method's
-normalization needs) come out missing (NaN).
+Each window is handed the repair the window before made on the frames the two share
+(``repair_start``): the default begins its repair rounds there (``fusion.live_repair_start``), so a
+labelling that still holds is confirmed by one round. Frames owed while the window has not yet seen
+both hips and both shoulders (what every method's normalization needs) come out missing (NaN).
 """
 from __future__ import annotations
 
@@ -53,6 +55,9 @@ class Stream:
         self._outputs: dict[int, np.ndarray] = {}  # frame number -> (21, 2), not yet returned
         self._next_start = self.latency + 2 - self.spread  # the push that starts the next window
         self._pending: _Window | None = None  # the window being computed
+        # the repair the last window taken left (its first row's frame number, (window, 21) RepairCode), which
+        # the next one may begin from on the frames they share (``Method.predict_windows_steps``)
+        self._repair: tuple[int, np.ndarray] | None = None
         self._seconds = _COSTS.setdefault(self.method, _Costs())  # shared by the method's streams
 
     def push(self, frame: np.ndarray, weight: np.ndarray) -> np.ndarray | None:
@@ -112,7 +117,8 @@ class Stream:
         mask = np.zeros_like(present)
         mask[:, skeleton.INPUT_INDICES] = ~never[0][None, skeleton.INPUT_INDICES]
         steps = self.method.predict_windows_steps(filled.astype(np.float32), mask[None],
-                                                  weights[None].astype(np.float32))
+                                                  weights[None].astype(np.float32),
+                                                  repair_start=self._repair_start(first - pad))
         return _Window(steps, first, pad, self._pushed, self._pushed + self.spread - 1)
 
     def _advance(self, window: _Window) -> None:
@@ -147,10 +153,26 @@ class Stream:
             self._store(window, window.result if window.result is not None else finish(window.steps))
 
     def _store(self, window: _Window, prediction) -> None:
-        """Keep the outputs of a window's frames still owed."""
+        """Keep the outputs of a window's frames still owed, and the repair it made."""
         out = prediction.positions[0]
         for k in range(max(self._returned, window.first), window.started):
             self._outputs[k] = out[window.pad + k - window.first].astype(np.float32)
+        if prediction.repair is not None:
+            self._repair = (window.first - window.pad, prediction.repair[0])
+
+    def _repair_start(self, first: int) -> np.ndarray | None:
+        """The last window's repair on the frames of a window whose first row is frame ``first`` (1, window, 21).
+
+        Frames the last window did not see are as given (``RepairCode.KEPT``); None before any repair.
+        """
+        if self._repair is None:
+            return None
+        before, repair = self._repair
+        start = np.zeros((1, *repair.shape), dtype=repair.dtype)  # RepairCode.KEPT
+        shift = first - before
+        if 0 <= shift < len(repair):
+            start[0, : len(repair) - shift] = repair[shift:]
+        return start
 
     def run(self, keypoints: np.ndarray, mask: np.ndarray, weight: np.ndarray, progress=None) -> np.ndarray:
         """A whole prepared track (F, 21, 2) through the stream, as live use would see it (F, 21, 2)."""

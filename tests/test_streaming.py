@@ -134,3 +134,58 @@ def test_bad_spread_is_refused():
         jumps_pl.StreamingUpsampler(method="ridge", latency=8, hop=5, spread=6)
     with pytest.raises(ValueError, match="spread"):
         jumps_pl.StreamingUpsampler(method="ridge", latency=8, spread=0)
+
+
+def _repair_rounds(steps) -> tuple[int, object]:
+    """How many repair rounds a method's steps run, and what they return."""
+    rounds = 0
+    try:
+        while True:
+            rounds += next(steps) == "repair"
+    except StopIteration as done:
+        return rounds, done.value
+
+
+def test_a_stream_begins_each_repair_from_the_window_before():
+    """The default streamed (``fusion.live_repair_start``): a noisy window's repair begins from the repair
+    the window before left on the frames they share. Begun from its own result, a window's repair is
+    confirmed by one round, with the same labelling; a stream at latency 0 on the sample (its arms given
+    exchanged for a few frames) runs fewer rounds than one that begins every window from the input as given,
+    and gives nearly the same frames."""
+    import jumps_pl
+    from jumps_pl import skeleton
+
+    poses, scores = _sample_frames()
+    poses, scores = poses[:96].copy(), scores[:96]
+    poses[40:44, [2, 3, 4, 5]] = poses[40:44, [3, 2, 5, 4]]  # both arms' elbows and wrists exchanged
+    live, methods = {}, {}
+    for begin in (True, False):
+        stream = jumps_pl.StreamingUpsampler(latency=0, overrides=[f"fusion.live_repair_start={str(begin).lower()}"])
+        method = methods[begin] = stream.stream.method
+        steps, counted = type(method).predict_windows_steps, []
+
+        def counting(self, *args, steps=steps, counted=counted, **kwargs):
+            rounds, prediction = _repair_rounds(steps(self, *args, **kwargs))
+            counted.append(rounds)
+            yield "counted"
+            return prediction
+
+        method.predict_windows_steps = counting.__get__(method)
+        live[begin] = np.concatenate([np.stack([o for k in range(len(poses))
+                                                if (o := stream.push(poses[k], scores[k])) is not None]),
+                                      stream.flush()])
+        live[begin, "rounds"] = np.mean(counted)
+    assert live[True, "rounds"] < live[False, "rounds"] - 0.3
+    torso = np.linalg.norm(poses[:, 0] - poses[:, 6], axis=-1).mean()
+    assert np.median(np.linalg.norm(live[True] - live[False], axis=-1)) < 0.01 * torso
+    # one window, begun from its own repair: confirmed at once, the same labelling and poses
+    frames = np.zeros((1, 64, skeleton.NUM_JOINTS, 2), dtype=np.float32)
+    weights = np.zeros((1, 64, skeleton.NUM_JOINTS), dtype=np.float32)
+    frames[0][:, skeleton.INPUT_INDICES] = poses[:64]
+    weights[0][:, skeleton.INPUT_INDICES] = scores[:64]
+    mask = weights > 0
+    first_rounds, first = _repair_rounds(steps(methods[True], frames, mask, weights))
+    again_rounds, again = _repair_rounds(steps(methods[True], frames, mask, weights, repair_start=first.repair))
+    assert (first.repair == 1).any() and first_rounds >= 2 and again_rounds == 1
+    np.testing.assert_array_equal(again.repair, first.repair)
+    np.testing.assert_allclose(again.positions, first.positions, atol=1e-3)

@@ -138,11 +138,13 @@ class Method(ABC):
         """
 
     def predict_windows_steps(self, keypoints_px: np.ndarray, mask: np.ndarray,
-                              confidence: np.ndarray | None = None) -> Steps:
+                              confidence: np.ndarray | None = None, repair_start: np.ndarray | None = None) -> Steps:
         """``predict_windows`` in steps, for a caller that spreads the work over time (a stream).
 
         A generator: it yields the name of each step before running it and returns the ``Prediction``
         (``jumps_pl.steps.finish`` runs it through). One step here; a method whose windows cost much splits them finer.
+        ``repair_start`` (N, T, 21) ``RepairCode``: the repair a window before left on these frames (a
+        stream's), which a method that repairs may begin from; ignored here.
         """
         yield "predict"
         return self.predict_windows(keypoints_px, mask, confidence)

@@ -73,6 +73,7 @@ class JumpsFusion(Method):
         self.ensemble = float(fusion["ensemble"])
         self.ensemble_exact = float(fusion["ensemble_exact"])
         self.scored_noisy = bool(fusion["scored_noisy"])
+        self.live_repair_start = bool(fusion["live_repair_start"])
         needed = self.ensemble > 0 or self.ensemble_exact > 0
         self.infill = loader.method("masked-conv-ae") if needed else None
 
@@ -93,11 +94,16 @@ class JumpsFusion(Method):
         """The fused 21 joints of each window, the spread and what the repair did."""
         return finish(self._steps(keypoints_px, mask, confidence, report))
 
-    def predict_windows_steps(self, keypoints_px, mask, confidence=None) -> Steps:
-        """``predict_windows`` in steps: each encoding and repair round, the fit, the fusion, the infill net."""
-        return self._steps(keypoints_px, mask, confidence, None)
+    def predict_windows_steps(self, keypoints_px, mask, confidence=None, repair_start=None) -> Steps:
+        """``predict_windows`` in steps: each encoding and repair round, the fit, the fusion, the infill net.
 
-    def _steps(self, keypoints_px, mask, confidence, report) -> Steps:
+        ``repair_start``: the repair to begin noisy windows' rounds from, where ``fusion.live_repair_start``
+        (a stream's window before, on the frames the two share).
+        """
+        start = repair_start if self.live_repair_start else None
+        return self._steps(keypoints_px, mask, confidence, None, start)
+
+    def _steps(self, keypoints_px, mask, confidence, report, start=None) -> Steps:
         given = (keypoints_px, mask, confidence)
         keypoints_px, mask = np.asarray(keypoints_px, dtype=np.float32), np.asarray(mask, dtype=bool)
         weights = mask * (1.0 if confidence is None else np.asarray(confidence, dtype=np.float32))
@@ -119,7 +125,8 @@ class JumpsFusion(Method):
         spread = np.zeros(mask.shape, dtype=np.float32)
         if (~exact).any():  # the others repaired against the encoder's reading (infer.repair) and read anew
             encoded, repair, how_sure = yield from self.reader.encode_windows_steps(
-                *self._tensors(keypoints_px, mask, conf, ~exact))
+                *self._tensors(keypoints_px, mask, conf, ~exact),
+                start=None if start is None else torch.as_tensor(np.asarray(start)[~exact]))
             prior[~exact], status[~exact], sure[~exact] = encoded.numpy(), repair.numpy(), how_sure.numpy()
         keypoints, kept = apply_repair(keypoints_px, weights, status)
         # exact once repaired (a few entries set aside): the input as given, fitted

@@ -125,10 +125,14 @@ class LatentOptimizer:
         return finish(self.encode_windows_steps(keypoints_px, mask, confidence))
 
     def encode_windows_steps(self, keypoints_px: torch.Tensor, mask: torch.Tensor,
-                             confidence: torch.Tensor | None = None, repair: bool = True) -> Steps:
+                             confidence: torch.Tensor | None = None, repair: bool = True,
+                             start: torch.Tensor | None = None) -> Steps:
         """``encode_windows`` in steps (``jumps_pl.steps``): each encoding, the detector, each repair round.
 
         ``repair`` False: the encoder's plain reading, with no repair whatever ``infer.repair`` says.
+        ``start`` (N, T, 21) ``RepairCode``: a repair to begin from instead of the input as given (a stream's
+        window before, on the frames the two share): the encoder reads the input so repaired first, and where
+        the repair round confirms it, that round is the last.
         """
         if self.model.encoder is None:
             raise ValueError("encode_windows needs a model trained with an encoder (model.use_encoder=true)")
@@ -141,17 +145,19 @@ class LatentOptimizer:
             status = torch.zeros(m.shape, dtype=torch.int8, device=x.device)
             sure = torch.full(m.shape, float("nan"), device=x.device)
             given, exchanged = self._continuity_first(x, weights)
-            poses = self._encoded(given, m)
-            evidence = None
             repaired = bool(self.repair) and repair
+            read = (given, m)  # what the encoder reads (first: the input as given, or as ``start`` repaired it)
+            if repaired and start is not None:
+                read = _as_repaired(x, weights, start[part].to(x.device))
+            poses = self._encoded(*read)
+            evidence = None
             if repaired:
                 yield "detector"
                 evidence = self._detector_evidence(given, weights)
-            read = (given, m)  # what the encoder read last
             for _ in range(self.repair["rounds"] if repaired else 0):
                 yield "repair"
                 x, w, status, sure = self._repaired(poses, given, weights, exchanged, evidence)
-                if torch.equal(x, read[0]) and torch.equal(w > 0, read[1]):
+                if _reads_same((x, w > 0), read):
                     break  # the encoder would read the same again, so every further round would repeat this one
                 read = (x, w > 0)
                 yield "encode"
@@ -453,6 +459,30 @@ class LatentOptimizer:
         return Prediction(fit.positions.numpy(), spread_px=fit.spread_px.numpy(),
                           repair=fit.repair.numpy() if self.repair else None,
                           repair_confidence=fit.repair_confidence.numpy() if self.repair else None)
+
+
+def _reads_same(one: tuple[torch.Tensor, torch.Tensor], other: tuple[torch.Tensor, torch.Tensor]) -> bool:
+    """Whether two inputs (N, T, J, 2) with what is present (N, T, J) give the encoder the same to read.
+
+    The same entries present, with the same values there (the encoder and the alignment read no other).
+    """
+    (x, present), (y, there) = one, other
+    return torch.equal(present, there) and torch.equal(torch.where(present[..., None], x, 0.0),
+                                                       torch.where(there[..., None], y, 0.0))
+
+
+def _as_repaired(x: torch.Tensor, weights: torch.Tensor, status: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The input ``x`` (N, T, J, 2) as the repair ``status`` (N, T, J) left it, and what is present there.
+
+    Left and right exchanged where a pair was relabelled (either side marked), entries set aside (as
+    outliers or uncertain) absent (``heuristic.apply_repair``'s reading of a status), as ``_repaired``
+    gives them.
+    """
+    relabelled = status == RepairCode.RELABELLED
+    flips = torch.stack([relabelled[..., left] | relabelled[..., right] for left, right in INPUT_PAIRS], dim=-1)
+    present = _exchange((weights > 0)[..., None], flips)[..., 0]
+    aside = (status == RepairCode.SET_ASIDE) | (status == RepairCode.UNCERTAIN)
+    return _exchange(x, flips), present & ~aside
 
 
 def _exchange(x: torch.Tensor, flips: torch.Tensor) -> torch.Tensor:
