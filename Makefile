@@ -11,7 +11,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -e '.[dev,detect]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,detect,live]'
 	touch $@
 
 # The main job, on the sample the repository ships (data/sample/, no corpus needed): the default method

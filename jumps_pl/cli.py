@@ -18,7 +18,7 @@ from jumps_pl.config import ConfigError, load_config
 from jumps_pl.data.bvh import BvhError
 from jumps_pl.data.corpus import CorpusError
 from jumps_pl.detect import DetectorMissing
-from jumps_pl.errors import DivergenceError, OptionError
+from jumps_pl.errors import DivergenceError, ExporterMissing, OptionError
 
 # the command-line flag of each option an ``OptionError`` may name
 _FLAGS = {"fps": "--fps", "latency": "--latency", "model": "--model", "method": "--method", "workers": "--workers",
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"jumps {args.command}: error: {flag} {err.value}: {err}", file=sys.stderr)
         return 2
     except (ConfigError, CorpusError, BvhError, DivergenceError, FileNotFoundError, FileExistsError, ValueError,
-            IsADirectoryError, PermissionError, DetectorMissing) as err:
+            IsADirectoryError, PermissionError, DetectorMissing, ExporterMissing) as err:
         print(f"jumps {args.command}: error: {err}", file=sys.stderr)
         return 2
 
@@ -170,6 +170,25 @@ def export(args: argparse.Namespace) -> int:
     model, config = load_jumps(args.ckpt)
     write_model_folder(args.out, config, "jumps", state_dict=model.state_dict(), overwrite=args.overwrite)
     print(f"model folder: {args.out}")
+    return 0
+
+
+def onnx(args: argparse.Namespace) -> int:
+    """Each model folder's forward-only networks as NAME.onnx beside its weights, for a stream's ONNX Runtime."""
+    import importlib
+
+    from jumps_pl.model_folders import read_model_config
+    from jumps_pl.runtime import export_network
+
+    families = {"jumps": "jumps", "flip-detector": "jumps", "masked-conv-ae": "masked_conv_ae"}
+    for folder in args.folders:
+        kind = read_model_config(folder)["kind"]
+        if kind not in families:
+            raise ValueError(f"{folder}: a {kind} model has no networks to export (those of "
+                             f"{', '.join(families)} do)")
+        method = importlib.import_module(f"jumps_pl.methods.{families[kind]}.method")
+        for name, (module, inputs, names) in method.forward_networks(folder).items():
+            print(f"wrote {export_network(module, inputs, names, folder, name)}")
     return 0
 
 
@@ -352,6 +371,10 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
 
 
+def _onnx_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("folders", nargs="+", help="model folders (jumps, flip-detector, masked-conv-ae) to export")
+
+
 def _upsample_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", nargs="+", help="pose file(s), folders of them, globs, or a per-frame folder "
                         "(OpenPose, MMPose, YOLO labels), or videos (MediaPipe Pose detects first: the [detect] "
@@ -490,6 +513,8 @@ COMMANDS: tuple[Command, ...] = (
             "train.run_dir)", train_baseline, _train_baseline_arguments),
     Command("export", "a JUMPS checkpoint as a model folder (weights.pt + config)", export, _export_arguments,
             settings=False),
+    Command("onnx", "a model folder's forward-only networks as ONNX files, which a stream runs on ONNX Runtime "
+            "(upsample.live_runtime; needs the onnx and onnxscript packages)", onnx, _onnx_arguments, settings=False),
     Command("upsample", "21 joints from a pose estimator's output (AlphaPose, COCO, OpenPose, MediaPipe, YOLO, "
             "MMPose, .npy, .csv)", upsample, _upsample_arguments),
     Command("render", "draw input and upsampled skeletons to a GIF or MP4", render, _render_arguments,

@@ -21,3 +21,8 @@ class OptionError(ValueError):
 
 class DivergenceError(RuntimeError):
     """A training loss term became NaN or infinite; the message names the term and the step."""
+
+
+class ExporterMissing(ImportError):
+    """``jumps onnx`` needs packages that are not installed; the message says which and how."""
+

@@ -44,6 +44,8 @@ REAL_SCORES = ("read", "ignored")
 GAP_CURVES = ("linear", "cubic", "pchip")
 # How the latent fit's learning rate runs over its iterations (jumps_pl/methods/jumps/latent_opt.py)
 LR_SCHEDULES = ("constant", "cosine")
+# What runs a stream's forward-only networks (jumps_pl/runtime.py)
+LIVE_RUNTIMES = ("onnxruntime", "torch")
 
 
 @dataclass
@@ -213,6 +215,7 @@ class FusionSchema:
     fit_iterations: int = _f(min=0)
     live_fit_iterations: int = _f(min=0)
     live_repair_start: bool = MISSING
+    live_repair_rounds: int = _f(min=1)
 
 
 @dataclass
@@ -259,6 +262,7 @@ class UpsampleSchema:
     untangle: float = _f(min=0, max=1)
     calibration: Optional[str] = MISSING
     fps: Optional[float] = _f(gt=0)
+    live_runtime: str = _f(choices=LIVE_RUNTIMES)
 
 
 @dataclass

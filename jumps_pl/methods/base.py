@@ -21,6 +21,7 @@ import numpy as np
 from jumps_pl.methods.registry import method_class
 from jumps_pl.model_folders import model_path
 from jumps_pl.prediction import Prediction
+from jumps_pl.runtime import OnnxNetwork, onnx_networks
 from jumps_pl.steps import Steps
 from jumps_pl.windows import predict_sequence
 
@@ -67,6 +68,7 @@ class Loader:
         self.device = resolve_device(config.get("infer", {}).get("device", "cpu"))
         self._models: dict[tuple[str, Path], object] = {}
         self._methods: dict[str, Method] = {}
+        self._live: dict[tuple[str, Path, tuple[str, ...]], dict | None] = {}
 
     def path(self, key: str) -> Path:
         """The model folder or checkpoint ``models.<key>`` points to (the shipped one when null)."""
@@ -81,6 +83,22 @@ class Loader:
                                    "shipped model name)")
             self._models[(key, path)] = _to_device(load(path), self.device)
         return self._models[(key, path)]
+
+    def live_networks(self, key: str, names: tuple[str, ...]) -> dict[str, OnnxNetwork] | None:
+        """``models.<key>``'s forward-only networks ``names`` as a stream runs them, loaded once.
+
+        ONNX Runtime sessions (``upsample.live_runtime``, ``jumps_pl.runtime``), or None where torch runs
+        them (that setting ``torch``, a device other than the CPU, no ONNX Runtime or no export of those
+        weights).
+        """
+        import torch
+
+        if self.config.get("upsample", {}).get("live_runtime") != "onnxruntime" or self.device.type != "cpu":
+            return None
+        path = self.path(key)
+        if (key, path, names) not in self._live:
+            self._live[(key, path, names)] = onnx_networks(path, names, torch.get_num_threads())
+        return self._live[(key, path, names)]
 
     def method(self, name: str) -> Method:
         """The method with this display name, built once and shared by the rows that compose it."""
@@ -124,7 +142,8 @@ class Method(ABC):
     def live(self) -> Method:
         """The method as a stream runs it (``jumps_pl.stream``), one window per pushed frame.
 
-        Itself, unless it has settings for that use (``JUMPS + fusion``: ``fusion.live_fit_iterations``).
+        Itself, unless it has settings for that use (``JUMPS + fusion``: ``fusion.live_fit_iterations``) or
+        networks ONNX Runtime runs faster on single windows (``upsample.live_runtime``).
         """
         return self
 

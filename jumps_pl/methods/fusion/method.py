@@ -95,7 +95,7 @@ class JumpsFusion(Method):
         return finish(self._steps(keypoints_px, mask, confidence, report))
 
     def predict_windows_steps(self, keypoints_px, mask, confidence=None, repair_start=None) -> Steps:
-        """``predict_windows`` in steps: each encoding and repair round, the fit, the fusion, the infill net.
+        """``predict_windows`` in steps: each encoding and repair round, the decision, the fit, the fusion, the infill.
 
         ``repair_start``: the repair to begin noisy windows' rounds from, where ``fusion.live_repair_start``
         (a stream's window before, on the frames the two share).
@@ -128,6 +128,7 @@ class JumpsFusion(Method):
                 *self._tensors(keypoints_px, mask, conf, ~exact),
                 start=None if start is None else torch.as_tensor(np.asarray(start)[~exact]))
             prior[~exact], status[~exact], sure[~exact] = encoded.numpy(), repair.numpy(), how_sure.numpy()
+            yield "decide"  # the repair applied, and exact once repaired?
         keypoints, kept = apply_repair(keypoints_px, weights, status)
         # exact once repaired (a few entries set aside): the input as given, fitted
         again = candidates & ~exact
@@ -177,15 +178,28 @@ class JumpsFusion(Method):
     def live(self) -> JumpsFusion:
         """The method as a stream runs it: exact windows' fit at ``fusion.live_fit_iterations`` steps.
 
-        A stream computes one window per pushed frame, so each window pays for its fit alone, where
-        offline a batch of windows shares each step; everything else is as offline.
+        The encoder, generator, flip detector and infill net run on ONNX Runtime where
+        ``upsample.live_runtime`` allows (``jumps_pl.runtime``). A stream computes one window per pushed
+        frame, so each window pays for its fit alone, where offline a batch of windows shares each step;
+        everything else is as offline.
         """
-        iterations = int(self.config["fusion"]["live_fit_iterations"])
-        if iterations == int(self.config["fusion"]["fit_iterations"]):
-            return self
         if self._live is None:
+            iterations = int(self.config["fusion"]["live_fit_iterations"])
+            prior = self.loader.live_networks("jumps", ("encoder", "generator"))
+            detector = None
+            if self.reader.flip_detector is not None:
+                detector = (self.loader.live_networks("flip_detector", ("net",)) or {}).get("net")
+            infill = None if self.infill is None else self.infill.live()
             self._live = copy.copy(self)
-            self._live.fitter = self._fitter(iterations)
+            if iterations != int(self.config["fusion"]["fit_iterations"]):
+                self._live.fitter = self._fitter(iterations)
+            if prior is not None or detector is not None:
+                self._live.reader = self.reader.with_networks((prior or {}).get("encoder"),
+                                                              (prior or {}).get("generator"), detector)
+            rounds = int(self.config["fusion"]["live_repair_rounds"])
+            if self.reader.repair is not None and rounds != self.reader.repair["rounds"]:
+                self._live.reader = self._live.reader.with_repair(rounds=rounds)
+            self._live.infill = infill
             self._live._live = self._live
         return self._live
 

@@ -19,6 +19,7 @@ Sequences of any length are cut into overlapping windows and blended (``jumps_pl
 """
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -95,6 +96,28 @@ class LatentOptimizer:
         # the flip detector (``flip_detector.py``) whose evidence the window labelling weighs in
         # at ``infer.repair.detector`` (0 or None: not read)
         self.flip_detector = flip_detector if self.repair and self.repair.get("detector", 0) > 0 else None
+
+    def with_networks(self, encoder: Callable | None, generator: Callable | None,
+                      flip_detector: Callable | None) -> LatentOptimizer:
+        """A copy whose encoder's readings run these callables (ONNX Runtime's, for a stream's windows).
+
+        The encoder ``(poses, mask) -> z`` with the generator ``z -> poses`` and, where the repair reads one,
+        the flip detector ``(poses, weights) -> logits``, each taking and giving CPU tensors as the torch
+        networks do (None: the torch network). Only the encoder's readings (``encode_windows``) may be asked
+        of the copy.
+        """
+        twin = copy.copy(self)
+        if encoder is not None and generator is not None:
+            twin.model = _Forward(encoder, generator, self.model.window, self.model.latent_shape)
+        if self.flip_detector is not None and flip_detector is not None:
+            twin.flip_detector = flip_detector
+        return twin
+
+    def with_repair(self, **settings) -> LatentOptimizer:
+        """A copy whose repair (``infer.repair``) has these settings changed (``rounds``: a stream's)."""
+        twin = copy.copy(self)
+        twin.repair = {**self.repair, **settings}
+        return twin
 
     # --- windows ----------------------------------------------------------------------------------
     def optimize_windows(self, keypoints_px: torch.Tensor, mask: torch.Tensor,
@@ -369,8 +392,8 @@ class LatentOptimizer:
             return None
         with torch.no_grad():
             detector = self.flip_detector
-            if next(detector.parameters()).device != given.device:  # moving a module walks all of it: only when needed
-                detector = self.flip_detector = detector.to(given.device)
+            if isinstance(detector, torch.nn.Module) and next(detector.parameters()).device != given.device:
+                detector = self.flip_detector = detector.to(given.device)  # moving a module walks all of it
             logits = detector(given, weights)  # (N, T, parts): "given exchanged"
         return detector_evidence(logits, self.repair["detector"])
 
@@ -459,6 +482,15 @@ class LatentOptimizer:
         return Prediction(fit.positions.numpy(), spread_px=fit.spread_px.numpy(),
                           repair=fit.repair.numpy() if self.repair else None,
                           repair_confidence=fit.repair_confidence.numpy() if self.repair else None)
+
+
+class _Forward:
+    """The prior as an encoder's readings use it, its networks any callables (``LatentOptimizer.with_networks``)."""
+
+    device = torch.device("cpu")
+
+    def __init__(self, encoder: Callable, generator: Callable, window: int, latent_shape: tuple[int, ...]):
+        self.encoder, self.generator, self.window, self.latent_shape = encoder, generator, window, latent_shape
 
 
 def _reads_same(one: tuple[torch.Tensor, torch.Tensor], other: tuple[torch.Tensor, torch.Tensor]) -> bool:

@@ -19,6 +19,7 @@ from jumps_pl.methods.jumps.networks import JumpsPrior
 from jumps_pl.methods.registry import register_method
 from jumps_pl.model_folders import load_module_folder, load_state_dict, read_checkpoint, read_model_config
 from jumps_pl.prediction import Prediction
+from jumps_pl.skeleton import NUM_JOINTS
 
 
 def load_jumps(path: str | Path, map_location: str = "cpu") -> tuple[JumpsPrior, dict]:
@@ -43,6 +44,24 @@ def load_jumps(path: str | Path, map_location: str = "cpu") -> tuple[JumpsPrior,
 def load_flip_detector(folder: str | Path) -> FlipDetector:
     """The flip detector (eval mode) of a model folder (``jumps train-baseline flip-detector``)."""
     return load_module_folder(folder, "flip-detector", "flip_detector", FlipDetector)
+
+
+def forward_networks(folder: str | Path) -> dict[str, tuple]:
+    """What ``jumps onnx`` exports of a JUMPS or flip-detector model folder (``jumps_pl.runtime``).
+
+    Name -> (module, example inputs, input names), the inputs two windows of the model's length.
+    """
+    config = read_model_config(folder)
+    if config["kind"] == "flip-detector":
+        window = int(config["data"]["window"])
+        poses, weights = torch.zeros(2, window, NUM_JOINTS, 2), torch.ones(2, window, NUM_JOINTS)
+        return {"net": (load_flip_detector(folder), (poses, weights), ("poses", "weights"))}
+    model = load_jumps(folder)[0]
+    poses, mask = torch.zeros(2, model.window, NUM_JOINTS, 2), torch.ones(2, model.window, NUM_JOINTS, dtype=torch.bool)
+    networks = {"generator": (model.generator, (torch.zeros(2, *model.latent_shape),), ("z",))}
+    if model.encoder is not None:
+        networks["encoder"] = (model.encoder, (poses, mask), ("poses", "mask"))
+    return networks
 
 
 def repair_flip_detector(repair: dict, loader) -> FlipDetector | None:

@@ -4,20 +4,29 @@ Trained by ``jumps train-baseline masked-conv-ae``. Model: ``models.masked_conv_
 """
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import torch
 
 from jumps_pl.methods.base import Method
-from jumps_pl.methods.masked_conv_ae.networks import MaskedConvNet
+from jumps_pl.methods.masked_conv_ae.networks import J, MaskedConvNet, predict_px
 from jumps_pl.methods.registry import register_method
-from jumps_pl.model_folders import load_module_folder
+from jumps_pl.model_folders import load_module_folder, read_model_config
 from jumps_pl.prediction import Prediction
 
 
 def load_masked_conv_ae(folder: str | Path) -> MaskedConvNet:
     """The network (eval mode) of a model folder (``jumps train-baseline masked-conv-ae``)."""
     return load_module_folder(folder, "masked-conv-ae", "masked_conv_ae", MaskedConvNet)
+
+
+def forward_networks(folder: str | Path) -> dict[str, tuple]:
+    """What ``jumps onnx`` exports of a masked-conv-ae model folder: its U-Net, with two example windows."""
+    net = load_masked_conv_ae(folder).net
+    window = int(read_model_config(folder, "masked-conv-ae")["data"]["window"])
+    poses, mask = torch.zeros(2, window, J, 2), torch.ones(2, window, J, dtype=torch.bool)
+    return {"net": (net, (poses, mask), ("poses", "mask"))}
 
 
 @register_method
@@ -31,11 +40,23 @@ class MaskedConvAEMethod(Method):
     def __init__(self, config: dict, loader):
         super().__init__(config, loader)
         self.net = loader.model("masked_conv_ae", load_masked_conv_ae)
+        self._forward = self.net.net  # what computes the U-Net (torch; a stream's twin: ONNX Runtime's)
+        self._device = next(self.net.parameters()).device
+        self._live: MaskedConvAEMethod | None = None
 
     def predict_windows(self, keypoints_px, mask, confidence=None, report=None) -> Prediction:
         """The network's 21 joints from the present entries."""
-        device = next(self.net.parameters()).device
         with torch.no_grad():
-            out = self.net.predict_px(torch.as_tensor(keypoints_px).to(device),
-                                      torch.as_tensor(mask).to(device)).cpu().numpy()
+            out = predict_px(self._forward, torch.as_tensor(keypoints_px).to(self._device),
+                             torch.as_tensor(mask).to(self._device)).cpu().numpy()
         return Prediction(out)
+
+    def live(self) -> MaskedConvAEMethod:
+        """The method as a stream runs it: the U-Net on ONNX Runtime where ``upsample.live_runtime`` allows."""
+        if self._live is None:
+            networks = self.loader.live_networks("masked_conv_ae", ("net",))
+            self._live = self if networks is None else copy.copy(self)
+            if networks is not None:
+                self._live._forward, self._live._device = networks["net"], torch.device("cpu")
+                self._live._live = self._live
+        return self._live
