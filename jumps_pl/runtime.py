@@ -73,11 +73,14 @@ class OnnxNetwork:
         return torch.from_numpy(np.asarray(self.session.run(None, feed)[0]))
 
 
-def onnx_networks(folder: str | Path, names: tuple[str, ...], threads: int) -> dict[str, OnnxNetwork] | None:
+def onnx_networks(folder: str | Path, names: tuple[str, ...]) -> dict[str, OnnxNetwork] | None:
     """The exported networks ``names`` of a model folder in ONNX Runtime sessions, or None to run torch.
 
     None where ONNX Runtime is not installed (silently: torch is the default), and where the folder has no
-    export of one of them or one whose weights no longer match (with a warning naming the file).
+    export of one of them or one whose weights no longer match (with a warning naming the file). Each
+    session runs on the calling thread alone: a stream's single windows gain nothing from more, and
+    ONNX Runtime's threads beside torch's would compete for the same cores (a stream 4x slower with
+    two of each on two cores, docs/experiments.md).
     """
     try:
         import onnxruntime
@@ -86,7 +89,7 @@ def onnx_networks(folder: str | Path, names: tuple[str, ...], threads: int) -> d
     folder = Path(folder)
     digest = weights_digest(folder) if (folder / "weights.pt").is_file() else None
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads, options.inter_op_num_threads = max(int(threads), 1), 1
+    options.intra_op_num_threads, options.inter_op_num_threads = 1, 1
     options.log_severity_level = 3  # errors only
     networks = {}
     for name in names:

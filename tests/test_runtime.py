@@ -104,7 +104,7 @@ def test_jumps_onnx_writes_an_export_onnx_runtime_runs_or_names_what_to_install(
     (folder / "net.onnx").unlink()
     if importlib.util.find_spec("onnx") and importlib.util.find_spec("onnxscript"):
         assert main(["onnx", str(folder)]) == 0
-        network = onnx_networks(folder, ("net",), threads=1)["net"]
+        network = onnx_networks(folder, ("net",))["net"]
         poses, weights = torch.randn(3, 64, skeleton.NUM_JOINTS, 2), torch.ones(3, 64, skeleton.NUM_JOINTS)
         with torch.no_grad():
             np.testing.assert_allclose(network(poses, weights).numpy(),

@@ -91,13 +91,11 @@ class Loader:
         them (that setting ``torch``, a device other than the CPU, no ONNX Runtime or no export of those
         weights).
         """
-        import torch
-
         if self.config.get("upsample", {}).get("live_runtime") != "onnxruntime" or self.device.type != "cpu":
             return None
         path = self.path(key)
         if (key, path, names) not in self._live:
-            self._live[(key, path, names)] = onnx_networks(path, names, torch.get_num_threads())
+            self._live[(key, path, names)] = onnx_networks(path, names)
         return self._live[(key, path, names)]
 
     def method(self, name: str) -> Method:
