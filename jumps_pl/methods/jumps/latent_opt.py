@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from jumps_pl.methods.continuity.heuristic import relabel_by_continuity
+from jumps_pl.methods.continuity.heuristic import apply_repair, relabel_by_continuity
 from jumps_pl.methods.jumps.align import fit_similarity
 from jumps_pl.methods.jumps.networks import JumpsPrior
 from jumps_pl.methods.jumps.relabel import detector_evidence, relabel_windows
@@ -171,7 +171,8 @@ class LatentOptimizer:
             repaired = bool(self.repair) and repair
             read = (given, m)  # what the encoder reads (first: the input as given, or as ``start`` repaired it)
             if repaired and start is not None:
-                read = _as_repaired(x, weights, start[part].to(x.device))
+                begun = apply_repair(x.cpu().numpy(), weights.cpu().numpy(), start[part].cpu().numpy())
+                read = (torch.as_tensor(begun[0]).to(x.device), torch.as_tensor(begun[1] > 0).to(x.device))
             poses = self._encoded(*read)
             evidence = None
             if repaired:
@@ -501,20 +502,6 @@ def _reads_same(one: tuple[torch.Tensor, torch.Tensor], other: tuple[torch.Tenso
     (x, present), (y, there) = one, other
     return torch.equal(present, there) and torch.equal(torch.where(present[..., None], x, 0.0),
                                                        torch.where(there[..., None], y, 0.0))
-
-
-def _as_repaired(x: torch.Tensor, weights: torch.Tensor, status: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The input ``x`` (N, T, J, 2) as the repair ``status`` (N, T, J) left it, and what is present there.
-
-    Left and right exchanged where a pair was relabelled (either side marked), entries set aside (as
-    outliers or uncertain) absent (``heuristic.apply_repair``'s reading of a status), as ``_repaired``
-    gives them.
-    """
-    relabelled = status == RepairCode.RELABELLED
-    flips = torch.stack([relabelled[..., left] | relabelled[..., right] for left, right in INPUT_PAIRS], dim=-1)
-    present = _exchange((weights > 0)[..., None], flips)[..., 0]
-    aside = (status == RepairCode.SET_ASIDE) | (status == RepairCode.UNCERTAIN)
-    return _exchange(x, flips), present & ~aside
 
 
 def _exchange(x: torch.Tensor, flips: torch.Tensor) -> torch.Tensor:

@@ -40,16 +40,16 @@ class MaskedConvAEMethod(Method):
     def __init__(self, config: dict, loader):
         super().__init__(config, loader)
         self.net = loader.model("masked_conv_ae", load_masked_conv_ae)
-        self._forward = self.net.net  # what computes the U-Net (torch; a stream's twin: ONNX Runtime's)
-        self._device = next(self.net.parameters()).device
+        self._forward = None  # what else computes the U-Net (a stream's twin: ONNX Runtime's, on the CPU)
         self._live: MaskedConvAEMethod | None = None
 
     def predict_windows(self, keypoints_px, mask, confidence=None, report=None) -> Prediction:
         """The network's 21 joints from the present entries."""
+        net = self.net.net if self._forward is None else self._forward
+        device = next(self.net.parameters()).device if self._forward is None else torch.device("cpu")
         with torch.no_grad():
-            out = predict_px(self._forward, torch.as_tensor(keypoints_px).to(self._device),
-                             torch.as_tensor(mask).to(self._device)).cpu().numpy()
-        return Prediction(out)
+            out = predict_px(net, torch.as_tensor(keypoints_px).to(device), torch.as_tensor(mask).to(device))
+        return Prediction(out.cpu().numpy())
 
     def live(self) -> MaskedConvAEMethod:
         """The method as a stream runs it: the U-Net on ONNX Runtime where ``upsample.live_runtime`` allows."""
@@ -57,6 +57,6 @@ class MaskedConvAEMethod(Method):
             networks = self.loader.live_networks("masked_conv_ae", ("net",))
             self._live = self if networks is None else copy.copy(self)
             if networks is not None:
-                self._live._forward, self._live._device = networks["net"], torch.device("cpu")
+                self._live._forward = networks["net"]
                 self._live._live = self._live
         return self._live
