@@ -375,3 +375,32 @@ def _legs_flipped(windows):
         left, right = INPUT_PAIRS[k]
         given[0, 20:28, left], given[0, 20:28, right] = clean[0, 20:28, right], clean[0, 20:28, left]
     return clean, given
+
+
+def test_the_labellings_recursions_agree_with_every_labelling_of_the_window_enumerated():
+    """Viterbi's path is the labelling of least total cost and the marginals are the normalized sums of
+    exp(-cost) over every labelling, on small windows where all of them can be listed (ties included)."""
+    import itertools
+
+    from jumps_pl.methods.jumps.relabel import _cheapest_path, state_marginals
+
+    rng = np.random.default_rng(3)
+    for frames, states in ((1, 3), (2, 2), (5, 3), (6, 2)):
+        emission = rng.gamma(2.0, 1.0, (3, frames, states)).astype(np.float32)
+        transition = rng.gamma(2.0, 1.0, (3, frames - 1, states, states)).astype(np.float32)
+        emission[1] = np.round(emission[1])  # whole costs: ties, which go to the lowest state
+        transition[1] = np.round(transition[1])
+        paths = np.array(list(itertools.product(range(states), repeat=frames)))  # (P, T)
+        steps = np.arange(frames - 1)
+        for n in range(3):
+            cost = (emission[n, np.arange(frames), paths].astype(np.float64).sum(1)
+                    + transition[n, steps, paths[:, :-1], paths[:, 1:]].astype(np.float64).sum(1))
+            best = paths[np.flatnonzero(np.isclose(cost, cost.min()))]
+            found = _cheapest_path(emission[n:n + 1], transition[n:n + 1])[0]
+            assert any(np.array_equal(found, p) for p in best)
+            if n == 1:  # among equal paths, the lowest states, latest frame first (the backtrack's order)
+                assert np.array_equal(found, min(best.tolist(), key=lambda p: p[::-1]))
+            p = np.exp(-(cost - cost.min()))
+            marginals = np.stack([[p[paths[:, f] == s].sum() for s in range(states)] for f in range(frames)]) / p.sum()
+            np.testing.assert_allclose(state_marginals(emission[n:n + 1], transition[n:n + 1])[0], marginals,
+                                       rtol=1e-5, atol=1e-6)

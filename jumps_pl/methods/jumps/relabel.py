@@ -194,19 +194,23 @@ def _cheapest_path(emission: np.ndarray, transition: np.ndarray) -> np.ndarray:
     From ``emission`` (N, T, S) and ``transition`` (N, T-1, S_prev, S), the labelling's costs.
     """
     n, t = emission.shape[:2]
+    # the loop keeps every step's totals (N, S_prev, S), and the best state before each is read from them all
+    # at once after it: three calls a frame, where a window's steps are many and small
+    totals = np.empty(transition.shape, dtype=np.result_type(emission, transition))
     cost = emission[:, 0]
-    back = np.empty((n, max(t - 1, 0), emission.shape[2]), dtype=np.int64)
-    least = np.minimum.reduce  # without the ndarray.min wrapper: a window's steps are many and small
-    for f in range(1, t):
-        total = cost[:, :, None] + transition[:, f - 1]  # (N, S_prev, S)
-        back[:, f - 1] = total.argmin(axis=1)
-        cost = least(total, axis=1) + emission[:, f]
-    state = np.empty((n, t), dtype=np.int64)
-    state[:, -1] = cost.argmin(axis=1)
-    rows = np.arange(n)
-    for f in range(t - 1, 0, -1):
-        state[:, f - 1] = back[rows, f - 1, state[:, f]]
-    return state
+    least, add = np.minimum.reduce, np.add  # without the ndarray.min wrapper
+    for f in range(t - 1):
+        total = add(cost[:, :, None], transition[:, f], out=totals[:, f])
+        cost = add(least(total, axis=1), emission[:, f + 1])
+    # back[:, f] maps each state of frame f + 1 to the best before it; composed by doubling (each round, every
+    # frame's map reaches twice as far, up to the last frame), the path comes out in log2(T) steps
+    back = totals.argmin(axis=2)  # (N, T-1, S)
+    span = 1
+    while span < t - 1:
+        back[:, :-span] = np.take_along_axis(back[:, :-span], back[:, span:], axis=2)
+        span *= 2
+    last = cost.argmin(axis=1)  # (N,)
+    return np.concatenate([back[np.arange(n), :, last], last[:, None]], axis=1)
 
 
 def state_marginals(emission: np.ndarray, transition: np.ndarray) -> np.ndarray:
@@ -220,24 +224,23 @@ def state_marginals(emission: np.ndarray, transition: np.ndarray) -> np.ndarray:
     """
     # in probabilities (float64), each step rescaled: every frame's factor is exp(-(cost - its least cost)),
     # so no step underflows, and the scales cancel in the normalized marginals. Each step into frame f + 1
-    # carries that frame's evidence (one product up front), forward messages are kept as row vectors and
-    # backward ones as columns, so each step is one matmul and one rescaling.
+    # carries that frame's evidence (one product up front), so each step is one matmul and one rescaling.
     emission, transition = emission.astype(np.float64), transition.astype(np.float64)
     local = np.exp(-(emission - emission.min(-1, keepdims=True)))  # (N, T, S)
     step = np.exp(-(transition - transition.min((-2, -1), keepdims=True)))  # (N, T-1, S, S)
     step *= local[:, 1:, None, :]
-    frames = emission.shape[1]
-    forward = np.empty_like(local)[:, :, None, :]  # (N, T, 1, S)
-    backward = np.empty_like(local)[..., None]  # (N, T, S, 1)
+    # the forward and backward passes run in one loop, stacked: a backward message as a row vector takes
+    # each step transposed (b_f = step_f b_(f+1) is b_f^T = b_(f+1)^T step_f^T)
+    n, frames = emission.shape[:2]
+    steps = np.concatenate([step, step[:, ::-1].transpose(0, 1, 3, 2)])  # (2N, T-1, S, S)
+    messages = np.empty((2 * n, frames, 1, local.shape[-1]))  # forward, then backward from the last frame
     total, matmul, divide = np.add.reduce, np.matmul, np.divide  # without wrappers: the steps are many and small
     a = local[:, 0, None, :]
-    divide(a, total(a, -1, keepdims=True), out=forward[:, 0])
+    divide(a, total(a, -1, keepdims=True), out=messages[:n, 0])
+    messages[n:, 0] = 1.0
     for f in range(1, frames):
-        a = matmul(forward[:, f - 1], step[:, f - 1])
-        divide(a, total(a, -1, keepdims=True), out=forward[:, f])
-    backward[:, -1] = 1.0
-    for f in range(frames - 2, -1, -1):
-        b = matmul(step[:, f], backward[:, f + 1])
-        divide(b, total(b, -2, keepdims=True), out=backward[:, f])
+        a = matmul(messages[:, f - 1], steps[:, f - 1])
+        divide(a, total(a, -1, keepdims=True), out=messages[:, f])
+    forward, backward = messages[:n], messages[n:, ::-1].transpose(0, 1, 3, 2)  # (N, T, 1, S), (N, T, S, 1)
     joint = forward[:, :, 0] * backward[..., 0]
     return (joint / total(joint, -1, keepdims=True)).astype(np.float32)
