@@ -347,7 +347,10 @@ class LatentOptimizer:
         Returns the repaired inputs, weights, the status of every entry (a ``RepairCode``) and how sure the
         labelling of each given entry is (NaN where none was decided).
         """
+        # the bookkeeping runs on numpy: a window's arrays are small and its indexing steps many, where torch's
+        # per-call overhead would dominate
         with torch.no_grad():
+            device = given.device
             present = weights > 0
             temporal = self.repair.get("temporal", 0.0)
             if temporal > 0:
@@ -357,30 +360,33 @@ class LatentOptimizer:
                     self.repair.get("labelling", "parts"), with_confidence=True)
             else:
                 flips = self._flips_frame_by_frame(given, present, fit)
-                pair_sure = torch.full(flips.shape, float("nan"), device=given.device)
+                pair_sure = torch.full(flips.shape, float("nan"), device=device)
+            g, w, seen = given.cpu().numpy(), weights.cpu().numpy(), present.cpu().numpy()
+            flips, pair_sure = flips.cpu().numpy(), pair_sure.cpu().numpy()
             unsure = pair_sure < self.repair.get("uncertain_below", 0.0)  # (N, T, 6); NaN: never
             flips = flips & ~unsure
-            x, exchanged = _exchange(given, flips), exchanged ^ flips
+            x, exchanged = _exchange_np(g, flips), exchanged.cpu().numpy() ^ flips
             # a pair with one side given moves that side's weight with it (only ``lone`` exchanges those)
-            weights = _exchange(weights[..., None], flips)[..., 0]
-            status = torch.zeros(weights.shape, dtype=torch.int8, device=x.device)
-            sure = torch.full(weights.shape, float("nan"), device=x.device)
+            w = _exchange_np(w[..., None], flips)[..., 0]
+            status = np.zeros(w.shape, dtype=np.int8)
+            sure = np.full(w.shape, np.nan, dtype=np.float32)
             # per input joint (``_PAIRED``), its pair's labelling: unsure pairs' entries weigh nothing
-            unsure_at, present_at = unsure[..., _PAIR_OF], present[..., _PAIRED]
-            weights[..., _PAIRED] = torch.where(unsure_at, 0.0, weights[..., _PAIRED])
-            code = torch.where(exchanged[..., _PAIR_OF] & present_at, RepairCode.RELABELLED, RepairCode.KEPT)
-            code = torch.where(unsure_at & present_at, RepairCode.UNCERTAIN, code)
-            status[..., _PAIRED] = code.to(status.dtype)
-            sure[..., _PAIRED] = torch.where(present_at, pair_sure[..., _PAIR_OF], float("nan"))
-            far = (weights > 0) & ((x - fit).norm(dim=-1) > self.repair["outlier"])
-            weights = torch.where(far, torch.zeros_like(weights), weights)
-            status = torch.where(far, torch.full_like(status, RepairCode.SET_ASIDE), status)
+            unsure_at, present_at = unsure[..., _PAIR_OF], seen[..., _PAIRED]
+            w[..., _PAIRED] = np.where(unsure_at, np.float32(0.0), w[..., _PAIRED])
+            code = np.where(exchanged[..., _PAIR_OF] & present_at, RepairCode.RELABELLED, RepairCode.KEPT)
+            code = np.where(unsure_at & present_at, RepairCode.UNCERTAIN, code)
+            status[..., _PAIRED] = code
+            sure[..., _PAIRED] = np.where(present_at, pair_sure[..., _PAIR_OF], np.float32(np.nan))
+            apart = x - fit.cpu().numpy()
+            far = (w > 0) & (np.sqrt(np.add.reduce(apart * apart, -1)) > self.repair["outlier"])
+            w = np.where(far, np.float32(0.0), w)
+            status = np.where(far, np.int8(RepairCode.SET_ASIDE), status)
             # a lone entry moved to its partner's side and then set aside there: set aside where it was given
             # (by source joint; a pair's two directions exclude each other: each needs its own side given)
-            moved = (flips[..., _PAIR_OF] & present[..., _PAIRED] & ~present[..., _PARTNERS]
-                     & far[..., _PARTNERS])
-            code = torch.where(moved[..., _PARTNER_SLOT], RepairCode.KEPT, status[..., _PAIRED])
-            status[..., _PAIRED] = torch.where(moved, RepairCode.SET_ASIDE, code).to(status.dtype)
+            moved = flips[..., _PAIR_OF] & seen[..., _PAIRED] & ~seen[..., _PARTNERS] & far[..., _PARTNERS]
+            code = np.where(moved[..., _PARTNER_SLOT], RepairCode.KEPT, status[..., _PAIRED])
+            status[..., _PAIRED] = np.where(moved, RepairCode.SET_ASIDE, code)
+            x, weights, status, sure = (torch.as_tensor(a).to(device) for a in (x, w, status, sure))
         return x, weights, status, sure
 
     def _detector_evidence(self, given: torch.Tensor, weights: torch.Tensor) -> torch.Tensor | None:
@@ -508,6 +514,13 @@ def _exchange(x: torch.Tensor, flips: torch.Tensor) -> torch.Tensor:
     """``x`` (N, T, J, C) with the left and right joints of the input pairs ``flips`` (N, T, 6) exchanged."""
     out = x.clone()
     out[:, :, _PAIRED] = torch.where(flips[..., _PAIR_OF, None], x[:, :, _PARTNERS], x[:, :, _PAIRED])
+    return out
+
+
+def _exchange_np(x: np.ndarray, flips: np.ndarray) -> np.ndarray:
+    """``_exchange`` on numpy arrays."""
+    out = x.copy()
+    out[:, :, _PAIRED] = np.where(flips[..., _PAIR_OF, None], x[:, :, _PARTNERS], x[:, :, _PAIRED])
     return out
 
 
