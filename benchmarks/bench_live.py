@@ -6,10 +6,13 @@ backwards (``bench_upsample.py``'s detector input, 12 body joints with their sco
 ground-truth joints of the longest test-split clip, forwards and backwards, under one protocol camera
 (exact input). Every push is timed; the
 pushes while the stream fills its first window are left out. Prints the mean, the median and the 95th
-percentile per latency, against the 33.3 ms a frame of 30 fps. How accuracy moves with latency:
-``bench_streaming.py``, which streams each protocol window alone.
+percentile per latency, against the 33.3 ms a frame of 30 fps; each figure is the median over ``--runs``
+streams, every row once a round (this machine's speed moves between runs), with the lowest and highest
+95th percentile beside it.
+How accuracy moves with latency: ``bench_streaming.py``, which streams each protocol window alone.
 
-    python benchmarks/bench_live.py [key=value ...] [--seconds 30] [--latency 0 8 16] [--threads 1] [--method M]
+    python benchmarks/bench_live.py [key=value ...] [--seconds 30] [--latency 0 8 16] [--threads 1] [--runs 3]
+        [--method M]
 
 (config overrides first: ``--latency`` takes every number after it).
 """
@@ -30,6 +33,7 @@ def main() -> None:
     parser.add_argument("--latency", type=int, nargs="*", default=[0, 8, 16])
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--method", default=None, help="default: upsample.method")
+    parser.add_argument("--runs", type=int, default=3, help="streams per row, the median reported")
     parser.add_argument("settings", nargs="*", help="config overrides, key=value")
     args = parser.parse_args()
     import torch
@@ -44,11 +48,15 @@ def main() -> None:
     probe = jumps_pl.StreamingUpsampler(args.method, latency=0, overrides=args.settings)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
           f"{torch.get_num_threads()} thread(s); method {probe.upsampler.name!r}; {frames} frames at 30 fps, "
-          f"the first {probe.stream.window} pushes of each stream left out")
-    print("| input | latency (frames) | hop / spread | ms / frame, mean | median | 95th percentile | within 33.3 ms |")
-    print("|---|---:|---:|---:|---:|---:|---|")
-    for latency in args.latency:
-        for name, (poses, scores) in inputs.items():
+          f"the first {probe.stream.window} pushes of each stream left out; the median of {args.runs} runs")
+    print("| input | latency (frames) | hop / spread | ms / frame, mean | median | 95th percentile | lowest / highest "
+          "95th percentile | within 33.3 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    runs: dict[tuple[int, str], list] = {(latency, name): [] for latency in args.latency for name in inputs}
+    hops = {}
+    for _ in range(args.runs):  # every row once a round, so that a slow spell of the machine is shared
+        for latency, name in runs:
+            poses, scores = inputs[name]
             stream = jumps_pl.StreamingUpsampler(args.method, latency=latency, overrides=args.settings)
             seconds = []
             for k in range(frames):
@@ -57,9 +65,13 @@ def main() -> None:
                 seconds.append(time.perf_counter() - started)
             stream.flush()
             ms = 1000 * np.array(seconds[stream.stream.window:])
-            p95 = float(np.percentile(ms, 95))
-            print(f"| {name} | {latency} | {stream.hop} / {stream.spread} | {ms.mean():.1f} | {np.median(ms):.1f} | "
-                  f"{p95:.1f} | {'yes' if p95 <= 1000 / 30 else 'no'} |", flush=True)
+            runs[latency, name].append((ms.mean(), np.median(ms), np.percentile(ms, 95)))
+            hops[latency] = f"{stream.hop} / {stream.spread}"
+    for (latency, name), figures in runs.items():
+        mean, median, p95 = np.median(figures, axis=0)
+        low, high = min(f[2] for f in figures), max(f[2] for f in figures)
+        print(f"| {name} | {latency} | {hops[latency]} | {mean:.1f} | {median:.1f} | {p95:.1f} | "
+              f"{low:.1f} / {high:.1f} | {'yes' if p95 <= 1000 / 30 else 'no'} |", flush=True)
 
 
 def clips_input(frames: int) -> np.ndarray:
