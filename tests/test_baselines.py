@@ -155,3 +155,46 @@ def test_the_shipped_models_are_small_safe_and_complete():
 
     assert load_model(PRETRAINED / "jumps-no-encoder")[0].encoder is None
     assert load_model(PRETRAINED / "jumps-default")[0].encoder is not None
+
+
+def test_a_flip_detector_reading_the_reconstruction_error_starts_from_another_and_the_repair_feeds_it(
+        clip_archive, tmp_path, windows):
+    """Started from the shipped detector, its new channels at zero, it gives that detector's logits; trained
+    with a real trainer against the shipped prior, its folder loads, it asks for the prior's reading, and the
+    default method's repair reads it with the encoder's."""
+    from jumps_pl.config import load_config, to_container
+    from jumps_pl.methods import build_methods
+    from jumps_pl.methods.jumps.flip_training import FlipDetectorTraining
+    from jumps_pl.methods.jumps.method import load_flip_detector
+    from jumps_pl.models.normalization import fit_normalization
+    from jumps_pl.training import train_baseline
+
+    config = tiny_config(clip_archive, tmp_path, "baselines.flip_detector.labels=pairs",
+                         "baselines.flip_detector.reconstruction=true",
+                         "baselines.flip_detector.start_from=flip-detector", "trainer.limit_train_batches=3",
+                         "baselines.flip_detector_epochs=1", "baselines.flip_detector_average_from=0",
+                         "train.image_every_n_epochs=0")
+    _, target, head = windows
+    given = make_task("hpe-confident", target, head, seed=0)
+    keypoints, mask = torch.as_tensor(given.keypoints_px), torch.as_tensor(given.mask)
+    weights = mask.float() * torch.as_tensor(given.confidence)
+    x = torch.where(mask[..., None], fit_normalization(keypoints, mask).apply(keypoints), 0.0)
+    start = FlipDetectorTraining(**config["baselines"]["flip_detector"])
+    shipped = load_flip_detector(PRETRAINED / "flip-detector")
+    with torch.no_grad():
+        reading = start.reading(x, mask)
+        assert reading.shape == x.shape and (reading - x).abs().sum() > 0
+        torch.testing.assert_close(start(x, weights, reading), shipped(x, weights))
+    folder = train_baseline("flip-detector", config)
+    detector = load_flip_detector(folder)
+    assert detector.reconstruction
+    with pytest.raises(ValueError, match="reconstruction error"):
+        detector(x, weights)
+    with torch.no_grad():
+        moved = detector(x, weights, reading)
+    assert moved.shape == (*target.shape[:2], 6) and not torch.allclose(moved, shipped(x, weights))
+    fused = build_methods(to_container(load_config(overrides=[f"models.flip_detector={folder}"])),
+                          ["JUMPS + fusion"])["JUMPS + fusion"]
+    assert fused.reader.detector_reads
+    out = fused.predict_windows(given.keypoints_px, given.mask, given.confidence)
+    assert np.isfinite(out.positions).all() and (out.repair > 0).any()

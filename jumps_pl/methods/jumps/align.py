@@ -46,3 +46,9 @@ def fit_similarity(source: torch.Tensor, target: torch.Tensor, weights: torch.Te
     partial = Similarity(scale, angle, torch.zeros_like(mu_x))
     translation = mu_x - partial.apply(mu_y[:, None])[:, 0]
     return Similarity(scale, angle, translation)
+
+
+def align_to(poses: torch.Tensor, given: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``poses`` (B, T, J, 2) similarity-aligned to the entries of ``given`` (B, T, J, 2) present in ``mask``."""
+    b = len(poses)
+    return fit_similarity(poses.reshape(b, -1, 2), given.reshape(b, -1, 2), mask.float().reshape(b, -1)).apply(poses)

@@ -1,6 +1,10 @@
 """The flip detector's training (``jumps train-baseline flip-detector``).
 
 ``FlipNet`` on training windows with a detector's failures simulated on them (``corruption.detector_failures``).
+With ``reconstruction`` the prior ``prior`` (a JUMPS model folder; null: the shipped one) reads each window as
+given, frozen, and the net sees how far the given joints lie from that reading. ``start_from``: a flip
+detector's model folder whose weights it starts from, the input channels that one lacks at zero (so it
+starts from that detector's very logits).
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import torch
 from torch.nn import functional
 
 from jumps_pl import skeleton
+from jumps_pl.methods.jumps.align import align_to
 from jumps_pl.methods.jumps.flip_detector import FlipNet, part_labels
 from jumps_pl.methods.registry import register_trainable
 from jumps_pl.models.corruption import detector_failures
@@ -23,14 +28,29 @@ class FlipDetectorTraining(pl.LightningModule):
 
     def __init__(self, width: int, downsamplings: int, lr: float, missing_share_max: float, noise_max: float,
                  flip_prob: float, foreign_prob: float, outlier_share: float = 0.02, labels: str = "parts",
-                 flip_mix: str = "protocol"):
+                 flip_mix: str = "protocol", reconstruction: bool = False, prior: str | None = None,
+                 start_from: str | None = None):
         super().__init__()
         self.save_hyperparameters()
-        self.net = FlipNet(width, downsamplings, labels)
+        self.net = FlipNet(width, downsamplings, labels, reconstruction)
+        # the prior whose reading it sees (frozen, not saved with it: a model folder keeps only the net)
+        self._prior = [_load_prior(prior)] if reconstruction else []
+        if start_from:
+            _start_from(self.net, start_from)
 
-    def forward(self, poses: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    def forward(self, poses: torch.Tensor, weights: torch.Tensor, reading: torch.Tensor | None = None) -> torch.Tensor:
         """Logits (B, T, 6 or 3), one per frame and pair or part (``FlipNet.forward``)."""
-        return self.net(poses, weights)
+        return self.net(poses, weights, reading)
+
+    def reading(self, given: torch.Tensor, present: torch.Tensor) -> torch.Tensor | None:
+        """The prior's aligned reading G(E(x)) of normalized windows as given (None: no prior read)."""
+        if not self._prior:
+            return None
+        prior = self._prior[0]
+        if next(prior.parameters()).device != given.device:
+            self._prior[0] = prior = prior.to(given.device)
+        with torch.no_grad():
+            return align_to(prior.generator(prior.encoder(given, present)), given, present)
 
     # --- training ---------------------------------------------------------------------------------
     def configure_optimizers(self):
@@ -51,7 +71,7 @@ class FlipDetectorTraining(pl.LightningModule):
         if ok.any():
             again = fit_normalization(given[ok], present[ok])
             given[ok] = torch.where(present[ok][..., None], again.apply(given[ok]), 0.0)
-        logits = self.net(given, weights)
+        logits = self.net(given, weights, self.reading(given, present))
         target = parts.to(logits.dtype)
         found = (logits > 0) & parts
         return {"loss": functional.binary_cross_entropy_with_logits(logits, target),
@@ -70,3 +90,32 @@ class FlipDetectorTraining(pl.LightningModule):
             torch.manual_seed(batch_idx)
             logs = self._loss(batch, torch.Generator().manual_seed(batch_idx))
         self.log_dict({f"val/{k}": v for k, v in logs.items()}, prog_bar=True, batch_size=len(batch["keypoints_px"]))
+
+
+def _load_prior(prior: str | None):
+    """The JUMPS prior (eval mode, frozen) of a model folder, a shipped model's name or null (the shipped one)."""
+    from jumps_pl.methods.jumps.method import load_jumps
+    from jumps_pl.model_folders import model_path
+
+    model = load_jumps(model_path({"jumps": prior}, "jumps"))[0]
+    if model.encoder is None:
+        raise ValueError(f"baselines.flip_detector.prior: {prior!r} has no encoder (model.use_encoder=true needed)")
+    return model.requires_grad_(False)
+
+
+def _start_from(net: FlipNet, folder: str) -> None:
+    """``net`` with the weights of the flip detector in ``folder``; input channels that one lacks start at 0."""
+    from jumps_pl.model_folders import load_state_dict, model_path
+
+    folder = model_path({"flip_detector": folder}, "flip_detector")  # a path, or a shipped model's name
+    state = {k.removeprefix("net."): v for k, v in load_state_dict(folder).items()}
+    stem = net.stem[0].weight
+    given = state.get("stem.0.weight")
+    if given is not None and given.shape[1] < stem.shape[1]:  # the reconstruction's channels come last
+        state["stem.0.weight"] = torch.cat([given, given.new_zeros(given.shape[0], stem.shape[1] - given.shape[1],
+                                                                   given.shape[2])], dim=1)
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as err:
+        raise ValueError(f"baselines.flip_detector.start_from: {folder / 'weights.pt'} does not fit this detector "
+                         f"({err})") from None

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from jumps_pl.methods.continuity.heuristic import apply_repair, relabel_by_continuity
-from jumps_pl.methods.jumps.align import fit_similarity
+from jumps_pl.methods.jumps.align import align_to, fit_similarity
 from jumps_pl.methods.jumps.networks import JumpsPrior
 from jumps_pl.methods.jumps.relabel import detector_evidence, relabel_windows
 from jumps_pl.models.normalization import Normalization, fit_normalization
@@ -96,13 +96,15 @@ class LatentOptimizer:
         # the flip detector (``flip_detector.py``) whose evidence the window labelling weighs in
         # at ``infer.repair.detector`` (0 or None: not read)
         self.flip_detector = flip_detector if self.repair and self.repair.get("detector", 0) > 0 else None
+        # whether it also reads the encoder's reconstruction error (its runtime twin, if any, the same)
+        self.detector_reads = bool(getattr(self.flip_detector, "reconstruction", False))
 
     def with_networks(self, encoder: Callable | None, generator: Callable | None,
                       flip_detector: Callable | None) -> LatentOptimizer:
         """A copy whose encoder's readings run these callables (ONNX Runtime's, for a stream's windows).
 
         The encoder ``(poses, mask) -> z`` with the generator ``z -> poses`` and, where the repair reads one,
-        the flip detector ``(poses, weights) -> logits``, each taking and giving CPU tensors as the torch
+        the flip detector ``(poses, weights[, reading]) -> logits``, each taking and giving CPU tensors as the torch
         networks do (None: the torch network). Only the encoder's readings (``encode_windows``) may be asked
         of the copy.
         """
@@ -177,7 +179,7 @@ class LatentOptimizer:
             evidence = None
             if repaired:
                 yield "detector"
-                evidence = self._detector_evidence(given, weights)
+                evidence = self._detector_evidence(given, weights, poses)
             for _ in range(self.repair["rounds"] if repaired else 0):
                 yield "repair"
                 x, w, status, sure = self._repaired(poses, given, weights, exchanged, evidence)
@@ -238,7 +240,8 @@ class LatentOptimizer:
         else:  # continuity first (optional), a robust fit, then rounds of relabel / set aside / refit
             weights_given = weights
             given, exchanged = self._continuity_first(x, weights)
-            evidence = self._detector_evidence(given, weights_given)
+            reading = self._encoded(given, mask) if self.detector_reads and self.model.encoder is not None else None
+            evidence = self._detector_evidence(given, weights_given, reading)
             x_rep = given.repeat_interleave(s, dim=0)
             if self.repair["reference"] == "encoder":  # G(E(x)): a denoising encoder's reading of the window
                 x, weights, status, sure = self._repaired(self._encoded(given, mask), given, weights_given,
@@ -325,12 +328,7 @@ class LatentOptimizer:
         """G(E(x)) similarity-aligned to the present entries of x: what the encoder reads in the window."""
         with torch.no_grad():
             poses = self.model.generator(self.model.encoder(given, mask))
-            if not self.align:
-                return poses
-            b = len(poses)
-            similarity = fit_similarity(poses.reshape(b, -1, 2), given.reshape(b, -1, 2),
-                                        mask.float().reshape(b, -1))
-            return similarity.apply(poses)
+            return align_to(poses, given, mask) if self.align else poses
 
     def _repaired(self, fit: torch.Tensor, given: torch.Tensor, weights: torch.Tensor, exchanged: torch.Tensor,
                   evidence: torch.Tensor | None = None
@@ -389,19 +387,25 @@ class LatentOptimizer:
             x, weights, status, sure = (torch.as_tensor(a).to(device) for a in (x, w, status, sure))
         return x, weights, status, sure
 
-    def _detector_evidence(self, given: torch.Tensor, weights: torch.Tensor) -> torch.Tensor | None:
+    def _detector_evidence(self, given: torch.Tensor, weights: torch.Tensor, reading: torch.Tensor | None = None
+                           ) -> torch.Tensor | None:
         """The flip detector's cost of each pair's labelling (N, T, 6, 2: as given, exchanged) of ``given``.
 
         ``infer.repair.detector`` x the detector's -log probabilities (``relabel.detector_evidence``); None
-        without a detector.
+        without a detector. ``reading``: the encoder's aligned reading of the window, for a detector that
+        reads the reconstruction error (``detector_reads``).
         """
         if self.flip_detector is None:
             return None
+        if self.detector_reads and reading is None:
+            raise ValueError("models.flip_detector reads the prior's reconstruction error, which needs a model "
+                             "with an encoder (model.use_encoder=true)")
         with torch.no_grad():
             detector = self.flip_detector
             if isinstance(detector, torch.nn.Module) and next(detector.parameters()).device != given.device:
                 detector = self.flip_detector = detector.to(given.device)  # moving a module walks all of it
-            logits = detector(given, weights)  # (N, T, parts): "given exchanged"
+            inputs = (given, weights, reading) if self.detector_reads else (given, weights)
+            logits = detector(*inputs)  # (N, T, parts): "given exchanged"
         return detector_evidence(logits, self.repair["detector"])
 
     def _flips_frame_by_frame(self, given: torch.Tensor, present: torch.Tensor, fit: torch.Tensor) -> torch.Tensor:

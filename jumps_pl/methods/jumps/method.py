@@ -55,7 +55,10 @@ def forward_networks(folder: str | Path) -> dict[str, tuple]:
     if config["kind"] == "flip-detector":
         window = int(config["data"]["window"])
         poses, weights = torch.zeros(2, window, NUM_JOINTS, 2), torch.ones(2, window, NUM_JOINTS)
-        return {"net": (load_flip_detector(folder), (poses, weights), ("poses", "weights"))}
+        detector = load_flip_detector(folder)
+        if detector.reconstruction:  # and the prior's reading of the window
+            return {"net": (detector, (poses, weights, poses), ("poses", "weights", "reading"))}
+        return {"net": (detector, (poses, weights), ("poses", "weights"))}
     model = load_jumps(folder)[0]
     poses, mask = torch.zeros(2, model.window, NUM_JOINTS, 2), torch.ones(2, model.window, NUM_JOINTS, dtype=torch.bool)
     networks = {"generator": (model.generator, (torch.zeros(2, *model.latent_shape),), ("z",))}
