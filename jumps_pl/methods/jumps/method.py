@@ -56,8 +56,9 @@ def forward_networks(folder: str | Path) -> dict[str, tuple]:
         window = int(config["data"]["window"])
         poses, weights = torch.zeros(2, window, NUM_JOINTS, 2), torch.ones(2, window, NUM_JOINTS)
         detector = load_flip_detector(folder)
-        if detector.reconstruction:  # and the prior's reading of the window
-            return {"net": (detector, (poses, weights, poses), ("poses", "weights", "reading"))}
+        if detector.reconstruction:  # and the prior's reading of the window (a tensor of its own: the exporter
+            reading = torch.zeros(2, window, NUM_JOINTS, 2)  # would take one passed twice for one input)
+            return {"net": (detector, (poses, weights, reading), ("poses", "weights", "reading"))}
         return {"net": (detector, (poses, weights), ("poses", "weights"))}
     model = load_jumps(folder)[0]
     poses, mask = torch.zeros(2, model.window, NUM_JOINTS, 2), torch.ones(2, model.window, NUM_JOINTS, dtype=torch.bool)
