@@ -59,26 +59,26 @@ def export_network(module, inputs: tuple, names: tuple[str, ...], folder: str | 
 
 
 class OnnxNetwork:
-    """One exported network in an ONNX Runtime session: called with torch tensors, returns a torch tensor."""
+    """One exported network in an ONNX Runtime ``InferenceSession``: torch tensors in, a torch tensor out."""
 
-    def __init__(self, session, path: Path):
-        self.session, self.path = session, path
-        self._names = [given.name for given in session.get_inputs()]
+    def __init__(self, inference, path: Path):
+        self.inference, self.path = inference, path
+        self._names = [given.name for given in inference.get_inputs()]
 
     def __call__(self, *tensors):
         """The network's output for these inputs, in the order it was exported with."""
         import torch
 
         feed = {name: tensor.detach().cpu().numpy() for name, tensor in zip(self._names, tensors, strict=True)}
-        return torch.from_numpy(np.asarray(self.session.run(None, feed)[0]))
+        return torch.from_numpy(np.asarray(self.inference.run(None, feed)[0]))
 
 
 def onnx_networks(folder: str | Path, names: tuple[str, ...]) -> dict[str, OnnxNetwork] | None:
-    """The exported networks ``names`` of a model folder in ONNX Runtime sessions, or None to run torch.
+    """The exported networks ``names`` of a model folder, each an ONNX Runtime ``InferenceSession``; None: torch.
 
     None where ONNX Runtime is not installed (silently: torch is the default), and where the folder has no
     export of one of them or one whose weights no longer match (with a warning naming the file). Each
-    session runs on the calling thread alone: a stream's single windows gain nothing from more, and
+    runs on the calling thread alone: a stream's single windows gain nothing from more, and
     ONNX Runtime's threads beside torch's would compete for the same cores (a stream 4x slower with
     two of each on two cores, docs/experiments.md).
     """
@@ -98,13 +98,13 @@ def onnx_networks(folder: str | Path, names: tuple[str, ...]) -> dict[str, OnnxN
             return _torch_instead(f"{folder} has no ONNX export of its {name} ({path.name}; `jumps onnx {folder}` "
                                   "writes it)")
         try:
-            session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            inference = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as err:  # onnxruntime raises its own types for a corrupt file; name the file
             return _torch_instead(f"{path}: not a readable ONNX model ({err})")
-        if session.get_modelmeta().custom_metadata_map.get(WEIGHTS_KEY) != digest:
+        if inference.get_modelmeta().custom_metadata_map.get(WEIGHTS_KEY) != digest:
             return _torch_instead(f"{path} was exported from other weights than {folder / 'weights.pt'} "
                                   f"(`jumps onnx {folder}` writes it anew)")
-        networks[name] = OnnxNetwork(session, path)
+        networks[name] = OnnxNetwork(inference, path)
     return networks
 
 

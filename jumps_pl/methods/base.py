@@ -87,7 +87,7 @@ class Loader:
     def live_networks(self, key: str, names: tuple[str, ...]) -> dict[str, OnnxNetwork] | None:
         """``models.<key>``'s forward-only networks ``names`` as a stream runs them, loaded once.
 
-        ONNX Runtime sessions (``upsample.live_runtime``, ``jumps_pl.runtime``), or None where torch runs
+        ONNX Runtime's (``upsample.live_runtime``, ``jumps_pl.runtime``), or None where torch runs
         them (that setting ``torch``, a device other than the CPU, no ONNX Runtime or no export of those
         weights).
         """

@@ -104,8 +104,8 @@ class LatentOptimizer:
         """A copy whose encoder's readings run these callables (ONNX Runtime's, for a stream's windows).
 
         The encoder ``(poses, mask) -> z`` with the generator ``z -> poses`` and, where the repair reads one,
-        the flip detector ``(poses, weights[, reading]) -> logits``, each taking and giving CPU tensors as the torch
-        networks do (None: the torch network). Only the encoder's readings (``encode_windows``) may be asked
+        the flip detector ``(poses, weights[, reading]) -> logits``, each taking and giving CPU tensors as the
+        torch networks do (None: the torch network). Only the encoder's readings (``encode_windows``) may be asked
         of the copy.
         """
         twin = copy.copy(self)
@@ -240,12 +240,14 @@ class LatentOptimizer:
         else:  # continuity first (optional), a robust fit, then rounds of relabel / set aside / refit
             weights_given = weights
             given, exchanged = self._continuity_first(x, weights)
-            reading = self._encoded(given, mask) if self.detector_reads and self.model.encoder is not None else None
+            # G(E(x)), the encoder's reading of the window: the repair's first reference, the flip detector's input
+            by_encoder = self.repair["reference"] == "encoder"
+            reading = self._encoded(given, mask) if by_encoder or (
+                self.detector_reads and self.model.encoder is not None) else None
             evidence = self._detector_evidence(given, weights_given, reading)
             x_rep = given.repeat_interleave(s, dim=0)
-            if self.repair["reference"] == "encoder":  # G(E(x)): a denoising encoder's reading of the window
-                x, weights, status, sure = self._repaired(self._encoded(given, mask), given, weights_given,
-                                                          exchanged, evidence)
+            if by_encoder:  # a denoising encoder's reading of the window
+                x, weights, status, sure = self._repaired(reading, given, weights_given, exchanged, evidence)
                 z = self._initial_latents(x, weights > 0, offset).requires_grad_(True)
                 x_rep, w_rep = x.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
                 self._fit(z, x_rep, w_rep, self.iterations, None, tick)
@@ -363,9 +365,9 @@ class LatentOptimizer:
             flips, pair_sure = flips.cpu().numpy(), pair_sure.cpu().numpy()
             unsure = pair_sure < self.repair.get("uncertain_below", 0.0)  # (N, T, 6); NaN: never
             flips = flips & ~unsure
-            x, exchanged = _exchange_np(g, flips), exchanged.cpu().numpy() ^ flips
+            x, exchanged = _exchange(g, flips), exchanged.cpu().numpy() ^ flips
             # a pair with one side given moves that side's weight with it (only ``lone`` exchanges those)
-            w = _exchange_np(w[..., None], flips)[..., 0]
+            w = _exchange(w[..., None], flips)[..., 0]
             status = np.zeros(w.shape, dtype=np.int8)
             sure = np.full(w.shape, np.nan, dtype=np.float32)
             # per input joint (``_PAIRED``), its pair's labelling: unsure pairs' entries weigh nothing
@@ -514,17 +516,15 @@ def _reads_same(one: tuple[torch.Tensor, torch.Tensor], other: tuple[torch.Tenso
                                                        torch.where(there[..., None], y, 0.0))
 
 
-def _exchange(x: torch.Tensor, flips: torch.Tensor) -> torch.Tensor:
-    """``x`` (N, T, J, C) with the left and right joints of the input pairs ``flips`` (N, T, 6) exchanged."""
-    out = x.clone()
-    out[:, :, _PAIRED] = torch.where(flips[..., _PAIR_OF, None], x[:, :, _PARTNERS], x[:, :, _PAIRED])
-    return out
+def _exchange(x: torch.Tensor | np.ndarray, flips: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
+    """``x`` (N, T, J, C) with the left and right joints of the input pairs ``flips`` (N, T, 6) exchanged.
 
-
-def _exchange_np(x: np.ndarray, flips: np.ndarray) -> np.ndarray:
-    """``_exchange`` on numpy arrays."""
-    out = x.copy()
-    out[:, :, _PAIRED] = np.where(flips[..., _PAIR_OF, None], x[:, :, _PARTNERS], x[:, :, _PAIRED])
+    Torch tensors or numpy arrays, both of one kind.
+    """
+    tensor = isinstance(x, torch.Tensor)
+    out = x.clone() if tensor else x.copy()
+    out[:, :, _PAIRED] = (torch.where if tensor else np.where)(flips[..., _PAIR_OF, None], x[:, :, _PARTNERS],
+                                                               x[:, :, _PAIRED])
     return out
 
 
