@@ -27,7 +27,10 @@ KINDS = ("jumps", "masked-conv-ae", "ridge", "flip-detector")
 CONFIG_KEY = "jumps_config"
 # The shipped folder each ``models.<key>`` setting defaults to.
 PRETRAINED = {"jumps": "jumps-default", "jumps_no_encoder": "jumps-no-encoder", "ridge": "ridge",
-              "masked_conv_ae": "masked-conv-ae", "flip_detector": "flip-detector"}
+              "masked_conv_ae": "masked-conv-ae", "flip_detector": "flip-detector", "jumps_noisy": "jumps-noisy"}
+# A setting whose null follows another one where that one is set: a prior of one's own (models.jumps) is
+# also the one that reads noisy windows, unless models.jumps_noisy says otherwise.
+FOLLOWS = {"jumps_noisy": "jumps"}
 
 
 def pretrained_dir() -> Path:
@@ -41,6 +44,8 @@ def model_path(models_cfg: dict, key: str) -> Path:
     if key not in PRETRAINED:
         raise KeyError(f"unknown model setting models.{key}; known: {', '.join(PRETRAINED)}")
     value = (models_cfg or {}).get(key)
+    if not value and (models_cfg or {}).get(FOLLOWS.get(key, "")):
+        return model_path(models_cfg, FOLLOWS[key])
     if not value:
         return pretrained_dir() / PRETRAINED[key]
     path = Path(value).expanduser()

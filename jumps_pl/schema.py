@@ -42,6 +42,7 @@ SCORE_READINGS = ("calibrated", "raw")
 REAL_SCORES = ("read", "ignored")
 # How the fusion fills a joint's gaps (jumps_pl/methods/fusion/fuse.py)
 GAP_CURVES = ("linear", "cubic", "pchip")
+NOISY_ADDED = ("map", "reading")  # fusion.noisy_added: where a noisy window's added joints come from
 # How the latent fit's learning rate runs over its iterations (jumps_pl/methods/jumps/latent_opt.py)
 LR_SCHEDULES = ("constant", "cosine")
 # What runs a stream's forward-only networks (jumps_pl/runtime.py)
@@ -204,6 +205,8 @@ class FusionSchema:
     uncertain_below: float = _f(min=0, max=1)
     noise_threshold: float = _f(min=0)
     scored_noisy: bool = MISSING
+    mirror_reading: bool = MISSING
+    noisy_added: str = _f(choices=NOISY_ADDED)
     smoothing: float = _f(min=0)
     robust: float = _f(min=0)
     gap_prior: float = _f(min=0, max=1)
@@ -249,6 +252,7 @@ class ModelsSchema:
     ridge: Optional[str] = MISSING
     masked_conv_ae: Optional[str] = MISSING
     flip_detector: Optional[str] = MISSING
+    jumps_noisy: Optional[str] = MISSING
 
 
 @dataclass

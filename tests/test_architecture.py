@@ -133,6 +133,12 @@ def test_shipped_files_are_package_resources_and_the_environment_overrides_them(
     assert DEFAULT_CONFIG.is_file() and DEFAULT_CONFIG.parent.parent.name == "jumps_pl"
     assert (pretrained_dir() / "jumps-default" / "weights.pt").is_file()
     assert model_path({"jumps": "jumps-no-encoder"}, "jumps") == pretrained_dir() / "jumps-no-encoder"
+    # the prior that reads noisy windows is the shipped one beside the shipped default, and one's own prior
+    # where models.jumps names one and models.jumps_noisy does not
+    assert model_path({}, "jumps_noisy") == pretrained_dir() / "jumps-noisy"
+    assert model_path({"jumps": str(tmp_path / "mine")}, "jumps_noisy") == tmp_path / "mine"
+    assert model_path({"jumps": str(tmp_path / "mine"), "jumps_noisy": "jumps-default"},
+                      "jumps_noisy") == pretrained_dir() / "jumps-default"
     monkeypatch.setenv("JUMPS_MODELS_DIR", str(tmp_path))
     assert model_path({}, "ridge") == tmp_path / "ridge"
 

@@ -177,6 +177,45 @@ def test_on_exact_windows_the_joints_given_nowhere_are_averaged_with_the_infill_
     np.testing.assert_array_equal(predict(detected, 0.5, 0.4)[1].positions, predict(detected, 0.5, 0.0)[1].positions)
 
 
+def test_a_noisy_windows_added_joints_are_the_noisy_priors_mirror_averaged_reading(windows):
+    """``fusion.noisy_added=reading``: with the infill net's share at 0, a detector's window's added joints
+    are models.jumps_noisy's reading G(E(x)) of the repaired input in the window's own frame, averaged
+    with its reading of the mirrored window (``fusion.mirror_reading``), so that the reading of a
+    mirrored window is the mirror of the reading; ``map`` (the default) takes them from the fused input
+    joints instead."""
+    import torch
+
+    from jumps_pl.config import load_config, to_container
+    from jumps_pl.methods import build_methods
+    from jumps_pl.methods.jumps.latent_opt import _mirrored
+
+    target, head, _ = _ensemble_predictions(windows)
+    task = make_task("hpe", target, head, 0)
+    added = list(skeleton.ADDED_INDICES)
+
+    def fusion(*settings):
+        config = to_container(load_config(overrides=["fusion.ensemble=0", *settings]))
+        return build_methods(config, ["JUMPS + fusion"])["JUMPS + fusion"]
+
+    method = fusion("fusion.noisy_added=reading")
+    out = method.predict_windows(task.keypoints_px, task.mask, task.confidence)
+    reading = method.noisy_reader.encode_windows(*(torch.as_tensor(a) for a in (task.keypoints_px, task.mask,
+                                                                                 task.confidence)))[0].numpy()
+    np.testing.assert_allclose(out.positions[:, :, added], reading[:, :, added], atol=1e-3)
+    by_map = fusion().predict_windows(task.keypoints_px, task.mask, task.confidence)  # the default: map
+    assert np.abs(by_map.positions[:, :, added] - out.positions[:, :, added]).max() > 1.0
+    # the mirrored window reads as the mirror of the reading; one reading alone does not quite
+    normalized = torch.as_tensor(target[:, :, :, :]) / 100.0
+    normalized[..., list(added), :] = 0.0
+    present = torch.zeros(normalized.shape[:3], dtype=torch.bool)
+    present[..., list(INPUTS)] = True
+    unmirrored = fusion("fusion.noisy_added=reading", "fusion.mirror_reading=false").noisy_reader
+    for reader, equivariant in ((method.noisy_reader, True), (unmirrored, False)):
+        twice = _mirrored(reader._encoded(_mirrored(normalized), present))
+        gap = (twice - reader._encoded(normalized, present)).abs().max().item()
+        assert gap < 1e-4 if equivariant else gap > 1e-3, gap
+
+
 def test_a_noisy_window_whose_only_whole_torso_is_set_aside_keeps_the_fusion_alone(windows):
     """The infill net normalizes by a frame with both shoulders and both hips: where the repair sets
     aside the only such frame (another person's pose there), the fusion's output stands alone."""

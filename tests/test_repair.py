@@ -123,7 +123,7 @@ def test_the_encoders_repair_stops_at_a_fixed_point_with_the_output_of_every_rou
 
     target, head = windows
     given = make_task("hpe-confident", target[:8], head[:8], 0)
-    reader = build_methods(to_container(load_config()), ["JUMPS + fusion"])["JUMPS + fusion"].reader
+    reader = build_methods(to_container(load_config()), ["JUMPS + fusion"])["JUMPS + fusion"].noisy_reader
     arrays = [torch.as_tensor(a) for a in (given.keypoints_px, given.mask, given.confidence)]
     calls = []
     repaired = reader._repaired
@@ -270,7 +270,7 @@ def test_the_labelling_says_how_sure_it_is_and_an_unsure_pair_is_left_out(window
     assert torch.isnan(relabel_windows(given, gone, clean, INPUT_PAIRS, 0.5, 0.05, lone=1.0,
                                        with_confidence=True)[1][0, :, 2]).all()
     # in the repair: below infer.repair.uncertain_below a pair is neither relabelled nor used
-    reader = build_methods(to_container(load_config()), ["JUMPS + fusion"])["JUMPS + fusion"].reader
+    reader = build_methods(to_container(load_config()), ["JUMPS + fusion"])["JUMPS + fusion"].noisy_reader
     reader.repair = {**reader.repair, "temporal": 0.5, "flip_cost": 0.05, "uncertain_below": 0.6,
                      "labelling": "parts"}  # the labelling the posteriors above were read with
     none = torch.zeros(*given.shape[:2], len(INPUT_PAIRS), dtype=torch.bool)

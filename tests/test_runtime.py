@@ -35,16 +35,19 @@ def _fusion(*settings: str):
 
 
 def test_a_stream_runs_the_shipped_networks_on_onnx_runtime_with_the_torch_networks_outputs():
-    """The default's stream twin runs the encoder, generator, flip detector and infill net from the
-    shipped ONNX exports; each gives its torch network's output on the sample's windows to 1e-4, and
-    the twin's windows come out as with torch (positions to 1e-3 px, the same repair)."""
+    """The default's stream twin runs both priors' encoders and generators (the exact windows' and the
+    noisy windows'), the flip detector and the infill net from the shipped ONNX exports; each gives its
+    torch network's output on the sample's windows to 1e-4, and the twin's windows come out as with torch
+    (positions to 1e-3 px, the same repair)."""
     keypoints, mask, confidence = _windows()
     method = _fusion()
     live = method.live()
     networks = {"encoder": live.reader.model.encoder, "generator": live.reader.model.generator,
-                "detector": live.reader.flip_detector, "infill": live.infill._forward}
+                "noisy encoder": live.noisy_reader.model.encoder,
+                "noisy generator": live.noisy_reader.model.generator,
+                "detector": live.noisy_reader.flip_detector, "infill": live.infill._forward}
     assert all(isinstance(network, OnnxNetwork) for network in networks.values())
-    prior = method.reader.model
+    prior, noisy = method.reader.model, method.noisy_reader.model
     x = torch.as_tensor(keypoints)
     present = torch.as_tensor(mask)
     normalized = torch.where(present[..., None], fit_normalization(x, present).apply(x), 0.0)
@@ -52,14 +55,16 @@ def test_a_stream_runs_the_shipped_networks_on_onnx_runtime_with_the_torch_netwo
     with torch.no_grad():
         z = prior.encoder(normalized, present)
         pairs = {"encoder": (prior.encoder, (normalized, present)), "generator": (prior.generator, (z,)),
-                 "detector": (method.reader.flip_detector, (normalized, weights)),
+                 "noisy encoder": (noisy.encoder, (normalized, present)), "noisy generator": (noisy.generator, (z,)),
+                 "detector": (method.noisy_reader.flip_detector, (normalized, weights)),
                  "infill": (method.infill.net.net, (normalized, present))}
         for name, (network, inputs) in pairs.items():
             np.testing.assert_allclose(networks[name](*inputs).numpy(), network(*inputs).numpy(), atol=1e-4,
                                        err_msg=name)
     on_torch = _fusion("upsample.live_runtime=torch").live()
     assert isinstance(on_torch.reader.model, torch.nn.Module)
-    assert isinstance(on_torch.reader.flip_detector, torch.nn.Module)
+    assert isinstance(on_torch.noisy_reader.model, torch.nn.Module)
+    assert isinstance(on_torch.noisy_reader.flip_detector, torch.nn.Module)
     fast = live.predict_windows(keypoints, mask, confidence)
     slow = on_torch.predict_windows(keypoints, mask, confidence)
     assert (slow.repair > 0).any()
@@ -67,6 +72,7 @@ def test_a_stream_runs_the_shipped_networks_on_onnx_runtime_with_the_torch_netwo
     np.testing.assert_allclose(fast.positions, slow.positions, atol=1e-3)
     # offline never runs ONNX Runtime
     assert isinstance(method.reader.model, torch.nn.Module) and method.infill._forward is None
+    assert isinstance(method.noisy_reader.model, torch.nn.Module)
 
 
 def test_an_export_of_other_weights_is_never_run(tmp_path):

@@ -19,6 +19,8 @@ as precise as the detector. Per window and input joint, on the residual r = x - 
 4. **Added joints**: the per-frame linear map from the fused input joints (ridge), plus ``transfer``
    (per added joint, in [0, 1]) times what the prior says beyond that map: G's added joints minus the
    map of G's own input joints. 0 is ridge on the fused inputs; 1 is the prior's structure kept whole.
+   Windows given as ``own_added`` keep the prior's added joints as they are (``fusion.noisy_added:
+   reading``: a real detector's joints sit off the mocap's, and a map from them carries the offset).
 
 Shapes: poses (N, T, 21, 2) px; weights (N, T, 21), 0 where an entry is missing or set aside.
 """
@@ -66,8 +68,11 @@ class FusionSettings:
 
 
 def fuse(keypoints_px: np.ndarray, weights: np.ndarray, fit_px: np.ndarray, added_map: AddedMap,
-         settings: FusionSettings) -> tuple[np.ndarray, np.ndarray]:
-    """The fused poses (N, T, 21, 2) px and each input joint's noise estimate (N, 12) in torso lengths."""
+         settings: FusionSettings, own_added: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The fused poses (N, T, 21, 2) px and each input joint's noise estimate (N, 12) in torso lengths.
+
+    ``own_added`` (N,) bool: windows whose added joints are ``fit_px``'s own, not the map's (step 4).
+    """
     fit, scale, observed, residual, noise = _residual(keypoints_px, weights, fit_px)
     w = np.where(observed, np.asarray(weights)[:, :, _INPUTS], 0.0).astype(np.float64)
     sigma = np.where(noise > settings.noise_threshold, settings.smoothing, 0.0)
@@ -93,6 +98,8 @@ def fuse(keypoints_px: np.ndarray, weights: np.ndarray, fit_px: np.ndarray, adde
     beyond = fit[:, :, _ADDED] - added_map(fit)[:, :, _ADDED]
     transfer = np.asarray(settings.transfer)[None, None, :, None]
     out[:, :, _ADDED] = added_map(out)[:, :, _ADDED] + transfer * beyond
+    if own_added is not None:  # those windows' added joints: the fit's own
+        out[:, :, _ADDED] = np.where(np.asarray(own_added)[:, None, None, None], fit[:, :, _ADDED], out[:, :, _ADDED])
     return out.astype(np.float32), noise.astype(np.float32)
 
 

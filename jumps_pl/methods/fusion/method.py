@@ -50,7 +50,7 @@ class JumpsFusion(Method):
     """The default: the prior's reading fused with the observations by how noisy they are."""
 
     name, slug = "JUMPS + fusion", "jumps-fusion"
-    models = ("jumps", "ridge", "masked_conv_ae", "flip_detector")
+    models = ("jumps", "ridge", "masked_conv_ae", "flip_detector", "jumps_noisy")
 
     def __init__(self, config: dict, loader):
         super().__init__(config, loader)
@@ -66,8 +66,17 @@ class JumpsFusion(Method):
         repair = {**infer["repair"], "enabled": bool(fusion["repair"]),
                   "rounds": int(fusion["repair_rounds"]),
                   "uncertain_below": float(fusion["uncertain_below"])}
-        self.reader = LatentOptimizer(model, **{**infer, "repair": repair},
-                                      flip_detector=repair_flip_detector(repair, loader))
+        detector = repair_flip_detector(repair, loader)
+        # the plain reading that tells exact windows from noisy ones, and the reading of noisy windows: by
+        # models.jumps_noisy's encoder, in the window's own frame where it gives the added joints
+        self.reader = LatentOptimizer(model, **{**infer, "repair": repair}, flip_detector=detector)
+        self.noisy_added = str(fusion["noisy_added"])
+        noisy = loader.model("jumps_noisy", load_jumps)[0]
+        if noisy.encoder is None:
+            raise ValueError(f"{self.name} needs a model with an encoder (models.jumps_noisy)")
+        self.noisy_reader = LatentOptimizer(noisy, **{**infer, "repair": repair,
+                                                      "align": infer["align"] and self.noisy_added == "map"},
+                                            flip_detector=detector, mirror_reading=bool(fusion["mirror_reading"]))
         self.ridge = loader.model("ridge", load_ridge)
         self.settings = FusionSettings.from_config(fusion)
         self.ensemble = float(fusion["ensemble"])
@@ -124,7 +133,7 @@ class JumpsFusion(Method):
         sure = np.full(mask.shape, np.nan, dtype=np.float32)
         spread = np.zeros(mask.shape, dtype=np.float32)
         if (~exact).any():  # the others repaired against the encoder's reading (infer.repair) and read anew
-            encoded, repair, how_sure = yield from self.reader.encode_windows_steps(
+            encoded, repair, how_sure = yield from self.noisy_reader.encode_windows_steps(
                 *self._tensors(keypoints_px, mask, conf, ~exact),
                 start=None if start is None else torch.as_tensor(np.asarray(start)[~exact]))
             prior[~exact], status[~exact], sure[~exact] = encoded.numpy(), repair.numpy(), how_sure.numpy()
@@ -140,7 +149,8 @@ class JumpsFusion(Method):
             fitted = self._fit_exact(given, exact, report)
             prior[exact], spread[exact] = fitted.positions, fitted.spread_px
         yield "fuse"
-        out, _ = fuse(keypoints, kept, prior, self._added_map, self.settings)
+        out, _ = fuse(keypoints, kept, prior, self._added_map, self.settings,
+                      own_added=~exact if self.noisy_added == "reading" else None)
         # with the infill net's reading of the (repaired) input, where it can be normalized (a frame with
         # both shoulders and both hips still given; else the fusion alone): noisy windows whole, exact
         # windows at the joints given in no frame (the added ones)
@@ -186,6 +196,7 @@ class JumpsFusion(Method):
         if self._live is None:
             iterations = int(self.config["fusion"]["live_fit_iterations"])
             prior = self.loader.live_networks("jumps", ("encoder", "generator"))
+            noisy = self.loader.live_networks("jumps_noisy", ("encoder", "generator"))
             detector = None
             if self.reader.flip_detector is not None:
                 detector = (self.loader.live_networks("flip_detector", ("net",)) or {}).get("net")
@@ -196,9 +207,12 @@ class JumpsFusion(Method):
             if prior is not None or detector is not None:
                 self._live.reader = self.reader.with_networks((prior or {}).get("encoder"),
                                                               (prior or {}).get("generator"), detector)
+            if noisy is not None or detector is not None:
+                self._live.noisy_reader = self.noisy_reader.with_networks((noisy or {}).get("encoder"),
+                                                                          (noisy or {}).get("generator"), detector)
             rounds = int(self.config["fusion"]["live_repair_rounds"])
-            if self.reader.repair is not None and rounds != self.reader.repair["rounds"]:
-                self._live.reader = self._live.reader.with_repair(rounds=rounds)
+            if self.noisy_reader.repair is not None and rounds != self.noisy_reader.repair["rounds"]:
+                self._live.noisy_reader = self._live.noisy_reader.with_repair(rounds=rounds)
             self._live.infill = infill
             self._live._live = self._live
         return self._live

@@ -35,11 +35,12 @@ from jumps_pl.methods.jumps.relabel import detector_evidence, relabel_windows
 from jumps_pl.models.normalization import Normalization, fit_normalization
 from jumps_pl.prediction import Prediction, RepairCode
 from jumps_pl.schema import LR_SCHEDULES
-from jumps_pl.skeleton import FLIP_GROUPS, INPUT_PAIRS
+from jumps_pl.skeleton import FLIP_GROUPS, INPUT_PAIRS, MIRROR_PERMUTATION
 from jumps_pl.steps import Steps, finish
 from jumps_pl.windows import predict_sequence
 
 SPREAD_STARTS = 3  # the spread of a joint is measured among this many best starts
+_MIRROR = torch.as_tensor(MIRROR_PERMUTATION)  # the 21 joints with left and right exchanged
 # the input joints of the left/right pairs (skeleton.INPUT_PAIRS), each pair's two in turn: each one's pair,
 # its partner (the other side) and the partner's place in this list
 _PAIRED = [joint for pair in INPUT_PAIRS for joint in pair]
@@ -75,7 +76,7 @@ class LatentOptimizer:
                  align: bool, encoder_start: bool, overlap: int, batch_windows: int, seed: int,
                  repair: dict | None = None, flip_detector: torch.nn.Module | None = None,
                  lr_schedule: str = "constant", latent_weight: float = 0.0, smooth_weight: float = 0.0,
-                 keep_starts: int | None = None, keep_after: int = 0):
+                 keep_starts: int | None = None, keep_after: int = 0, mirror_reading: bool = False):
         if starts < 1 or iterations < 0:
             raise ValueError(f"infer.starts must be >= 1 and infer.iterations >= 0, got {starts}, {iterations}")
         if lr_schedule not in LR_SCHEDULES:
@@ -91,6 +92,8 @@ class LatentOptimizer:
         # after ``keep_after`` iterations only each window's ``keep_starts`` best starts go on (None: all)
         self.keep_starts = starts if keep_starts is None else min(keep_starts, starts)
         self.keep_after = keep_after
+        # the encoder's reading averaged with its reading of the mirrored window, mirrored back
+        self.mirror_reading = bool(mirror_reading)
         # repair (``infer.repair``): robust first fit, relabel flips / set outliers aside, refit
         self.repair = repair if repair and repair.get("enabled") else None
         # the flip detector (``flip_detector.py``) whose evidence the window labelling weighs in
@@ -327,9 +330,19 @@ class LatentOptimizer:
             return poses.view(n, s, *poses.shape[1:])[torch.arange(n, device=given.device), best]
 
     def _encoded(self, given: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """G(E(x)) similarity-aligned to the present entries of x: what the encoder reads in the window."""
+        """G(E(x)) similarity-aligned to the present entries of x: what the encoder reads in the window.
+
+        With ``mirror_reading``, the mean of G(E(x)) and of the reading of the mirrored window (left and
+        right exchanged, x negated about the window's centre), mirrored back: both in one batch.
+        """
         with torch.no_grad():
-            poses = self.model.generator(self.model.encoder(given, mask))
+            if self.mirror_reading:
+                n = len(given)
+                both = self.model.generator(self.model.encoder(torch.cat([given, _mirrored(given)]),
+                                                               torch.cat([mask, mask[:, :, _MIRROR]])))
+                poses = 0.5 * (both[:n] + _mirrored(both[n:]))
+            else:
+                poses = self.model.generator(self.model.encoder(given, mask))
             return align_to(poses, given, mask) if self.align else poses
 
     def _repaired(self, fit: torch.Tensor, given: torch.Tensor, weights: torch.Tensor, exchanged: torch.Tensor,
@@ -554,3 +567,8 @@ def _frozen(model: torch.nn.Module) -> Iterator[None]:
         for p, flag in flags:
             p.requires_grad_(flag)
         model.train(was_training)
+
+
+def _mirrored(poses: torch.Tensor) -> torch.Tensor:
+    """Normalized windows (N, T, 21, 2) mirrored: left and right exchanged, x negated (its own inverse)."""
+    return poses[:, :, _MIRROR] * poses.new_tensor([-1.0, 1.0])
