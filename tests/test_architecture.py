@@ -164,3 +164,15 @@ def test_the_library_gates_and_resamples_exactly_as_the_command_line(tmp_path):
         written = data["keypoints"][0][np.isin(data["frames"], np.arange(first, last + 1))]
     np.testing.assert_allclose(library, written, atol=1e-3)
     assert library.shape == (last - first + 1, 21, 2)
+
+
+def test_a_model_folder_two_settings_name_is_loaded_once():
+    """``models.jumps_noisy`` naming the folder ``models.jumps`` names: one model in memory, shared."""
+    from jumps_pl.config import load_config, to_container
+    from jumps_pl.methods.base import Loader
+    from jumps_pl.methods.jumps.method import load_jumps
+
+    loader = Loader(to_container(load_config(overrides=["models.jumps_noisy=jumps-default"])))
+    assert loader.model("jumps", load_jumps) is loader.model("jumps_noisy", load_jumps)
+    apart = Loader(to_container(load_config()))
+    assert apart.model("jumps", load_jumps) is not apart.model("jumps_noisy", load_jumps)

@@ -66,7 +66,7 @@ class Loader:
     def __init__(self, config: dict):
         self.config = config
         self.device = resolve_device(config.get("infer", {}).get("device", "cpu"))
-        self._models: dict[tuple[str, Path], object] = {}
+        self._models: dict[tuple[Path, Callable], object] = {}  # (folder, loader): a folder named twice loads once
         self._methods: dict[str, Method] = {}
         self._live: dict[tuple[str, Path, tuple[str, ...]], dict | None] = {}
 
@@ -75,14 +75,14 @@ class Loader:
         return model_path(self.config.get("models", {}), key)
 
     def model(self, key: str, load: Callable[[Path], object]) -> object:
-        """``load(path)`` of the folder ``models.<key>`` points to, once."""
+        """``load(path)`` of the folder ``models.<key>`` points to, once (once too for two keys naming it)."""
         path = self.path(key)
-        if (key, path) not in self._models:
+        if (path, load) not in self._models:
             if not path.exists():
                 raise MissingModel(f"{path} does not exist (models.{key}: a model folder, checkpoint or "
                                    "shipped model name)")
-            self._models[(key, path)] = _to_device(load(path), self.device)
-        return self._models[(key, path)]
+            self._models[(path, load)] = _to_device(load(path), self.device)
+        return self._models[(path, load)]
 
     def live_networks(self, key: str, names: tuple[str, ...]) -> dict[str, OnnxNetwork] | None:
         """``models.<key>``'s forward-only networks ``names`` as a stream runs them, loaded once.
