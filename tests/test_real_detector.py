@@ -8,6 +8,8 @@ import sys
 import numpy as np
 import pytest
 
+from jumps_pl import skeleton
+from jumps_pl.evaluation.detector_errors import flipped_pairs
 from jumps_pl.evaluation.real_detector import detector_row, load_detections, real_task, shipped_path
 from tests.conftest import REPO, SHARED_CORPUS
 
@@ -55,6 +57,24 @@ def test_the_task_reads_scores_as_upsample_does_or_ignores_them():
     row = detector_row(detections)
     np.testing.assert_array_equal(row[ignored.mask], ignored.keypoints_px[ignored.mask])
     assert np.isnan(row[~ignored.mask]).all()
+
+
+def test_a_detectors_swap_is_found_where_its_sides_are_exchanged_and_nowhere_else():
+    # MediaPipe's joints of two shipped windows taken as the truth; the detector gives them back with the
+    # wrists exchanged in frames 10-13 of the first window, and every joint 5 px off (less than the margin)
+    task = real_task(_shipped("ood-test"), min_confidence=0.0)
+    truth = task.keypoints_px[:2].astype(np.float64)
+    head = np.full(truth.shape[:2], 60.0)
+    given = task.mask[:2]
+    detected = truth + 5.0
+    hands = [k for k, (left, _) in enumerate(skeleton.INPUT_PAIRS) if skeleton.HIGH_RES_JOINTS[left] == "Hand_L"][0]
+    left, right = skeleton.INPUT_PAIRS[hands]
+    detected[0, 10:14, [left, right]] = detected[0, 10:14, [right, left]]
+    found = flipped_pairs(detected, truth, head, given)
+    apart = np.linalg.norm(truth[0, 10:14, left] - truth[0, 10:14, right], axis=-1) > 30.0
+    expected = np.zeros_like(found)
+    expected[0, 10:14, hands] = apart & given[0, 10:14, left] & given[0, 10:14, right]
+    assert expected.any() and np.array_equal(found, expected)
 
 
 def test_a_file_made_for_other_windows_is_refused(tmp_path):

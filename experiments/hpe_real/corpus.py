@@ -1,7 +1,17 @@
-"""What every hpe-real script starts from: the resolved config with its overrides, and the corpus set up."""
+"""What every hpe-real script starts from: the resolved config, the corpus set up, training windows' detections.
+
+The detections of rendered training windows (`jumps detect-windows train`) pooled from several files, and
+the mocap of those windows as the protocol scores it: the 21 joints projected by the camera each window
+was rendered with, and the head size per frame.
+"""
 from __future__ import annotations
 
+import numpy as np
+import torch
+
+from jumps_pl import skeleton
 from jumps_pl.config import load_config, to_container
+from jumps_pl.data.cameras import head_size_px, project
 from jumps_pl.data.datamodule import MocapDataModule
 
 
@@ -11,3 +21,32 @@ def config_and_corpus(settings: list[str]) -> tuple[dict, MocapDataModule]:
     datamodule = MocapDataModule(**config["data"])
     datamodule.setup()
     return config, datamodule
+
+
+def pooled_detections(paths: list[str]) -> dict[str, np.ndarray]:
+    """Detection files of training windows as one: per-window arrays joined, the rest from the first."""
+    files = []
+    for path in paths:
+        with np.load(path) as data:
+            files.append({k: data[k] for k in data.files})
+    count = len(files[0]["clip"])
+    return {k: np.concatenate([f[k] for f in files]) if np.ndim(v) and len(v) == count else v
+            for k, v in files[0].items()}
+
+
+def train_truth(datamodule: MocapDataModule, detections: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The mocap of each rendered training window: joints (W, T, 21, 2) px in the full frame, head sizes (W, T) px."""
+    dataset = datamodule.datasets["train"]
+    joints, heads = [], []
+    for w, index in enumerate(detections["index"]):
+        item = dataset[int(index)]
+        assert datamodule.clip_names[item["clip_id"]] == str(detections["clip"][w]), "another corpus"
+        positions = item["positions_m"][None, :datamodule.window]
+        camera = {"R": torch.as_tensor(detections["camera_R"][w], dtype=torch.float32)[None],
+                  "t": torch.as_tensor(detections["camera_t"][w], dtype=torch.float32)[None],
+                  "focal_px": torch.tensor([datamodule.eval_camera.focal_px]),
+                  "principal_px": torch.as_tensor(datamodule.eval_camera.principal_px, dtype=torch.float32)[None]}
+        joints.append(project(positions, camera)[0].numpy())
+        length = torch.as_tensor(item["head_length_m"], dtype=torch.float32).reshape(1)
+        heads.append(head_size_px(positions[:, :, skeleton.NECK], length, camera)[0].numpy())
+    return np.stack(joints), np.stack(heads)

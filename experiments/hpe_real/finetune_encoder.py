@@ -28,8 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from corpus import config_and_corpus
-from fit_centres import _pooled, _train_targets
+from corpus import config_and_corpus, pooled_detections, train_truth
 
 from jumps_pl import skeleton
 from jumps_pl.evaluation.real_detector import real_task, shipped_for, split_truth
@@ -80,9 +79,8 @@ def mirrored(x: torch.Tensor, mask: torch.Tensor, target: torch.Tensor, rng: tor
     return mirror(x, True), mirror(mask, False), mirror(target, True)
 
 
-def plain_added_auc(model, x, mask, norm_target_px, head) -> float:
-    """AUC of PCKh of the added joints of G(E(x)) (pixels via the detection's normalization)."""
-    keypoints, target = norm_target_px
+def plain_added_auc(model, x, mask, keypoints, target, head) -> float:
+    """AUC of PCKh of the added joints of G(E(x)), in pixels: ``keypoints`` (px) give the normalization."""
     norm = fit_normalization(keypoints, mask)
     with torch.inference_mode():
         out = torch.cat([model.generator(model.encoder(x[i:i + 64], mask[i:i + 64])) for i in range(0, len(x), 64)])
@@ -112,9 +110,9 @@ def main() -> None:
     reading = config["upsample"]
     started = time.perf_counter()
 
-    train = _pooled(args.train)
+    train = pooled_detections(args.train)
     keypoints, mask = read_detections(train, reading)
-    real = normalized_pairs(keypoints, mask, _train_targets(datamodule, train))
+    real = normalized_pairs(keypoints, mask, train_truth(datamodule, train)[0])
     val = shipped_for(datamodule, "val")
     val_keypoints, val_mask = read_detections(val, reading)
     val_target, val_head = split_truth(datamodule, "val")
@@ -145,7 +143,7 @@ def main() -> None:
         return datamodule.to_2d(batch, augment=True)["keypoints_px"][:n_sim]
 
     gan.eval()
-    best = (plain_added_auc(gan, val_x, val_m, (torch.as_tensor(val_keypoints), val_target), val_head), -1)
+    best = (plain_added_auc(gan, val_x, val_m, torch.as_tensor(val_keypoints), val_target, val_head), -1)
     gan.train()
     print(f"epoch -1 (as loaded): val hpe-real plain reading, added AUC {best[0]:.4f}", flush=True)
     best_state = copy.deepcopy(gan.state_dict())
@@ -176,7 +174,7 @@ def main() -> None:
             optimizer.step()
             totals.append(float(loss.detach()))
         gan.eval()
-        auc = plain_added_auc(gan, val_x, val_m, (torch.as_tensor(val_keypoints), val_target), val_head)
+        auc = plain_added_auc(gan, val_x, val_m, torch.as_tensor(val_keypoints), val_target, val_head)
         gan.train()
         line = (f"epoch {epoch}: loss {np.mean(totals):.4f}, val added {auc:.4f} "
                 f"({time.perf_counter() - started:.0f} s)")
@@ -196,7 +194,7 @@ def main() -> None:
     if args.average_from is not None:
         gan.load_state_dict(mean)
         gan.eval()
-        best = (plain_added_auc(gan, val_x, val_m, (torch.as_tensor(val_keypoints), val_target), val_head),
+        best = (plain_added_auc(gan, val_x, val_m, torch.as_tensor(val_keypoints), val_target, val_head),
                 f"mean of {args.average_from}-{args.epochs - 1}")
         best_state = mean
         log.append(f"averaged over epochs {args.average_from}-{args.epochs - 1}: val added {best[0]:.4f}")

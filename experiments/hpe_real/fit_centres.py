@@ -14,43 +14,14 @@ import argparse
 
 import numpy as np
 import torch
-from corpus import config_and_corpus
+from corpus import config_and_corpus, pooled_detections, train_truth
 
 from jumps_pl import skeleton
-from jumps_pl.data.cameras import project
-from jumps_pl.data.datamodule import MocapDataModule
 from jumps_pl.evaluation.real_detector import input_joints, shipped_for, split_truth
 from jumps_pl.joint_centres import fit_centre_map, save_centre_maps
 from jumps_pl.metrics import pckh_auc
 
 COLUMNS = list(skeleton.INPUT_INDICES)
-
-
-def _train_targets(datamodule: MocapDataModule, detections: dict) -> np.ndarray:
-    """The mocap's 12 input joints in the full frame of each rendered training window."""
-    dataset = datamodule.datasets["train"]
-    out = []
-    for w, index in enumerate(detections["index"]):
-        item = dataset[int(index)]
-        assert datamodule.clip_names[item["clip_id"]] == str(detections["clip"][w]), "another corpus"
-        positions = item["positions_m"][None, :datamodule.window]
-        camera = {"R": torch.as_tensor(detections["camera_R"][w], dtype=torch.float32)[None],
-                  "t": torch.as_tensor(detections["camera_t"][w], dtype=torch.float32)[None],
-                  "focal_px": torch.tensor([datamodule.eval_camera.focal_px]),
-                  "principal_px": torch.as_tensor(datamodule.eval_camera.principal_px, dtype=torch.float32)[None]}
-        out.append(project(positions, camera)[0].numpy())
-    return np.stack(out)
-
-
-def _pooled(paths: list[str]) -> dict[str, np.ndarray]:
-    """Detection files of training windows as one: per-window arrays joined, the rest from the first."""
-    files = []
-    for path in paths:
-        with np.load(path) as data:
-            files.append({k: data[k] for k in data.files})
-    count = len(files[0]["clip"])
-    return {k: np.concatenate([f[k] for f in files]) if np.ndim(v) and len(v) == count else v
-            for k, v in files[0].items()}
 
 
 def _auc(pred: np.ndarray, target: np.ndarray, head: np.ndarray, present: np.ndarray) -> float:
@@ -70,9 +41,9 @@ def main() -> None:
     parser.add_argument("settings", nargs="*")
     args = parser.parse_args()
     _, datamodule = config_and_corpus(args.settings)
-    train = _pooled(args.train)
+    train = pooled_detections(args.train)
     keypoints, found, _, _ = input_joints(train)
-    target = _train_targets(datamodule, train)
+    target = train_truth(datamodule, train)[0]
     present = found[..., COLUMNS]
     fit_x, fit_present, fit_target = (a.reshape(-1, *a.shape[2:]) for a in (keypoints[..., COLUMNS, :], present,
                                                                              target[..., COLUMNS, :]))

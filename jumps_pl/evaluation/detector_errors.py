@@ -21,6 +21,24 @@ from jumps_pl import skeleton
 _NAMES = [skeleton.HIGH_RES_JOINTS[j] for j in skeleton.INPUT_INDICES]
 
 
+def flipped_pairs(detected_px: np.ndarray, target_px: np.ndarray, head_size_px: np.ndarray,
+                  present: np.ndarray) -> np.ndarray:
+    """(W, T, 6) bool: the (frame, input pair) entries given with left and right exchanged (``flip`` above).
+
+    ``present`` (W, T, 21): the entries the detector gave; a pair counts where both sides are given.
+    """
+    out = np.zeros((*present.shape[:2], len(skeleton.INPUT_PAIRS)), bool)
+    for k, (left, right) in enumerate(skeleton.INPUT_PAIRS):
+        kept = (np.linalg.norm(detected_px[..., left, :] - target_px[..., left, :], axis=-1)
+                + np.linalg.norm(detected_px[..., right, :] - target_px[..., right, :], axis=-1))
+        exchanged = (np.linalg.norm(detected_px[..., left, :] - target_px[..., right, :], axis=-1)
+                     + np.linalg.norm(detected_px[..., right, :] - target_px[..., left, :], axis=-1))
+        apart = np.linalg.norm(target_px[..., left, :] - target_px[..., right, :], axis=-1) > 0.5 * head_size_px
+        both = present[..., left] & present[..., right]
+        out[..., k] = both & apart & (exchanged < kept - 0.5 * head_size_px)
+    return out
+
+
 def detector_errors(detected_px: np.ndarray, target_px: np.ndarray, head_size_px: np.ndarray,
                     given: np.ndarray | None = None) -> dict[str, dict[str, float]]:
     """``{joint: {miss, offset, jitter, motion, outlier}}`` and ``{"pairs": {flip per pair}}``, ``{"all": means}``."""
@@ -29,20 +47,15 @@ def detector_errors(detected_px: np.ndarray, target_px: np.ndarray, head_size_px
     head = head_size_px[..., None]
     error = (detected_px - target_px) / head[..., None]                       # (W, T, 21, 2), head sizes
     distance = np.linalg.norm(error, axis=-1)
+    flips = flipped_pairs(detected_px, target_px, head_size_px, present)
     flipped = np.zeros(present.shape, bool)
     pairs = {}
-    for left, right in skeleton.INPUT_PAIRS:
-        kept = (np.linalg.norm(detected_px[..., left, :] - target_px[..., left, :], axis=-1)
-                + np.linalg.norm(detected_px[..., right, :] - target_px[..., right, :], axis=-1))
-        exchanged = (np.linalg.norm(detected_px[..., left, :] - target_px[..., right, :], axis=-1)
-                     + np.linalg.norm(detected_px[..., right, :] - target_px[..., left, :], axis=-1))
-        apart = np.linalg.norm(target_px[..., left, :] - target_px[..., right, :], axis=-1) > 0.5 * head_size_px
+    for k, (left, right) in enumerate(skeleton.INPUT_PAIRS):
+        flipped[..., left] |= flips[..., k]
+        flipped[..., right] |= flips[..., k]
         both = present[..., left] & present[..., right]
-        flip = both & apart & (exchanged < kept - 0.5 * head_size_px)
-        flipped[..., left] |= flip
-        flipped[..., right] |= flip
         name = skeleton.HIGH_RES_JOINTS[left].replace("_L", "")
-        pairs[name] = float(flip.sum() / max(both.sum(), 1))
+        pairs[name] = float(flips[..., k].sum() / max(both.sum(), 1))
     out: dict[str, dict[str, float]] = {}
     motion = np.linalg.norm(np.diff(target_px / head[..., None], axis=1), axis=-1)
     for j, name in zip(joints, _NAMES, strict=True):

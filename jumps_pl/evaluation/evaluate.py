@@ -52,6 +52,7 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
         if detections is None:
             tasks = tuple(t for t in tasks if t != "hpe-real")
         else:
+            from jumps_pl.evaluation.detector_errors import flipped_pairs
             from jumps_pl.evaluation.real_detector import detector_row, real_task
             from jumps_pl.joint_centres import load_centre_maps
             from jumps_pl.scores import load_score_maps
@@ -59,8 +60,10 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
             reading = config["upsample"]
             score_map = load_score_maps().get("mediapipe") if reading["scores"] == "calibrated" else None
             centre_map = load_centre_maps().get("mediapipe") if reading["joint_centres"] else None
-            inputs["hpe-real"] = real_task(detections, reading["min_confidence"], evaluate["real_scores"],
-                                           score_map, centre_map)
+            given = real_task(detections, reading["min_confidence"], evaluate["real_scores"], score_map, centre_map)
+            # the detector's own left/right swaps, found against the mocap: scored as flips repaired
+            given.flipped = flipped_pairs(given.keypoints_px, target, head, given.mask)
+            inputs["hpe-real"] = given
             as_given["hpe-real"] = {"MediaPipe as detected": detector_row(detections)}
     wandb_run = start_wandb() if start_wandb else None
     log(f"evaluating {len(target)} windows of {config['data']['split']} under {config['data']['root']}: "

@@ -1,0 +1,183 @@
+"""Fine-tune the repair's flip detector on a real detector's own left/right swaps (``hpe-real``).
+
+    python experiments/hpe_real/finetune_flips.py --train data/hpe-real/train.npz \
+        data/hpe-real/train-seed1.npz --out experiments/checkpoints/flip-detector-real [--epochs 30] \
+        [--real-share 0.5] [--average-from K] [key=value ...]
+
+The flip detector (``models.flip_detector``: null, the shipped one) trains on batches that are
+``--real-share`` MediaPipe's detections of rendered training windows, read as `jumps upsample` reads
+MediaPipe (score map, joint-centre map) and normalized as the repair normalizes a window, labelled with
+the pairs MediaPipe gave exchanged (found against the mocap as `hpe-real` scores them:
+``jumps_pl.evaluation.detector_errors.flipped_pairs``); and the rest the training windows with the
+repository's simulated failures, as the detector was first trained (``flip_training.FlipDetectorTraining``
+with its own settings), so that what it learned of those stays. Real windows are mirrored with
+probability one half (a swapped pair stays swapped).
+
+After each epoch (a pass over the real windows) the detector is scored on ``hpe-real``'s ``val``
+windows: the binary cross-entropy of its per-pair logits against MediaPipe's swaps, the share of swapped
+entries it finds and of the others it calls swapped. The model folder of the epoch with the lowest
+val loss (with ``--average-from K``: the weights averaged over the ends of epochs K and later) is written
+to ``--out``, with a log of every epoch.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from corpus import config_and_corpus, pooled_detections, train_truth
+from finetune_encoder import read_detections
+from torch.nn import functional
+
+from jumps_pl import skeleton
+from jumps_pl.evaluation.detector_errors import flipped_pairs
+from jumps_pl.evaluation.real_detector import shipped_for, split_truth
+from jumps_pl.methods.jumps.flip_training import FlipDetectorTraining
+from jumps_pl.methods.jumps.latent_opt import _mirrored
+from jumps_pl.model_folders import load_state_dict, model_path, read_model_config, write_model_folder
+from jumps_pl.models.normalization import fit_normalization
+
+MIRROR = torch.as_tensor(skeleton.MIRROR_PERMUTATION)
+
+
+def labelled_windows(keypoints: np.ndarray, mask: np.ndarray, target: np.ndarray, head: np.ndarray
+                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The detector's input (normalized, 0 where missing), its presence, and the swapped pairs (W, T, 6).
+
+    Windows without a frame where both hips and both shoulders were detected are left out (the repair
+    has nothing to normalize them by).
+    """
+    swapped = flipped_pairs(keypoints, target, head, mask)
+    usable = mask[..., list(skeleton.TORSO_JOINTS)].all(-1).any(-1)
+    keypoints, present, swapped = (torch.as_tensor(a[usable]) for a in (keypoints, mask, swapped))
+    norm = fit_normalization(keypoints, present)
+    x = torch.where(present[..., None], norm.apply(keypoints), torch.zeros_like(keypoints))
+    return x, present.float(), swapped
+
+
+def scored(net: torch.nn.Module, x: torch.Tensor, present: torch.Tensor, swapped: torch.Tensor) -> dict[str, float]:
+    """Binary cross-entropy, swapped entries found, and other entries called swapped, on given pairs."""
+    with torch.inference_mode():
+        logits = torch.cat([net(x[i:i + 64], present[i:i + 64]) for i in range(0, len(x), 64)])
+    both = torch.stack([(present[..., a] > 0) & (present[..., b] > 0) for a, b in skeleton.INPUT_PAIRS], -1)
+    loss = functional.binary_cross_entropy_with_logits(logits[both], swapped[both].float())
+    called = logits > 0
+    return {"loss": float(loss), "found": float(called[swapped & both].float().mean()),
+            "false": float(called[~swapped & both].float().mean())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", required=True, nargs="+")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--real-share", type=float, default=0.5)
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--average-from", type=int, default=None,
+                        help="write the weights averaged over the ends of this epoch and every later one, instead "
+                             "of the best epoch's")
+    parser.add_argument("settings", nargs="*")
+    args = parser.parse_args()
+    torch.manual_seed(args.seed)
+    rng = torch.Generator().manual_seed(args.seed)
+    config, datamodule = config_and_corpus(args.settings)
+    reading = config["upsample"]
+    started = time.perf_counter()
+
+    train = pooled_detections(args.train)
+    real = labelled_windows(*read_detections(train, reading), *train_truth(datamodule, train))
+    val = labelled_windows(*read_detections(shipped_for(datamodule, "val"), reading),
+                           *split_truth(datamodule, "val"))
+    print(f"{len(real[0])} real training windows ({float(real[2].float().mean()):.4f} of pair entries swapped), "
+          f"{len(val[0])} val windows ({float(val[2].float().mean()):.4f}) ({time.perf_counter() - started:.0f} s)",
+          flush=True)
+
+    folder = model_path(config["models"], "flip_detector")
+    shipped = read_model_config(folder, "flip-detector")
+    settings = shipped["baselines"]["flip_detector"]
+    if settings.get("reconstruction"):
+        raise SystemExit(f"{folder}: a detector that reads the prior's reconstruction is not handled here")
+    module = FlipDetectorTraining(**settings)
+    module.load_state_dict(load_state_dict(folder))
+    optimizer = torch.optim.Adam(module.net.parameters(), lr=args.lr)
+    n_real = int(round(args.batch * args.real_share))
+    n_sim = args.batch - n_real
+    steps = max(1, len(real[0]) // max(n_real, 1))
+    sim_batches = iter(())
+
+    def sim_batch() -> dict:
+        nonlocal sim_batches
+        batch = next(sim_batches, None)
+        if batch is None:
+            sim_batches = iter(datamodule.train_dataloader())
+            batch = next(sim_batches)
+        batch = datamodule.to_2d(batch, augment=True)
+        return {"keypoints_px": batch["keypoints_px"][:n_sim]}
+
+    module.eval()
+    best = (scored(module.net, *val), -1)
+    print(f"epoch -1 (as loaded): val {best[0]}", flush=True)
+    best_state = copy.deepcopy(module.state_dict())
+    log = [f"epoch -1: val {best[0]}"]
+    mean = None
+    for epoch in range(args.epochs):
+        module.train()
+        order = torch.randperm(len(real[0]), generator=rng)
+        totals = []
+        for step in range(steps):
+            loss = torch.zeros(())
+            if n_real:
+                rows = order[step * n_real:(step + 1) * n_real]
+                x, present, swapped = real[0][rows], real[1][rows], real[2][rows]
+                flip = (torch.rand(len(x), generator=rng) < 0.5).view(-1, 1, 1)
+                x = torch.where(flip[..., None], _mirrored(x), x)
+                present = torch.where(flip, present[:, :, MIRROR], present)
+                logits = module.net(x, present)
+                loss = loss + args.real_share * functional.binary_cross_entropy_with_logits(logits, swapped.float())
+            if n_sim:
+                loss = loss + (1 - args.real_share) * module._loss(sim_batch(), None)["loss"]
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            totals.append(float(loss.detach()))
+        module.eval()
+        now = scored(module.net, *val)
+        line = (f"epoch {epoch}: loss {np.mean(totals):.4f}, val loss {now['loss']:.4f} found {now['found']:.3f} "
+                f"false {now['false']:.4f} ({time.perf_counter() - started:.0f} s)")
+        print(line, flush=True)
+        log.append(line)
+        if args.average_from is not None and epoch >= args.average_from:
+            averaged = epoch - args.average_from + 1
+            state = module.state_dict()
+            if averaged == 1:
+                mean = copy.deepcopy(state)
+            else:
+                for k, v in state.items():
+                    if v.is_floating_point():
+                        mean[k] += (v - mean[k]) / averaged
+        elif now["loss"] < best[0]["loss"]:
+            best, best_state = (now, epoch), copy.deepcopy(module.state_dict())
+    if mean is not None:
+        module.load_state_dict(mean)
+        module.eval()
+        best, best_state = (scored(module.net, *val), f"mean of {args.average_from}-{args.epochs - 1}"), mean
+        log.append(f"averaged over epochs {args.average_from}-{args.epochs - 1}: val {best[0]}")
+    out_config = {**{k: v for k, v in shipped.items() if k != "kind"},
+                  "finetune_real": {"train": args.train, "epochs": args.epochs, "best_epoch": best[1],
+                                    "real_share": args.real_share, "lr": args.lr, "batch": args.batch,
+                                    "average_from": args.average_from, "seed": args.seed,
+                                    "from": config["models"]["flip_detector"] or "flip-detector",
+                                    "script": "experiments/hpe_real/finetune_flips.py",
+                                    "minutes": round((time.perf_counter() - started) / 60, 1)}}
+    write_model_folder(args.out, out_config, "flip-detector", best_state)
+    Path(args.out, "finetune.log").write_text("\n".join(log) + "\n")
+    print(f"wrote {args.out}: epoch {best[1]} (val {best[0]})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
