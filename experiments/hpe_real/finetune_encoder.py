@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from corpus import config_and_corpus, pooled_detections, train_truth
+from torch.optim.swa_utils import AveragedModel
 
 from jumps_pl import skeleton
 from jumps_pl.evaluation.real_detector import real_task, shipped_for, split_truth
@@ -148,6 +149,7 @@ def main() -> None:
     print(f"epoch -1 (as loaded): val hpe-real plain reading, added AUC {best[0]:.4f}", flush=True)
     best_state = copy.deepcopy(gan.state_dict())
     log = [f"epoch -1: val added {best[0]:.4f}"]
+    averaged = None
     for epoch in range(args.epochs):
         order = torch.randperm(len(real[0]), generator=rng)
         totals = []
@@ -180,18 +182,13 @@ def main() -> None:
                 f"({time.perf_counter() - started:.0f} s)")
         print(line, flush=True)
         log.append(line)
-        if args.average_from is not None and epoch >= args.average_from:
-            averaged = epoch - args.average_from + 1
-            state = gan.state_dict()
-            if averaged == 1:
-                mean = copy.deepcopy(state)
-            else:
-                for k, v in state.items():
-                    if v.is_floating_point():
-                        mean[k] += (v - mean[k]) / averaged
+        if args.average_from is not None and epoch >= args.average_from:  # the running mean of the weights
+            averaged = averaged or AveragedModel(gan, use_buffers=True)
+            averaged.update_parameters(gan)
         elif auc > best[0]:
             best, best_state = (auc, epoch), copy.deepcopy(gan.state_dict())
     if args.average_from is not None:
+        mean = averaged.module.state_dict()
         gan.load_state_dict(mean)
         gan.eval()
         best = (plain_added_auc(gan, val_x, val_m, torch.as_tensor(val_keypoints), val_target, val_head),

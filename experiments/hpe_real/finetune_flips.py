@@ -35,6 +35,7 @@ import torch
 from corpus import config_and_corpus, pooled_detections, train_truth
 from finetune_encoder import read_detections
 from torch.nn import functional
+from torch.optim.swa_utils import AveragedModel
 
 from jumps_pl import skeleton
 from jumps_pl.evaluation.detector_errors import flipped_pairs
@@ -130,7 +131,7 @@ def main() -> None:
     print(f"epoch -1 (as loaded): val {best[0]}", flush=True)
     best_state = copy.deepcopy(module.state_dict())
     log = [f"epoch -1: val {best[0]}"]
-    mean = None
+    averaged = None
     for epoch in range(args.epochs):
         module.train()
         order = torch.randperm(len(real[0]), generator=rng)
@@ -157,18 +158,13 @@ def main() -> None:
                 f"false {now['false']:.4f} ({time.perf_counter() - started:.0f} s)")
         print(line, flush=True)
         log.append(line)
-        if args.average_from is not None and epoch >= args.average_from:
-            averaged = epoch - args.average_from + 1
-            state = module.state_dict()
-            if averaged == 1:
-                mean = copy.deepcopy(state)
-            else:
-                for k, v in state.items():
-                    if v.is_floating_point():
-                        mean[k] += (v - mean[k]) / averaged
+        if args.average_from is not None and epoch >= args.average_from:  # the running mean of the weights
+            averaged = averaged or AveragedModel(module, use_buffers=True)
+            averaged.update_parameters(module)
         elif now["loss"] < best[0]["loss"]:
             best, best_state = (now, epoch), copy.deepcopy(module.state_dict())
-    if mean is not None:
+    if averaged is not None:
+        mean = averaged.module.state_dict()
         module.load_state_dict(mean)
         module.eval()
         best, best_state = (scored(module.net, *val), f"mean of {args.average_from}-{args.epochs - 1}"), mean
