@@ -220,6 +220,7 @@ def test_the_window_labelling_follows_the_prior_and_the_motion(windows):
     with a reference that itself follows one flipped frame, continuity still brings it back."""
     import torch
 
+    from jumps_pl.methods.jumps.latent_opt import UNCERTAIN_HOLD
     from jumps_pl.methods.jumps.relabel import relabel_windows
 
     clean, given = _legs_flipped(windows)
@@ -245,11 +246,13 @@ def test_the_window_labelling_follows_the_prior_and_the_motion(windows):
 
 def test_the_labelling_says_how_sure_it_is_and_an_unsure_pair_is_left_out(windows):
     """The posterior of each pair's labelling: near 1 where the reference is clear, near 0.5 where the
-    reference lies as near one labelling as the other; the threshold sets such pairs aside, unused."""
+    reference lies as near one labelling as the other; the threshold sets such pairs aside, unused, and a pair
+    set aside in the round before stays aside a little above it."""
     import torch
 
     from jumps_pl.config import load_config, to_container
     from jumps_pl.methods import build_methods
+    from jumps_pl.methods.jumps.latent_opt import UNCERTAIN_HOLD
     from jumps_pl.methods.jumps.relabel import relabel_windows
 
     clean, given = _legs_flipped(windows)
@@ -280,6 +283,16 @@ def test_the_labelling_says_how_sure_it_is_and_an_unsure_pair_is_left_out(window
     assert torch.equal(x[0][:, legs], given[0][:, legs])  # as given: not relabelled
     assert (status[0][:, [s for k in range(4) for s in INPUT_PAIRS[k]]] == RepairCode.KEPT).all()
     assert (sure[0][:, legs] < 0.6).all() and (sure[0][:, INPUT_PAIRS[0][0]] > 0.6).all()
+    # a pair set aside in the round before (``before``) comes back only UNCERTAIN_HOLD above the threshold
+    reader.repair["uncertain_below"] = below = float(sure[0][:, legs].median())
+    _, _, fresh, _ = reader._repaired(halfway, given, present.float(), none)
+    _, w, held, _ = reader._repaired(halfway, given, present.float(), none, before=status)
+    band = (sure[0][:, legs] >= below) & (sure[0][:, legs] < below + UNCERTAIN_HOLD)
+    assert band.any() and (fresh[0][:, legs][band] != RepairCode.UNCERTAIN).all()
+    assert torch.equal(held[0][:, legs] == RepairCode.UNCERTAIN, sure[0][:, legs] < below + UNCERTAIN_HOLD)
+    assert (w[0][:, legs][band] == 0).all()
+    rest = [side for k in range(4) for side in INPUT_PAIRS[k]]
+    assert torch.equal(held[0][:, rest], fresh[0][:, rest])  # the pairs not set aside before: as without it
 
 
 def test_a_lone_entry_is_relabelled_with_its_part_only_when_lone_entries_count(windows):
@@ -287,6 +300,7 @@ def test_a_lone_entry_is_relabelled_with_its_part_only_when_lone_entries_count(w
     back with the knees when ``lone`` > 0, and never when it is 0."""
     import torch
 
+    from jumps_pl.methods.jumps.latent_opt import UNCERTAIN_HOLD
     from jumps_pl.methods.jumps.relabel import relabel_windows
 
     clean, given = _legs_flipped(windows)

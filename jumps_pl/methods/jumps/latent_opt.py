@@ -40,6 +40,9 @@ from jumps_pl.steps import Steps, finish
 from jumps_pl.windows import predict_sequence
 
 SPREAD_STARTS = 3  # the spread of a joint is measured among this many best starts
+# a pair set aside as uncertain in the round before comes back only this far above ``uncertain_below``: a
+# posterior on the threshold (0.498, then 0.502) would otherwise be set aside and used again round after round
+UNCERTAIN_HOLD = 0.05
 _MIRROR = torch.as_tensor(MIRROR_PERMUTATION)  # the 21 joints with left and right exchanged
 # the input joints of the left/right pairs (skeleton.INPUT_PAIRS), each pair's two in turn: each one's pair,
 # its partner (the other side) and the partner's place in this list
@@ -179,13 +182,15 @@ class LatentOptimizer:
                 begun = apply_repair(x.cpu().numpy(), weights.cpu().numpy(), start[part].cpu().numpy())
                 read = (torch.as_tensor(begun[0]).to(x.device), torch.as_tensor(begun[1] > 0).to(x.device))
             poses = self._encoded(*read)
-            evidence = None
+            evidence, before = None, None
             if repaired:
                 yield "detector"
                 evidence = self._detector_evidence(given, weights, poses)
+                before = None if start is None else start[part].to(x.device)
             for _ in range(self.repair["rounds"] if repaired else 0):
                 yield "repair"
-                x, w, status, sure = self._repaired(poses, given, weights, exchanged, evidence)
+                x, w, status, sure = self._repaired(poses, given, weights, exchanged, evidence, before)
+                before = status
                 if _reads_same((x, w > 0), read):
                     break  # the encoder would read the same again, so every further round would repeat this one
                 read = (x, w > 0)
@@ -259,7 +264,7 @@ class LatentOptimizer:
             rounds = self.repair["rounds"] - (self.repair["reference"] == "encoder")
             for round_ in range(rounds):
                 reference = self._best_fit(z, given, weights_given, n, s)
-                x, weights, status, sure = self._repaired(reference, given, weights_given, exchanged, evidence)
+                x, weights, status, sure = self._repaired(reference, given, weights_given, exchanged, evidence, status)
                 x_rep, w_rep = x.repeat_interleave(s, dim=0), weights.repeat_interleave(s, dim=0)
                 last = round_ == rounds - 1
                 self._fit(z, x_rep, w_rep, self.repair["iterations"], None if last else self.repair["robust_scale"],
@@ -346,7 +351,7 @@ class LatentOptimizer:
             return align_to(poses, given, mask) if self.align else poses
 
     def _repaired(self, fit: torch.Tensor, given: torch.Tensor, weights: torch.Tensor, exchanged: torch.Tensor,
-                  evidence: torch.Tensor | None = None
+                  evidence: torch.Tensor | None = None, before: torch.Tensor | None = None
                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """The inputs repaired against a reference ``fit`` (N, T, J, 2): flips relabelled, outliers set aside.
 
@@ -356,7 +361,9 @@ class LatentOptimizer:
         continuity pass); ``evidence``: the flip detector's cost of each labelling (``_detector_evidence``).
         With the window labelling (``temporal`` > 0), each pair's labelling comes with its posterior
         probability (``relabel.state_marginals``); a pair below ``uncertain_below`` is neither
-        relabelled nor used: its entries are set aside as uncertain.
+        relabelled nor used: its entries are set aside as uncertain. ``before`` (N, T, 21): the status of the
+        round before (or of the repair begun from); a pair uncertain there stays so below ``uncertain_below`` +
+        ``UNCERTAIN_HOLD``.
         Returns the repaired inputs, weights, the status of every entry (a ``RepairCode``) and how sure the
         labelling of each given entry is (NaN where none was decided).
         """
@@ -376,7 +383,11 @@ class LatentOptimizer:
                 pair_sure = torch.full(flips.shape, float("nan"), device=device)
             g, w, seen = given.cpu().numpy(), weights.cpu().numpy(), present.cpu().numpy()
             flips, pair_sure = flips.cpu().numpy(), pair_sure.cpu().numpy()
-            unsure = pair_sure < self.repair.get("uncertain_below", 0.0)  # (N, T, 6); NaN: never
+            below = self.repair.get("uncertain_below", 0.0)
+            unsure = pair_sure < below  # (N, T, 6); NaN: never
+            if before is not None and below > 0:
+                held = (before.cpu().numpy()[..., _PAIRED] == RepairCode.UNCERTAIN).reshape(*unsure.shape, 2)
+                unsure |= held.any(-1) & (pair_sure < below + UNCERTAIN_HOLD)
             flips = flips & ~unsure
             x, exchanged = _exchange(g, flips), exchanged.cpu().numpy() ^ flips
             # a pair with one side given moves that side's weight with it (only ``lone`` exchanges those)
