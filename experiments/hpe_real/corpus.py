@@ -6,6 +6,8 @@ was rendered with, and the head size per frame.
 """
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
 import torch
 
@@ -13,6 +15,27 @@ from jumps_pl import skeleton
 from jumps_pl.config import load_config, to_container
 from jumps_pl.data.cameras import head_size_px, project
 from jumps_pl.data.datamodule import MocapDataModule
+
+
+def finetune_parser(description: str, epochs: int, weights: str) -> argparse.ArgumentParser:
+    """The options every fine-tuning script on rendered training windows takes (more may be added).
+
+    ``weights``: what ``--average-from`` averages (for its help).
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--train", required=True, nargs="+", help="detections of rendered training windows "
+                        "(jumps detect-windows train --out ...), pooled")
+    parser.add_argument("--out", required=True, help="the model folder to write")
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--real-share", type=float, default=0.5, help="the share of each batch that is real detections")
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--average-from", type=int, default=None,
+                        help=f"write {weights} averaged over the ends of this epoch and every later one, instead "
+                             "of the best epoch's")
+    parser.add_argument("settings", nargs="*", help="config overrides (key=value)")
+    return parser
 
 
 def config_and_corpus(settings: list[str]) -> tuple[dict, MocapDataModule]:

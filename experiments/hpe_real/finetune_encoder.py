@@ -21,14 +21,13 @@ After each epoch (a pass over the real windows) the encoder's plain reading G(E(
 """
 from __future__ import annotations
 
-import argparse
 import copy
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from corpus import config_and_corpus, pooled_detections, train_truth
+from corpus import config_and_corpus, finetune_parser, pooled_detections, train_truth
 from torch.optim.swa_utils import AveragedModel
 
 from jumps_pl import skeleton
@@ -92,18 +91,7 @@ def plain_added_auc(model, x, mask, keypoints, target, head) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train", required=True, nargs="+")
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--epochs", type=int, default=12)
-    parser.add_argument("--real-share", type=float, default=0.5)
-    parser.add_argument("--lr", type=float, default=1e-4)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--average-from", type=int, default=None,
-                        help="write the encoder's weights averaged over the ends of this epoch and every later "
-                             "one, instead of the best epoch's")
-    parser.add_argument("settings", nargs="*")
+    parser = finetune_parser(__doc__.splitlines()[0], epochs=12, weights="the encoder's weights")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     rng = torch.Generator().manual_seed(args.seed)

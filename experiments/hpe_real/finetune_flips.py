@@ -25,14 +25,13 @@ between two labellings at the uncertain threshold.
 """
 from __future__ import annotations
 
-import argparse
 import copy
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from corpus import config_and_corpus, pooled_detections, train_truth
+from corpus import config_and_corpus, finetune_parser, pooled_detections, train_truth
 from finetune_encoder import read_detections
 from torch.nn import functional
 from torch.optim.swa_utils import AveragedModel
@@ -75,20 +74,9 @@ def scored(net: torch.nn.Module, x: torch.Tensor, present: torch.Tensor, swapped
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train", required=True, nargs="+")
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--real-share", type=float, default=0.5)
-    parser.add_argument("--lr", type=float, default=1e-4)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--average-from", type=int, default=None,
-                        help="write the weights averaged over the ends of this epoch and every later one, instead "
-                             "of the best epoch's")
+    parser = finetune_parser(__doc__.splitlines()[0], epochs=30, weights="the weights")
     parser.add_argument("--blend", type=float, default=1.0,
                         help="write this share of the fine-tuned weights plus the rest of the starting detector's")
-    parser.add_argument("settings", nargs="*")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     rng = torch.Generator().manual_seed(args.seed)
