@@ -19,9 +19,11 @@ entries it finds and of the others it calls swapped. The model folder of the epo
 val loss (with ``--average-from K``: the weights averaged over the ends of epochs K and later) is kept;
 with ``--blend A`` the weights written are A x those plus (1 - A) x the starting detector's (the two
 interpolated: what was learned of the simulated failures weighs in again). The model folder is written
-to ``--out``, with a log of every epoch. ``--epochs 30 --blend 0.5`` (best epoch 16; 14-17 minutes of one
-thread on a loaded 2-core CPU) is the candidate in docs/experiments.md, not shipped: its repair can circle
-between two labellings at the uncertain threshold.
+to ``--out``, with a log of every epoch. The shipped detector is ``--epochs 30 --blend 0.5`` (best epoch
+16; 14-17 minutes of one thread on a loaded 2-core CPU) from the detector trained on simulated failures
+alone, which is the shipped one of commit 63c3f0c: to make it again, start from that one
+(``git show 63c3f0c:jumps_pl/pretrained/flip-detector/weights.pt`` and ``config.yaml`` into a folder, then
+``models.flip_detector=FOLDER``).
 """
 from __future__ import annotations
 
