@@ -220,7 +220,6 @@ def test_the_window_labelling_follows_the_prior_and_the_motion(windows):
     with a reference that itself follows one flipped frame, continuity still brings it back."""
     import torch
 
-    from jumps_pl.methods.jumps.latent_opt import UNCERTAIN_HOLD
     from jumps_pl.methods.jumps.relabel import relabel_windows
 
     clean, given = _legs_flipped(windows)
@@ -300,7 +299,6 @@ def test_a_lone_entry_is_relabelled_with_its_part_only_when_lone_entries_count(w
     back with the knees when ``lone`` > 0, and never when it is 0."""
     import torch
 
-    from jumps_pl.methods.jumps.latent_opt import UNCERTAIN_HOLD
     from jumps_pl.methods.jumps.relabel import relabel_windows
 
     clean, given = _legs_flipped(windows)
