@@ -182,11 +182,10 @@ class LatentOptimizer:
                 begun = apply_repair(x.cpu().numpy(), weights.cpu().numpy(), start[part].cpu().numpy())
                 read = (torch.as_tensor(begun[0]).to(x.device), torch.as_tensor(begun[1] > 0).to(x.device))
             poses = self._encoded(*read)
-            evidence, before = None, None
+            evidence, before = None, None if start is None else start[part]  # ``before``: read on the CPU
             if repaired:
                 yield "detector"
                 evidence = self._detector_evidence(given, weights, poses)
-                before = None if start is None else start[part].to(x.device)
             for _ in range(self.repair["rounds"] if repaired else 0):
                 yield "repair"
                 x, w, status, sure = self._repaired(poses, given, weights, exchanged, evidence, before)
