@@ -27,10 +27,11 @@ KINDS = ("jumps", "masked-conv-ae", "ridge", "flip-detector")
 CONFIG_KEY = "jumps_config"
 # The shipped folder each ``models.<key>`` setting defaults to.
 PRETRAINED = {"jumps": "jumps-default", "jumps_no_encoder": "jumps-no-encoder", "ridge": "ridge",
-              "masked_conv_ae": "masked-conv-ae", "flip_detector": "flip-detector", "jumps_noisy": "jumps-noisy"}
+              "masked_conv_ae": "masked-conv-ae", "flip_detector": "flip-detector", "jumps_noisy": "jumps-noisy",
+              "masked_conv_ae_real": "masked-conv-ae-real", "masked_conv_ae_noisy": "masked-conv-ae-noisy"}
 # A setting whose null follows another one where that one is set: a prior of one's own (models.jumps) is
-# also the one that reads noisy windows, unless models.jumps_noisy says otherwise.
-FOLLOWS = {"jumps_noisy": "jumps"}
+# also the one that reads noisy windows, unless models.jumps_noisy says otherwise; so for the infill net.
+FOLLOWS = {"jumps_noisy": "jumps", "masked_conv_ae_noisy": "masked_conv_ae"}
 
 
 def pretrained_dir() -> Path:

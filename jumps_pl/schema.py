@@ -253,6 +253,8 @@ class ModelsSchema:
     masked_conv_ae: Optional[str] = MISSING
     flip_detector: Optional[str] = MISSING
     jumps_noisy: Optional[str] = MISSING
+    masked_conv_ae_real: Optional[str] = MISSING
+    masked_conv_ae_noisy: Optional[str] = MISSING
 
 
 @dataclass

@@ -139,6 +139,9 @@ def test_shipped_files_are_package_resources_and_the_environment_overrides_them(
     assert model_path({"jumps": str(tmp_path / "mine")}, "jumps_noisy") == tmp_path / "mine"
     assert model_path({"jumps": str(tmp_path / "mine"), "jumps_noisy": "jumps-default"},
                       "jumps_noisy") == pretrained_dir() / "jumps-default"
+    # so for the infill net that reads noisy windows
+    assert model_path({}, "masked_conv_ae_noisy") == pretrained_dir() / "masked-conv-ae-noisy"
+    assert model_path({"masked_conv_ae": str(tmp_path / "mine")}, "masked_conv_ae_noisy") == tmp_path / "mine"
     monkeypatch.setenv("JUMPS_MODELS_DIR", str(tmp_path))
     assert model_path({}, "ridge") == tmp_path / "ridge"
 

@@ -141,6 +141,7 @@ def test_the_flip_detector_trains_with_a_real_trainer_and_loads_from_its_folder(
 
 def test_the_shipped_models_are_small_safe_and_complete():
     for name, kind in (("jumps-default", "jumps"), ("jumps-no-encoder", "jumps"), ("masked-conv-ae", "masked-conv-ae"),
+                       ("masked-conv-ae-real", "masked-conv-ae"), ("masked-conv-ae-noisy", "masked-conv-ae"),
                        ("ridge", "ridge"), ("flip-detector", "flip-detector")):
         folder = PRETRAINED / name
         config = read_model_config(folder)
@@ -198,3 +199,25 @@ def test_a_flip_detector_reading_the_reconstruction_error_starts_from_another_an
     assert fused.reader.detector_reads
     out = fused.predict_windows(given.keypoints_px, given.mask, given.confidence)
     assert np.isfinite(out.positions).all() and (out.repair > 0).any()
+
+
+def test_the_real_detector_row_reads_its_own_network_and_a_composition_its_own_variant(windows):
+    """``masked-conv-ae (real)`` reads models.masked_conv_ae_real, not the masked-conv-ae row's network; a
+    composition's variant (``Loader.method`` with ``model=``) is built once, apart from the row."""
+    from jumps_pl.config import load_config, to_container
+    from jumps_pl.methods.base import Loader
+
+    _, target, head = windows
+    task = make_task("hpe", target[:4].astype(np.float32), head[:4], 0)
+    loader = Loader(to_container(load_config()))
+    real, row = loader.method("masked-conv-ae (real)"), loader.method("masked-conv-ae")
+    variant = loader.method("masked-conv-ae", model="masked_conv_ae_noisy")
+    assert variant is loader.method("masked-conv-ae", model="masked_conv_ae_noisy") and variant is not row
+    outputs = {name: method.predict_windows(task.keypoints_px, task.mask, task.confidence).positions
+               for name, method in (("real", real), ("row", row), ("variant", variant))}
+    with torch.no_grad():
+        alone = load_masked_conv_ae(PRETRAINED / "masked-conv-ae-real").predict_px(
+            torch.as_tensor(task.keypoints_px), torch.as_tensor(task.mask)).numpy()
+    np.testing.assert_allclose(outputs["real"], alone, atol=1e-3)
+    assert np.abs(outputs["real"] - outputs["row"]).max() > 1.0
+    assert np.abs(outputs["variant"] - outputs["row"]).max() > 1.0

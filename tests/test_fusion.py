@@ -144,8 +144,14 @@ def _ensemble_predictions(windows):
 
 
 def test_the_ensemble_averages_noisy_windows_with_the_infill_net_on_the_repaired_input(windows):
-    """Shipped models: on a detector's windows the default is (1 - w) x the fusion alone + w x
-    masked-conv-ae's reading of the input as the repair left it; ``ensemble`` leaves exact windows alone."""
+    """Shipped models: on a detector's windows the default is (1 - w) x the fusion alone + w x the reading
+    of the input as the repair left it by the infill net of noisy windows (models.masked_conv_ae_noisy,
+    not the masked-conv-ae row's); ``ensemble`` leaves exact windows alone."""
+    import torch
+
+    from jumps_pl.methods.masked_conv_ae.method import load_masked_conv_ae
+    from jumps_pl.model_folders import pretrained_dir
+
     target, head, predict = _ensemble_predictions(windows)
     detected = make_task("hpe-confident", target, head, 0)
     exact = make_task("upsampling", target, head, 0)
@@ -153,7 +159,11 @@ def test_the_ensemble_averages_noisy_windows_with_the_infill_net_on_the_repaired
     methods, mixed = predict(detected, 0.25, 0.5)
     np.testing.assert_array_equal(mixed.repair, alone.repair)  # the same repair
     keypoints, kept = apply_repair(detected.keypoints_px, detected.mask * detected.confidence, alone.repair)
-    infill = methods["masked-conv-ae"].predict_windows(keypoints, kept > 0, kept).positions
+    net = load_masked_conv_ae(pretrained_dir() / "masked-conv-ae-noisy")
+    with torch.no_grad():
+        infill = net.predict_px(torch.as_tensor(keypoints), torch.as_tensor(kept > 0)).numpy()
+    row = methods["masked-conv-ae"].predict_windows(keypoints, kept > 0, kept).positions
+    assert np.abs(infill - row).max() > 1.0  # another network than the row's
     np.testing.assert_allclose(mixed.positions, 0.75 * alone.positions + 0.25 * infill, atol=1e-3)
     assert np.abs(mixed.positions - alone.positions).max() > 1.0  # the net's share moved the output
     np.testing.assert_array_equal(predict(exact, 0.25, 0.0)[1].positions, predict(exact, 0.0, 0.0)[1].positions)

@@ -36,7 +36,8 @@ def _fusion(*settings: str):
 
 def test_a_stream_runs_the_shipped_networks_on_onnx_runtime_with_the_torch_networks_outputs():
     """The default's stream twin runs both priors' encoders and generators (the exact windows' and the
-    noisy windows'), the flip detector and the infill net from the shipped ONNX exports; each gives its
+    noisy windows'), the flip detector and both infill nets (exact windows', noisy windows') from the shipped
+    ONNX exports; each gives its
     torch network's output on the sample's windows to 1e-4, and the twin's windows come out as with torch
     (positions to 1e-3 px, the same repair)."""
     keypoints, mask, confidence = _windows()
@@ -45,7 +46,8 @@ def test_a_stream_runs_the_shipped_networks_on_onnx_runtime_with_the_torch_netwo
     networks = {"encoder": live.reader.model.encoder, "generator": live.reader.model.generator,
                 "noisy encoder": live.noisy_reader.model.encoder,
                 "noisy generator": live.noisy_reader.model.generator,
-                "detector": live.noisy_reader.flip_detector, "infill": live.infill._forward}
+                "detector": live.noisy_reader.flip_detector, "infill": live.infill._forward,
+                "noisy infill": live.noisy_infill._forward}
     assert all(isinstance(network, OnnxNetwork) for network in networks.values())
     prior, noisy = method.reader.model, method.noisy_reader.model
     x = torch.as_tensor(keypoints)
@@ -57,7 +59,8 @@ def test_a_stream_runs_the_shipped_networks_on_onnx_runtime_with_the_torch_netwo
         pairs = {"encoder": (prior.encoder, (normalized, present)), "generator": (prior.generator, (z,)),
                  "noisy encoder": (noisy.encoder, (normalized, present)), "noisy generator": (noisy.generator, (z,)),
                  "detector": (method.noisy_reader.flip_detector, (normalized, weights)),
-                 "infill": (method.infill.net.net, (normalized, present))}
+                 "infill": (method.infill.net.net, (normalized, present)),
+                 "noisy infill": (method.noisy_infill.net.net, (normalized, present))}
         for name, (network, inputs) in pairs.items():
             np.testing.assert_allclose(networks[name](*inputs).numpy(), network(*inputs).numpy(), atol=1e-4,
                                        err_msg=name)

@@ -67,7 +67,7 @@ class Loader:
         self.config = config
         self.device = resolve_device(config.get("infer", {}).get("device", "cpu"))
         self._models: dict[tuple[Path, Callable], object] = {}  # (folder, loader): a folder named twice loads once
-        self._methods: dict[str, Method] = {}
+        self._methods: dict[tuple, Method] = {}  # (display name, its options...)
         self._live: dict[tuple[str, Path, tuple[str, ...]], dict | None] = {}
 
     def path(self, key: str) -> Path:
@@ -98,11 +98,16 @@ class Loader:
             self._live[(key, path, names)] = onnx_networks(path, names)
         return self._live[(key, path, names)]
 
-    def method(self, name: str) -> Method:
-        """The method with this display name, built once and shared by the rows that compose it."""
-        if name not in self._methods:
-            self._methods[name] = method_class(name)(self.config, self)
-        return self._methods[name]
+    def method(self, name: str, **options) -> Method:
+        """The method with this display name, built once and shared by the rows that compose it.
+
+        ``options``: keyword arguments of the method's class (a composition's own variant of it, such as
+        masked-conv-ae reading another model folder), built once per set of options.
+        """
+        key = (name, *sorted(options.items()))
+        if key not in self._methods:
+            self._methods[key] = method_class(name)(self.config, self, **options)
+        return self._methods[key]
 
 
 def _to_device(loaded: object, device) -> object:

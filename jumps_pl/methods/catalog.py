@@ -52,6 +52,9 @@ METHODS: tuple[Entry, ...] = (
           'heuristic: left/right flips and outlier frames repaired by continuity, then ridge+savgol'),
     Entry('masked-conv-ae', 'masked-conv-ae', 'masked_conv_ae',
           'baseline: supervised 1D U-Net trained on masked, noisy windows'),
+    Entry('masked-conv-ae-real', 'masked-conv-ae (real)', 'masked_conv_ae',
+          "baseline: masked-conv-ae fine-tuned on a real detector's output too (MediaPipe on rendered training "
+          "windows), as the default's encoder and flip detector are"),
 )
 
 

@@ -17,14 +17,15 @@ output (scores below 1, ``fusion.scored_noisy``) is noisy whatever it measures:
 Then the fusion: exact inputs kept, noisy ones smoothed around the prior's motion, gaps along the
 prior's bend, the added joints from the per-frame linear map plus ``fusion.transfer`` of what the
 prior knows beyond it. On noisy windows, ``fusion.ensemble`` of the result is then the supervised
-infill net's reading (``masked-conv-ae``) of the *repaired* input: the two err in partly different
-places, and the repair keeps the net from following flips and foreign poses (0: off). On exact
+infill net's reading (``masked-conv-ae``'s network as ``models.masked_conv_ae_noisy`` holds it: fine-tuned
+on a real detector's output too) of the *repaired* input: the two err in partly different places, and
+the repair keeps the net from following flips and foreign poses (0: off). On exact
 windows, ``fusion.ensemble_exact`` of the joints given nowhere in the window (the added ones) is the
 net's reading of the input: the given joints stay exact, the estimated ones average two estimators.
 The repair's window labelling also reads the flip detector (``models.flip_detector``,
 ``infer.repair.detector``).
-Config: ``infer``, ``fusion``; models: ``models.jumps``, ``models.ridge``, ``models.masked_conv_ae``,
-``models.flip_detector``.
+Config: ``infer``, ``fusion``; models: ``models.jumps``, ``models.jumps_noisy``, ``models.ridge``,
+``models.masked_conv_ae``, ``models.masked_conv_ae_noisy``, ``models.flip_detector``.
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ class JumpsFusion(Method):
     """The default: the prior's reading fused with the observations by how noisy they are."""
 
     name, slug = "JUMPS + fusion", "jumps-fusion"
-    models = ("jumps", "ridge", "masked_conv_ae", "flip_detector", "jumps_noisy")
+    models = ("jumps", "ridge", "masked_conv_ae", "flip_detector", "jumps_noisy", "masked_conv_ae_noisy")
 
     def __init__(self, config: dict, loader):
         super().__init__(config, loader)
@@ -83,8 +84,11 @@ class JumpsFusion(Method):
         self.ensemble_exact = float(fusion["ensemble_exact"])
         self.scored_noisy = bool(fusion["scored_noisy"])
         self.live_repair_start = bool(fusion["live_repair_start"])
-        needed = self.ensemble > 0 or self.ensemble_exact > 0
-        self.infill = loader.method("masked-conv-ae") if needed else None
+        # the infill net's readings: of exact windows by models.masked_conv_ae, of noisy ones by
+        # models.masked_conv_ae_noisy
+        self.infill = loader.method("masked-conv-ae") if self.ensemble_exact > 0 else None
+        self.noisy_infill = (loader.method("masked-conv-ae", model="masked_conv_ae_noisy") if self.ensemble > 0
+                             else None)
 
     @property
     def window(self) -> int:
@@ -159,9 +163,11 @@ class JumpsFusion(Method):
         mixed = (kept[:, :, list(skeleton.TORSO_JOINTS)] > 0).all(-1).any(-1) & (share > 0).any(-1)
         if mixed.any():
             yield "infill"
-            infill = self.infill.predict_windows(keypoints[mixed], kept[mixed] > 0, kept[mixed]).positions
-            share = share[mixed][:, None, :, None]
-            out[mixed] = (1 - share) * out[mixed] + share * infill
+            for rows, net in ((mixed & exact, self.infill), (mixed & ~exact, self.noisy_infill)):
+                if rows.any():
+                    infill = net.predict_windows(keypoints[rows], kept[rows] > 0, kept[rows]).positions
+                    part = share[rows][:, None, :, None]
+                    out[rows] = (1 - part) * out[rows] + part * infill
         # how sure: among the latent fit's best starts where it ran from several, else how far the fused
         # output lies from the prior's reading (where they agree, the observations and the prior agree; on
         # the added joints of exact windows, the prior and the infill net)
@@ -200,7 +206,7 @@ class JumpsFusion(Method):
             detector = None
             if self.reader.flip_detector is not None:
                 detector = (self.loader.live_networks("flip_detector", ("net",)) or {}).get("net")
-            infill = None if self.infill is None else self.infill.live()
+            infills = [None if net is None else net.live() for net in (self.infill, self.noisy_infill)]
             self._live = copy.copy(self)
             if iterations != int(self.config["fusion"]["fit_iterations"]):
                 self._live.fitter = self._fitter(iterations)
@@ -213,7 +219,7 @@ class JumpsFusion(Method):
             rounds = int(self.config["fusion"]["live_repair_rounds"])
             if self.noisy_reader.repair is not None and rounds != self.noisy_reader.repair["rounds"]:
                 self._live.noisy_reader = self._live.noisy_reader.with_repair(rounds=rounds)
-            self._live.infill = infill
+            self._live.infill, self._live.noisy_infill = infills
             self._live._live = self._live
         return self._live
 

@@ -1,6 +1,9 @@
 """``masked-conv-ae``: a supervised 1D U-Net from masked windows to 21 joints.
 
-Trained by ``jumps train-baseline masked-conv-ae``. Model: ``models.masked_conv_ae``.
+Trained by ``jumps train-baseline masked-conv-ae``. Model: ``models.masked_conv_ae``. ``masked-conv-ae
+(real)`` is the same network fine-tuned on a real detector's output too
+(``experiments/hpe_real/finetune_infill.py``), as the default's encoder and flip detector are: model
+``models.masked_conv_ae_real``.
 """
 from __future__ import annotations
 
@@ -37,9 +40,11 @@ class MaskedConvAEMethod(Method):
     models = ("masked_conv_ae",)
     optional = True
 
-    def __init__(self, config: dict, loader):
+    def __init__(self, config: dict, loader, model: str | None = None):
+        """``model``: the ``models.*`` key of the folder to read instead of the row's own (a composition's)."""
         super().__init__(config, loader)
-        self.net = loader.model("masked_conv_ae", load_masked_conv_ae)
+        self.model_key = model or self.models[0]
+        self.net = loader.model(self.model_key, load_masked_conv_ae)
         self._forward = None  # what else computes the U-Net (a stream's twin: ONNX Runtime's, on the CPU)
         self._live: MaskedConvAEMethod | None = None
 
@@ -54,9 +59,17 @@ class MaskedConvAEMethod(Method):
     def live(self) -> MaskedConvAEMethod:
         """The method as a stream runs it: the U-Net on ONNX Runtime where ``upsample.live_runtime`` allows."""
         if self._live is None:
-            networks = self.loader.live_networks("masked_conv_ae", ("net",))
+            networks = self.loader.live_networks(self.model_key, ("net",))
             self._live = self if networks is None else copy.copy(self)
             if networks is not None:
                 self._live._forward = networks["net"]
                 self._live._live = self._live
         return self._live
+
+
+@register_method
+class MaskedConvAERealMethod(MaskedConvAEMethod):
+    """masked-conv-ae's network fine-tuned on a real detector's output too (a fair baseline on ``hpe-real``)."""
+
+    name, slug = "masked-conv-ae (real)", "masked-conv-ae-real"
+    models = ("masked_conv_ae_real",)
