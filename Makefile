@@ -70,7 +70,7 @@ bench: $(VENV)/.installed
 # test-bench (the shipped jumps_pl/pretrained/calibration.yaml and the README's calibration figures).
 calibration: $(VENV)/.installed
 	$(BIN)/jumps calibrate --overwrite --out jumps_pl/pretrained/calibration.yaml --windows 128 --check test-bench \
-		--methods 'JUMPS + fusion,JUMPS,ridge,ridge+savgol,ridge+gaussian,ridge+one-euro,continuity+ridge+savgol,masked-conv-ae' \
+		--methods 'JUMPS + fusion,JUMPS,ridge,ridge+savgol,ridge+gaussian,ridge+one-euro,continuity+ridge+savgol,masked-conv-ae,masked-conv-ae (real)' \
 		--report docs/results/calibration --plot docs/results/calibration.png
 
 clean-venv:

@@ -189,7 +189,7 @@ def test_evaluate_end_to_end_writes_table_json_plot_example_and_predictions(
     # every row of the table, the baselines from the shipped model folders
     rows = {"JUMPS + fusion", "JUMPS", "JUMPS w/o alignment", "JUMPS w/o encoder", "JUMPS + repair",
             "JUMPS + ridge transfer", "ridge", "ridge+savgol", "ridge+gaussian", "ridge+one-euro",
-            "continuity+ridge+savgol", "masked-conv-ae"}
+            "continuity+ridge+savgol", "masked-conv-ae", "masked-conv-ae (real)"}
     # the repair row only on the detector tasks, the paper's ablations on the paper's tasks only
     assert set(results["upsampling"]) == rows - {"JUMPS + repair"}
     assert set(results["hpe"]) == rows
