@@ -28,6 +28,7 @@ def test_auto_picks_cuda_when_present_and_the_networks_sit_there():
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert up.method.fit.model.device.type == expected
     assert next(up.method.infill.net.parameters()).device.type == expected
+    assert next(up.method.noisy_infill.net.parameters()).device.type == expected
 
 
 @pytest.mark.gpu

@@ -1,6 +1,8 @@
 """The fusion of the prior's fit with the observations (``JUMPS + fusion``), on real windows."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -167,6 +169,20 @@ def test_the_ensemble_averages_noisy_windows_with_the_infill_net_on_the_repaired
     np.testing.assert_allclose(mixed.positions, 0.75 * alone.positions + 0.25 * infill, atol=1e-3)
     assert np.abs(mixed.positions - alone.positions).max() > 1.0  # the net's share moved the output
     np.testing.assert_array_equal(predict(exact, 0.25, 0.0)[1].positions, predict(exact, 0.0, 0.0)[1].positions)
+
+
+def test_a_batch_of_exact_and_noisy_windows_gives_each_window_what_it_gives_alone(windows):
+    """Exact windows (upsampling's input) and a detector's windows in one batch: each group is read by its
+    own infill net (models.masked_conv_ae, models.masked_conv_ae_noisy) and comes out as in a batch of its
+    own."""
+    target, head, predict = _ensemble_predictions(windows)
+    exact = make_task("upsampling", target[:2], head[:2], 0)
+    detected = make_task("hpe-confident", target[2:], head[2:], 0)
+    both = dataclasses.replace(exact, **{k: np.concatenate([getattr(exact, k), getattr(detected, k)])
+                                         for k in ("keypoints_px", "mask", "confidence", "missing")})
+    _, mixed = predict(both, 0.6, 0.5)
+    np.testing.assert_allclose(mixed.positions[:2], predict(exact, 0.6, 0.5)[1].positions, atol=1e-3)
+    np.testing.assert_allclose(mixed.positions[2:], predict(detected, 0.6, 0.5)[1].positions, atol=1e-3)
 
 
 def test_on_exact_windows_the_joints_given_nowhere_are_averaged_with_the_infill_net(windows):

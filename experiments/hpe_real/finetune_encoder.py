@@ -93,6 +93,8 @@ def plain_added_auc(model, x, mask, keypoints, target, head) -> float:
 def main() -> None:
     parser = finetune_parser(__doc__.splitlines()[0], epochs=12, weights="the encoder's weights")
     args = parser.parse_args()
+    if args.average_from is not None and not 0 <= args.average_from < args.epochs:
+        parser.error(f"--average-from {args.average_from}: must be an epoch of 0..{args.epochs - 1}")
     torch.manual_seed(args.seed)
     rng = torch.Generator().manual_seed(args.seed)
     config, datamodule = config_and_corpus(args.settings)
@@ -171,7 +173,8 @@ def main() -> None:
         print(line, flush=True)
         log.append(line)
         if args.average_from is not None and epoch >= args.average_from:  # the running mean of the weights
-            averaged = averaged or AveragedModel(gan, use_buffers=True)
+            if averaged is None:
+                averaged = AveragedModel(gan, use_buffers=True)
             averaged.update_parameters(gan)
         elif auc > best[0]:
             best, best_state = (auc, epoch), copy.deepcopy(gan.state_dict())

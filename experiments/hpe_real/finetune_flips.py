@@ -80,6 +80,8 @@ def main() -> None:
     parser.add_argument("--blend", type=float, default=1.0,
                         help="write this share of the fine-tuned weights plus the rest of the starting detector's")
     args = parser.parse_args()
+    if args.average_from is not None and not 0 <= args.average_from < args.epochs:
+        parser.error(f"--average-from {args.average_from}: must be an epoch of 0..{args.epochs - 1}")
     torch.manual_seed(args.seed)
     rng = torch.Generator().manual_seed(args.seed)
     config, datamodule = config_and_corpus(args.settings)
@@ -149,7 +151,8 @@ def main() -> None:
         print(line, flush=True)
         log.append(line)
         if args.average_from is not None and epoch >= args.average_from:  # the running mean of the weights
-            averaged = averaged or AveragedModel(module, use_buffers=True)
+            if averaged is None:
+                averaged = AveragedModel(module, use_buffers=True)
             averaged.update_parameters(module)
         elif now["loss"] < best[0]["loss"]:
             best, best_state = (now, epoch), copy.deepcopy(module.state_dict())

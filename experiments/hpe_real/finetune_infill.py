@@ -69,6 +69,8 @@ def main() -> None:
     parser.add_argument("--blend", type=float, default=0.5,
                         help="--blend-out's share of the fine-tuned weights; the rest is the starting network's")
     args = parser.parse_args()
+    if args.average_from is not None and not 0 <= args.average_from < args.epochs:
+        parser.error(f"--average-from {args.average_from}: must be an epoch of 0..{args.epochs - 1}")
     torch.manual_seed(args.seed)
     rng = torch.Generator().manual_seed(args.seed)
     config, datamodule = config_and_corpus(args.settings)
@@ -145,7 +147,8 @@ def main() -> None:
         print(line, flush=True)
         log.append(line)
         if args.average_from is not None and epoch >= args.average_from:  # the running mean of the weights
-            averaged = averaged or AveragedModel(model, use_buffers=True)
+            if averaged is None:
+                averaged = AveragedModel(model, use_buffers=True)
             averaged.update_parameters(model)
         elif auc[0] > best[0][0]:
             best, best_state = (auc, epoch), copy.deepcopy(model.state_dict())

@@ -68,7 +68,7 @@ class Loader:
         self.device = resolve_device(config.get("infer", {}).get("device", "cpu"))
         self._models: dict[tuple[Path, Callable], object] = {}  # (folder, loader): a folder named twice loads once
         self._methods: dict[tuple, Method] = {}  # (display name, its options...)
-        self._live: dict[tuple[str, Path, tuple[str, ...]], dict | None] = {}
+        self._live: dict[tuple[Path, tuple[str, ...]], dict | None] = {}
 
     def path(self, key: str) -> Path:
         """The model folder or checkpoint ``models.<key>`` points to (the shipped one when null)."""
@@ -93,17 +93,19 @@ class Loader:
         """
         if self.config.get("upsample", {}).get("live_runtime") != "onnxruntime" or self.device.type != "cpu":
             return None
-        path = self.path(key)
-        if (key, path, names) not in self._live:
-            self._live[(key, path, names)] = onnx_networks(path, names)
-        return self._live[(key, path, names)]
+        path = self.path(key)  # two keys naming one folder share its networks
+        if (path, names) not in self._live:
+            self._live[(path, names)] = onnx_networks(path, names)
+        return self._live[(path, names)]
 
     def method(self, name: str, **options) -> Method:
         """The method with this display name, built once and shared by the rows that compose it.
 
         ``options``: keyword arguments of the method's class (a composition's own variant of it, such as
-        masked-conv-ae reading another model folder), built once per set of options.
+        masked-conv-ae reading another model folder), built once per set of options; an option given as
+        None is left to the class's default.
         """
+        options = {k: v for k, v in options.items() if v is not None}
         key = (name, *sorted(options.items()))
         if key not in self._methods:
             self._methods[key] = method_class(name)(self.config, self, **options)

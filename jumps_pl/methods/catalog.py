@@ -27,8 +27,9 @@ DEFAULT_METHOD = "JUMPS + fusion"
 METHODS: tuple[Entry, ...] = (
     Entry('jumps-fusion', 'JUMPS + fusion', 'fusion',
           "design change (the default): noisy windows read by the encoder, with confident failures repaired, "
-          "exact ones by the latent fit; fused with the observations by how noisy they are; noisy windows, and "
-          "exact windows' added joints, averaged with masked-conv-ae"),
+          "exact ones by the latent fit; fused with the observations by how noisy they are; noisy windows averaged "
+          "with masked-conv-ae's net half way to its fine-tuning on real detections, exact windows' added joints "
+          "with masked-conv-ae"),
     Entry('jumps', 'JUMPS', 'jumps',
           "the paper's method: latent optimization of the AE-WGAN prior, multi-start incl. E(x), aligned"),
     Entry('jumps-no-alignment', 'JUMPS w/o alignment', 'jumps',

@@ -17,9 +17,10 @@ output (scores below 1, ``fusion.scored_noisy``) is noisy whatever it measures:
 Then the fusion: exact inputs kept, noisy ones smoothed around the prior's motion, gaps along the
 prior's bend, the added joints from the per-frame linear map plus ``fusion.transfer`` of what the
 prior knows beyond it. On noisy windows, ``fusion.ensemble`` of the result is then the supervised
-infill net's reading (``masked-conv-ae``'s network as ``models.masked_conv_ae_noisy`` holds it: fine-tuned
-on a real detector's output too) of the *repaired* input: the two err in partly different places, and
-the repair keeps the net from following flips and foreign poses (0: off). On exact
+infill net's reading (``masked-conv-ae``'s network as ``models.masked_conv_ae_noisy`` holds it: the
+shipped weights averaged with those fine-tuned on a real detector's output too) of the *repaired* input:
+the two err in partly different places, and the repair keeps the net from following flips and foreign
+poses (0: off). On exact
 windows, ``fusion.ensemble_exact`` of the joints given nowhere in the window (the added ones) is the
 net's reading of the input: the given joints stay exact, the estimated ones average two estimators.
 The repair's window labelling also reads the flip detector (``models.flip_detector``,
@@ -194,7 +195,7 @@ class JumpsFusion(Method):
     def live(self) -> JumpsFusion:
         """The method as a stream runs it: exact windows' fit at ``fusion.live_fit_iterations`` steps.
 
-        The encoder, generator, flip detector and infill net run on ONNX Runtime where
+        The encoders, generators, flip detector and both infill nets run on ONNX Runtime where
         ``upsample.live_runtime`` allows (``jumps_pl.runtime``). A stream computes one window per pushed
         frame, so each window pays for its fit alone, where offline a batch of windows shares each step;
         everything else is as offline.
