@@ -7,6 +7,7 @@ was rendered with, and the head size per frame.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -36,6 +37,28 @@ def finetune_parser(description: str, epochs: int, weights: str) -> argparse.Arg
                              "of the best epoch's")
     parser.add_argument("settings", nargs="*", help="config overrides (key=value)")
     return parser
+
+
+def parse_finetune_args(parser: argparse.ArgumentParser) -> tuple[argparse.Namespace, torch.Generator]:
+    """The options parsed and checked, torch seeded: the options and a generator for the script's own draws."""
+    args = parser.parse_args()
+    if args.average_from is not None and not 0 <= args.average_from < args.epochs:
+        parser.error(f"--average-from {args.average_from}: must be an epoch of 0..{args.epochs - 1}")
+    torch.manual_seed(args.seed)
+    return args, torch.Generator().manual_seed(args.seed)
+
+
+def batch_split(args: argparse.Namespace, real_windows: int) -> tuple[int, int, int]:
+    """Real and simulated windows in each batch (``--batch``, ``--real-share``), and steps a pass over the real ones."""
+    n_real = int(round(args.batch * args.real_share))
+    return n_real, args.batch - n_real, max(1, real_windows // max(n_real, 1))
+
+
+def simulated_batches(datamodule: MocapDataModule, count: int) -> Iterator[torch.Tensor]:
+    """Without end: the first ``count`` windows of each training batch, 2D keypoints (px) augmented as in training."""
+    while True:
+        for batch in datamodule.train_dataloader():
+            yield datamodule.to_2d(batch, augment=True)["keypoints_px"][:count]
 
 
 def config_and_corpus(settings: list[str]) -> tuple[dict, MocapDataModule]:

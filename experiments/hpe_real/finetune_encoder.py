@@ -27,7 +27,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from corpus import config_and_corpus, finetune_parser, pooled_detections, train_truth
+from corpus import (
+    batch_split,
+    config_and_corpus,
+    finetune_parser,
+    parse_finetune_args,
+    pooled_detections,
+    simulated_batches,
+    train_truth,
+)
 from torch.optim.swa_utils import AveragedModel
 
 from jumps_pl import skeleton
@@ -92,11 +100,7 @@ def plain_added_auc(model, x, mask, keypoints, target, head) -> float:
 
 def main() -> None:
     parser = finetune_parser(__doc__.splitlines()[0], epochs=12, weights="the encoder's weights")
-    args = parser.parse_args()
-    if args.average_from is not None and not 0 <= args.average_from < args.epochs:
-        parser.error(f"--average-from {args.average_from}: must be an epoch of 0..{args.epochs - 1}")
-    torch.manual_seed(args.seed)
-    rng = torch.Generator().manual_seed(args.seed)
+    args, rng = parse_finetune_args(parser)
     config, datamodule = config_and_corpus(args.settings)
     reading = config["upsample"]
     started = time.perf_counter()
@@ -120,18 +124,8 @@ def main() -> None:
         p.requires_grad_(False)
     optimizer = torch.optim.Adam(gan.encoder.parameters(), lr=args.lr, betas=tuple(model_config["model"]["betas"]))
     weights = model_config["model"]["loss_weights"]
-    n_real = int(round(args.batch * args.real_share))
-    n_sim = args.batch - n_real
-    steps = max(1, len(real[0]) // max(n_real, 1))
-    sim_batches = iter(())
-
-    def sim_batch() -> torch.Tensor:
-        nonlocal sim_batches
-        batch = next(sim_batches, None)
-        if batch is None:
-            sim_batches = iter(datamodule.train_dataloader())
-            batch = next(sim_batches)
-        return datamodule.to_2d(batch, augment=True)["keypoints_px"][:n_sim]
+    n_real, n_sim, steps = batch_split(args, len(real[0]))
+    sims = simulated_batches(datamodule, n_sim)
 
     gan.eval()
     best = (plain_added_auc(gan, val_x, val_m, torch.as_tensor(val_keypoints), val_target, val_head), -1)
@@ -150,7 +144,7 @@ def main() -> None:
                 x, m, target = mirrored(real[0][rows], real[1][rows], real[2][rows], rng)
                 terms.append((x, m, target))
             if n_sim:
-                clean = fit_normalization(sim := sim_batch()).apply(sim)
+                clean = fit_normalization(sim := next(sims)).apply(sim)
                 terms.append((gan._corrupted(clean), gan._encoder_mask(clean), clean))
             x = torch.cat([t[0] for t in terms])
             m = torch.cat([t[1] for t in terms])

@@ -33,7 +33,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from corpus import config_and_corpus, finetune_parser, pooled_detections, train_truth
+from corpus import (
+    batch_split,
+    config_and_corpus,
+    finetune_parser,
+    parse_finetune_args,
+    pooled_detections,
+    simulated_batches,
+    train_truth,
+)
 from finetune_encoder import read_detections
 from torch.nn import functional
 from torch.optim.swa_utils import AveragedModel
@@ -79,11 +87,7 @@ def main() -> None:
     parser = finetune_parser(__doc__.splitlines()[0], epochs=30, weights="the weights")
     parser.add_argument("--blend", type=float, default=1.0,
                         help="write this share of the fine-tuned weights plus the rest of the starting detector's")
-    args = parser.parse_args()
-    if args.average_from is not None and not 0 <= args.average_from < args.epochs:
-        parser.error(f"--average-from {args.average_from}: must be an epoch of 0..{args.epochs - 1}")
-    torch.manual_seed(args.seed)
-    rng = torch.Generator().manual_seed(args.seed)
+    args, rng = parse_finetune_args(parser)
     config, datamodule = config_and_corpus(args.settings)
     reading = config["upsample"]
     started = time.perf_counter()
@@ -104,19 +108,8 @@ def main() -> None:
     module = FlipDetectorTraining(**settings)
     module.load_state_dict(load_state_dict(folder))
     optimizer = torch.optim.Adam(module.net.parameters(), lr=args.lr)
-    n_real = int(round(args.batch * args.real_share))
-    n_sim = args.batch - n_real
-    steps = max(1, len(real[0]) // max(n_real, 1))
-    sim_batches = iter(())
-
-    def sim_batch() -> dict:
-        nonlocal sim_batches
-        batch = next(sim_batches, None)
-        if batch is None:
-            sim_batches = iter(datamodule.train_dataloader())
-            batch = next(sim_batches)
-        batch = datamodule.to_2d(batch, augment=True)
-        return {"keypoints_px": batch["keypoints_px"][:n_sim]}
+    n_real, n_sim, steps = batch_split(args, len(real[0]))
+    sims = simulated_batches(datamodule, n_sim)
 
     module.eval()
     best = (scored(module.net, *val), -1)
@@ -139,7 +132,7 @@ def main() -> None:
                 logits = module.net(x, present)
                 loss = loss + args.real_share * functional.binary_cross_entropy_with_logits(logits, swapped.float())
             if n_sim:
-                loss = loss + (1 - args.real_share) * module._loss(sim_batch(), None)["loss"]
+                loss = loss + (1 - args.real_share) * module._loss({"keypoints_px": next(sims)}, None)["loss"]
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -34,7 +34,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from corpus import config_and_corpus, finetune_parser, pooled_detections, train_truth
+from corpus import (
+    batch_split,
+    config_and_corpus,
+    finetune_parser,
+    parse_finetune_args,
+    pooled_detections,
+    simulated_batches,
+    train_truth,
+)
 from finetune_encoder import mirrored, normalized_pairs, read_detections
 from torch.optim.swa_utils import AveragedModel
 
@@ -68,11 +76,7 @@ def main() -> None:
     parser.add_argument("--blend-out", help="a second model folder to write, with the blended weights")
     parser.add_argument("--blend", type=float, default=0.5,
                         help="--blend-out's share of the fine-tuned weights; the rest is the starting network's")
-    args = parser.parse_args()
-    if args.average_from is not None and not 0 <= args.average_from < args.epochs:
-        parser.error(f"--average-from {args.average_from}: must be an epoch of 0..{args.epochs - 1}")
-    torch.manual_seed(args.seed)
-    rng = torch.Generator().manual_seed(args.seed)
+    args, rng = parse_finetune_args(parser)
     config, datamodule = config_and_corpus(args.settings)
     reading = config["upsample"]
     started = time.perf_counter()
@@ -92,18 +96,8 @@ def main() -> None:
     model.load_state_dict(load_masked_conv_ae(folder).state_dict())
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     velocity_weight = float(model.hparams.velocity_weight)
-    n_real = int(round(args.batch * args.real_share))
-    n_sim = args.batch - n_real
-    steps = max(1, len(real[0]) // max(n_real, 1))
-    sim_batches = iter(())
-
-    def sim_batch() -> torch.Tensor:
-        nonlocal sim_batches
-        batch = next(sim_batches, None)
-        if batch is None:
-            sim_batches = iter(datamodule.train_dataloader())
-            batch = next(sim_batches)
-        return datamodule.to_2d(batch, augment=True)["keypoints_px"][:n_sim]
+    n_real, n_sim, steps = batch_split(args, len(real[0]))
+    sims = simulated_batches(datamodule, n_sim)
 
     def simulated(keypoints_px: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Training windows masked and made noisy as the network was first trained (``MaskedConvAE._loss``)."""
@@ -129,7 +123,7 @@ def main() -> None:
                 rows = order[step * n_real:(step + 1) * n_real]
                 terms.append(mirrored(real[0][rows], real[1][rows], real[2][rows], rng))
             if n_sim:
-                terms.append(simulated(sim_batch()))
+                terms.append(simulated(next(sims)))
             x, m, target = (torch.cat([t[i] for t in terms]) for i in range(3))
             pred = model.net(torch.where(m[..., None], x, torch.zeros_like(x)), m)
             position = (pred - target).pow(2).sum((-2, -1)).mean()
