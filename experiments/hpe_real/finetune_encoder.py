@@ -59,6 +59,15 @@ def read_detections(detections: dict, reading: dict) -> tuple[np.ndarray, np.nda
     return task.keypoints_px, task.mask
 
 
+def read_windows(datamodule, reading: dict, paths: list[str]) -> tuple[tuple, tuple]:
+    """The rendered training windows' detections (pooled from ``paths``) and ``hpe-real`` val's, read as the
+    default reads MediaPipe: (keypoints px, mask, mocap target px, head sizes px) for each."""
+    train = pooled_detections(paths)
+    val = shipped_for(datamodule, "val")
+    return ((*read_detections(train, reading), *train_truth(datamodule, train)),
+            (*read_detections(val, reading), *split_truth(datamodule, "val")))
+
+
 def normalized_pairs(keypoints: np.ndarray, mask: np.ndarray, target: np.ndarray
                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The encoder's input (0 where missing), its mask and the target, in the detection's normalization.
@@ -105,12 +114,9 @@ def main() -> None:
     reading = config["upsample"]
     started = time.perf_counter()
 
-    train = pooled_detections(args.train)
-    keypoints, mask = read_detections(train, reading)
-    real = normalized_pairs(keypoints, mask, train_truth(datamodule, train)[0])
-    val = shipped_for(datamodule, "val")
-    val_keypoints, val_mask = read_detections(val, reading)
-    val_target, val_head = split_truth(datamodule, "val")
+    (keypoints, mask, target, _), (val_keypoints, val_mask, val_target, val_head) = read_windows(
+        datamodule, reading, args.train)
+    real = normalized_pairs(keypoints, mask, target)
     val_x, val_m, _ = normalized_pairs(val_keypoints, val_mask, val_target)
     print(f"{len(real[0])} real training windows, {len(val_x)} val windows "
           f"({time.perf_counter() - started:.0f} s)", flush=True)

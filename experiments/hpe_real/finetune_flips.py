@@ -38,17 +38,14 @@ from corpus import (
     config_and_corpus,
     finetune_parser,
     parse_finetune_args,
-    pooled_detections,
     simulated_batches,
-    train_truth,
 )
-from finetune_encoder import read_detections
+from finetune_encoder import read_windows
 from torch.nn import functional
 from torch.optim.swa_utils import AveragedModel
 
 from jumps_pl import skeleton
 from jumps_pl.evaluation.detector_errors import flipped_pairs
-from jumps_pl.evaluation.real_detector import shipped_for, split_truth
 from jumps_pl.methods.jumps.flip_training import FlipDetectorTraining
 from jumps_pl.methods.jumps.latent_opt import _mirrored
 from jumps_pl.model_folders import load_state_dict, model_path, read_model_config, write_model_folder
@@ -92,10 +89,8 @@ def main() -> None:
     reading = config["upsample"]
     started = time.perf_counter()
 
-    train = pooled_detections(args.train)
-    real = labelled_windows(*read_detections(train, reading), *train_truth(datamodule, train))
-    val = labelled_windows(*read_detections(shipped_for(datamodule, "val"), reading),
-                           *split_truth(datamodule, "val"))
+    train, val = read_windows(datamodule, reading, args.train)
+    real, val = labelled_windows(*train), labelled_windows(*val)
     print(f"{len(real[0])} real training windows ({float(real[2].float().mean()):.4f} of pair entries swapped), "
           f"{len(val[0])} val windows ({float(val[2].float().mean()):.4f}) ({time.perf_counter() - started:.0f} s)",
           flush=True)

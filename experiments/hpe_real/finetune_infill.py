@@ -39,15 +39,12 @@ from corpus import (
     config_and_corpus,
     finetune_parser,
     parse_finetune_args,
-    pooled_detections,
     simulated_batches,
-    train_truth,
 )
-from finetune_encoder import mirrored, normalized_pairs, read_detections
+from finetune_encoder import mirrored, normalized_pairs, read_windows
 from torch.optim.swa_utils import AveragedModel
 
 from jumps_pl import skeleton
-from jumps_pl.evaluation.real_detector import shipped_for, split_truth
 from jumps_pl.methods.masked_conv_ae.method import load_masked_conv_ae
 from jumps_pl.methods.masked_conv_ae.model import MaskedConvAE
 from jumps_pl.methods.masked_conv_ae.networks import predict_px
@@ -81,12 +78,9 @@ def main() -> None:
     reading = config["upsample"]
     started = time.perf_counter()
 
-    train = pooled_detections(args.train)
-    keypoints, mask = read_detections(train, reading)
-    real = normalized_pairs(keypoints, mask, train_truth(datamodule, train)[0])
-    val = shipped_for(datamodule, "val")
-    val_keypoints, val_mask = read_detections(val, reading)
-    val_target, val_head = split_truth(datamodule, "val")
+    (keypoints, mask, target, _), (val_keypoints, val_mask, val_target, val_head) = read_windows(
+        datamodule, reading, args.train)
+    real = normalized_pairs(keypoints, mask, target)
     print(f"{len(real[0])} real training windows, {len(val_keypoints)} val windows "
           f"({time.perf_counter() - started:.0f} s)", flush=True)
 
