@@ -185,6 +185,7 @@ class RepairSchema:
     switch_cost: float = _f(min=0)
     lone: float = _f(min=0)
     detector: float = _f(min=0)
+    detector_views: int = _f(choices=(1, 2, 4))
     uncertain_below: float = _f(min=0, max=1)
 
 

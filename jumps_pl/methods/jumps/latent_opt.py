@@ -429,8 +429,18 @@ class LatentOptimizer:
             detector = self.flip_detector
             if isinstance(detector, torch.nn.Module) and next(detector.parameters()).device != given.device:
                 detector = self.flip_detector = detector.to(given.device)  # moving a module walks all of it
-            inputs = (given, weights, reading) if self.detector_reads else (given, weights)
-            logits = detector(*inputs)  # (N, T, parts): "given exchanged"
+            views = int(self.repair.get("detector_views", 1))
+            n = len(given)
+            inputs = [given, weights] + ([reading] if self.detector_reads else [])
+            if views >= 2:  # and the window mirrored: left and right exchanged, x negated; a flip stays a flip
+                inputs = [torch.cat([a, _mirrored(a) if a.dim() == 4 else a[:, :, _MIRROR]]) for a in inputs]
+            if views >= 4:  # and played backward
+                inputs = [torch.cat([a, a.flip(1)]) for a in inputs]
+            logits = detector(*inputs)  # (N x views, T, parts): "given exchanged"
+            if views >= 4:
+                logits = 0.5 * (logits[:len(logits) // 2] + logits[len(logits) // 2:].flip(1))
+            if views >= 2:
+                logits = 0.5 * (logits[:n] + logits[n:])
         return detector_evidence(logits, self.repair["detector"])
 
     def _flips_frame_by_frame(self, given: torch.Tensor, present: torch.Tensor, fit: torch.Tensor) -> torch.Tensor:
