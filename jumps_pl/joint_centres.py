@@ -9,6 +9,12 @@ output on rendered training windows against the mocap (``experiments/hpe_real/fi
 
 `jumps upsample` applies the map of the file's format (``upsample.joint_centres``) before anything else;
 a frame without both shoulders and both hips, or a format without a fitted map, is left as it is.
+
+A format that gives more than the 12 joints (MediaPipe: 33 landmarks, the face and the feet among them) has
+a :class:`LandmarkMap` too: the added joints predicted linearly from all of a frame's landmarks, in the same
+body units. After the method, each added joint is blended with it by a share per joint chosen on `hpe-real`
+val (``upsample.landmarks``; the head and neck gain most from the face landmarks, the toes are left to the
+method). It is fitted by ``experiments/hpe_real/fit_landmarks.py``.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from jumps_pl import skeleton
 from jumps_pl.files import shipped_or_given
 
 CENTRE_MAPS = "joint-centres.npz"   # in jumps_pl/pretrained/
@@ -79,6 +86,74 @@ def fit_centre_map(format: str, keypoints: np.ndarray, present: np.ndarray, targ
     return CentreMap(format, weights, fitted_on)
 
 
+@dataclass(frozen=True)
+class LandmarkMap:
+    """The added joints from every landmark of a frame: a linear map (L x 3 + 1, 18) in body units.
+
+    ``torso``: the landmarks of the left and right shoulder and hip, which set the body frame. ``share``
+    (9,): how much of each added joint (``skeleton.ADDED_INDICES``) ``blend`` takes from the map, the rest
+    staying the method's.
+    """
+
+    format: str
+    weights: np.ndarray
+    share: np.ndarray
+    torso: tuple[int, int, int, int]
+    fitted_on: str = ""
+
+    def features(self, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per frame of (..., L, 3) landmarks (x, y px, visibility): features, body centre, size, where usable."""
+        landmarks = np.asarray(landmarks, np.float64)
+        ok = np.isfinite(landmarks).all((-1, -2))
+        points = np.nan_to_num(landmarks[..., :2])
+        torso = points[..., list(self.torso), :]
+        centre = torso.mean(-2)
+        size = np.linalg.norm(torso[..., :2, :].mean(-2) - torso[..., 2:, :].mean(-2), axis=-1)
+        ok &= size > 1e-3
+        size = np.where(ok, size, 1.0)
+        local = (points - centre[..., None, :]) / size[..., None, None]
+        x = np.concatenate([local.reshape(*local.shape[:-2], -1), np.nan_to_num(landmarks[..., 2]),
+                            np.ones((*local.shape[:-2], 1))], -1)
+        return x, centre, size, ok
+
+    def __call__(self, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The added joints (..., 9, 2) px of (..., L, 3) landmarks, and the frames (...) where they hold."""
+        x, centre, size, ok = self.features(landmarks)
+        local = (x @ self.weights).reshape(*x.shape[:-1], len(skeleton.ADDED_INDICES), 2)
+        return local * size[..., None, None] + centre[..., None, :], ok
+
+    def blend(self, positions: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+        """A method's 21 joints (..., 21, 2) px with each added joint moved ``share`` of the way to the map's.
+
+        Frames whose landmarks are missing (NaN) or lack a torso are left as they are.
+        """
+        added, ok = self(landmarks)
+        share = np.where(ok[..., None], self.share, 0.0)[..., None]
+        out = np.array(positions, copy=True)
+        columns = list(skeleton.ADDED_INDICES)
+        out[..., columns, :] = ((1.0 - share) * out[..., columns, :] + share * added).astype(out.dtype)
+        return out
+
+
+def fit_landmark_map(format: str, landmarks: np.ndarray, target: np.ndarray, torso: tuple[int, int, int, int],
+                     alpha: float = 1.0, fitted_on: str = "") -> LandmarkMap:
+    """Ridge regression of the added joints of ``target`` (N, 21, 2) px on the landmarks (N, L, 3), in body units.
+
+    Frames whose landmarks are missing or lack a torso are left out. The share is 1 for every joint: set it
+    with ``dataclasses.replace`` once chosen.
+    """
+    empty = LandmarkMap(format, np.zeros((landmarks.shape[-2] * 3 + 1, 2 * len(skeleton.ADDED_INDICES))),
+                        np.ones(len(skeleton.ADDED_INDICES)), tuple(int(i) for i in torso), fitted_on)
+    x, centre, size, ok = empty.features(landmarks)
+    x, centre, size = x[ok], centre[ok], size[ok]
+    added = np.asarray(target, np.float64)[ok][:, list(skeleton.ADDED_INDICES)]
+    y = ((added - centre[:, None, :]) / size[:, None, None]).reshape(len(x), -1)
+    penalty = alpha * np.eye(x.shape[1])
+    penalty[-1, -1] = 0.0   # the intercept is not shrunk
+    weights = np.linalg.solve(x.T @ x + penalty, x.T @ y)
+    return LandmarkMap(format, weights, empty.share, empty.torso, fitted_on)
+
+
 def load_centre_maps(path: str | Path | None = None) -> dict[str, CentreMap]:
     """The fitted maps by format: the package's (``pretrained/joint-centres.npz``) or those at ``path``."""
     source = shipped_or_given(CENTRE_MAPS, path, "joint-centre maps")
@@ -96,12 +171,39 @@ def load_centre_maps(path: str | Path | None = None) -> dict[str, CentreMap]:
     return maps
 
 
-def save_centre_maps(path: str | Path, maps: dict[str, CentreMap]) -> None:
-    """Write fitted maps (.npz, atomically)."""
+def load_landmark_maps(path: str | Path | None = None) -> dict[str, LandmarkMap]:
+    """The fitted landmark maps by format, from the same file as :func:`load_centre_maps`."""
+    source = shipped_or_given(CENTRE_MAPS, path, "joint-centre maps")
+    if source is None:
+        return {}
+    with np.load(source) as data:
+        maps = {}
+        for key in data.files:
+            if key.endswith("/landmark_weights"):
+                format = key.rsplit("/", 1)[0]
+                weights, share, torso = (data[f"{format}/landmark_{name}"] for name in ("weights", "share", "torso"))
+                added = len(skeleton.ADDED_INDICES)
+                if weights.ndim != 2 or weights.shape[1] != 2 * added or (weights.shape[0] - 1) % 3 \
+                        or share.shape != (added,) or torso.shape != (4,):
+                    raise ValueError(f"{source}: {format}'s landmark map has shapes {weights.shape}, {share.shape}, "
+                                     f"{torso.shape}; expected (L x 3 + 1, {2 * added}), ({added},), (4,)")
+                maps[format] = LandmarkMap(format, weights, share, tuple(int(i) for i in torso),
+                                           str(data.get(f"{format}/landmark_fitted_on", "")))
+    return maps
+
+
+def save_centre_maps(path: str | Path, maps: dict[str, CentreMap],
+                     landmark_maps: dict[str, LandmarkMap] | None = None) -> None:
+    """Write fitted maps (.npz, atomically): the joint-centre maps and any landmark maps."""
     from jumps_pl.files import write_npz
 
     arrays = {}
     for m in maps.values():
         arrays[f"{m.format}/weights"] = m.weights
         arrays[f"{m.format}/fitted_on"] = np.array(m.fitted_on)
+    for m in (landmark_maps or {}).values():
+        arrays[f"{m.format}/landmark_weights"] = m.weights
+        arrays[f"{m.format}/landmark_share"] = np.asarray(m.share, np.float64)
+        arrays[f"{m.format}/landmark_torso"] = np.asarray(m.torso, np.int64)
+        arrays[f"{m.format}/landmark_fitted_on"] = np.array(m.fitted_on)
     write_npz(path, arrays)

@@ -266,6 +266,7 @@ class UpsampleSchema:
     min_confidence: float = _f(min=0, max=1)
     scores: str = _f(choices=SCORE_READINGS)
     joint_centres: bool = MISSING
+    landmarks: bool = MISSING
     untangle: float = _f(min=0, max=1)
     calibration: Optional[str] = MISSING
     fps: Optional[float] = _f(gt=0)

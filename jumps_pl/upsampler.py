@@ -32,7 +32,7 @@ from jumps_pl.io.formats import PoseFile, PoseFormatError, Track, read_poses
 from jumps_pl.io.tracks import COCO17, LAYOUTS, UpsampledTrack, untangle_tracks
 from jumps_pl.io.video import is_video
 from jumps_pl.io.writers import output_kind, write_output
-from jumps_pl.joint_centres import load_centre_maps
+from jumps_pl.joint_centres import load_centre_maps, load_landmark_maps
 from jumps_pl.methods import DEFAULT_METHOD, Method, build_methods, method_class, resolve_method
 from jumps_pl.pipeline import model_frames, upsample_arrays, upsample_track, windows_for
 from jumps_pl.prediction import Prediction, RepairCode
@@ -82,6 +82,7 @@ class Upsampler:
         self.calibration = load_calibrations(config["upsample"].get("calibration")).get(self.name)
         self.score_maps = load_score_maps() if config["upsample"]["scores"] == "calibrated" else {}
         self.centre_maps = load_centre_maps() if config["upsample"]["joint_centres"] else {}
+        self.landmark_maps = load_landmark_maps() if config["upsample"]["landmarks"] else {}
         # latency: run tracks as live use would (stream.py), each frame `latency` frames late
         self.latency = latency
         if latency is not None:  # checked now, before any file is read
@@ -140,11 +141,22 @@ class Upsampler:
                                     self.config["upsample"]["min_confidence"], "the array")
         return (out.positions, out.radius_px) if with_uncertainty else out.positions
 
-    def upsample_track(self, track: Track, fps: float, progress: Callable[[int], None] | None = None
-                       ) -> UpsampledTrack:
-        """One detector track at ``fps`` through the pipeline (``pipeline.upsample_track``): its 21 joints."""
-        return upsample_track(self._predict, track, fps, self.model_fps, self.config["upsample"]["min_confidence"],
-                              progress)
+    def upsample_track(self, track: Track, fps: float, progress: Callable[[int], None] | None = None,
+                       format: str | None = None) -> UpsampledTrack:
+        """One detector track at ``fps`` through the pipeline (``pipeline.upsample_track``): its 21 joints.
+
+        ``format``: the track's file format; where it has a landmark map (``upsample.landmarks``) and the
+        track its landmarks, the added joints of each detected frame are then blended with the map's.
+        """
+        result = upsample_track(self._predict, track, fps, self.model_fps, self.config["upsample"]["min_confidence"],
+                                progress)
+        landmark_map = self.landmark_maps.get(format) if format is not None else None
+        if landmark_map is None or track.landmarks is None:
+            return result
+        rows = track.frames - int(track.frames[0])
+        keypoints = result.keypoints.copy()
+        keypoints[rows] = landmark_map.blend(keypoints[rows], track.landmarks)
+        return dataclasses.replace(result, keypoints=keypoints)
 
     def _predict(self, keypoints, mask, weight, progress) -> Prediction:
         """The method's ``Prediction`` of a prepared track at the model's rate, with 90% radii.
@@ -320,7 +332,7 @@ class Upsampler:
         started = time.perf_counter()
         for track in tracks:
             try:
-                results.append(self.upsample_track(track, fps, bar.update))
+                results.append(self.upsample_track(track, fps, bar.update, pose_file.format))
             except ValueError as err:
                 skipped.append(str(err))
         bar.close()

@@ -131,3 +131,25 @@ def test_training_windows_need_a_count_before_anything_loads(tmp_path, capsys):
     out = tmp_path / "train.npz"
     assert main(["detect-windows", "train", "--out", str(out), f"data.root={tmp_path / 'nowhere'}"]) == 2
     assert "train: give --windows N" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.corpus
+def test_every_row_reads_the_detectors_landmarks_as_upsample_does(tmp_path):
+    """``upsample.landmarks``: each row's added joints blended with the landmark map's, the rest as they were."""
+    from jumps_pl.evaluation.real_detector import all_landmarks
+    from jumps_pl.joint_centres import load_landmark_maps
+
+    predictions = {}
+    for setting in ("false", "true"):
+        saved = tmp_path / f"p-{setting}.npz"
+        _evaluate(tmp_path / f"r-{setting}.json", "data.split=ood-test", "evaluate.windows=2",
+                  "evaluate.rows=[ridge, masked-conv-ae]", "evaluate.tasks=[hpe-real]",
+                  f"upsample.landmarks={setting}", "--save-predictions", str(saved))
+        with np.load(saved) as data:
+            predictions[setting] = {row: data[f"hpe-real/{row}/pred_px"] for row in ("ridge", "masked-conv-ae")}
+    landmarks = all_landmarks({k: v[:2] if np.ndim(v) else v for k, v in _shipped("ood-test").items()})
+    shipped = load_landmark_maps()["mediapipe"]
+    for row in ("ridge", "masked-conv-ae"):
+        expected = shipped.blend(predictions["false"][row], landmarks)
+        np.testing.assert_allclose(predictions["true"][row], expected, atol=1e-3)
+        assert not np.allclose(predictions["true"][row], predictions["false"][row])

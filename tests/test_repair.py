@@ -416,3 +416,34 @@ def test_the_labellings_recursions_agree_with_every_labelling_of_the_window_enum
             marginals = np.stack([[p[paths[:, f] == s].sum() for s in range(states)] for f in range(frames)]) / p.sum()
             np.testing.assert_allclose(state_marginals(emission[n:n + 1], transition[n:n + 1])[0], marginals,
                                        rtol=1e-5, atol=1e-6)
+
+
+def test_the_flip_detector_read_in_both_mirrors_gives_a_window_and_its_mirror_the_same_evidence(windows):
+    """``infer.repair.detector_views`` 2: the logits of the window and of its mirror averaged, so that a window
+    and its mirror image (left and right exchanged, x negated) get the same evidence; read once, they do not."""
+    import torch
+
+    from jumps_pl.methods.jumps.latent_opt import LatentOptimizer, _mirrored
+    from jumps_pl.methods.jumps.method import load_flip_detector, load_jumps
+    from jumps_pl.model_folders import pretrained_dir
+    from jumps_pl.models.normalization import fit_normalization
+
+    target, _ = windows
+    given = torch.as_tensor(target)
+    present = torch.zeros(given.shape[:3], dtype=torch.bool)
+    present[..., skeleton.INPUT_INDICES] = True
+    x = torch.where(present[..., None], fit_normalization(given, present).apply(given), 0.0)
+    weights = present.float()
+    model = load_jumps(pretrained_dir() / "jumps-default")[0]
+    detector = load_flip_detector(pretrained_dir() / "flip-detector")
+    mirror = torch.as_tensor(skeleton.MIRROR_PERMUTATION)
+    evidence = {}
+    for views in (1, 2):
+        optimizer = LatentOptimizer(model, starts=1, iterations=0, lr=0.05, prior_weight=0.0, align=True,
+                                    encoder_start=True, overlap=16, batch_windows=8, seed=0,
+                                    repair={"enabled": True, "detector": 1.0, "detector_views": views},
+                                    flip_detector=detector)
+        evidence[views] = [optimizer._detector_evidence(x, weights),
+                           optimizer._detector_evidence(_mirrored(x), weights[:, :, mirror])]
+    assert (evidence[1][0] - evidence[1][1]).abs().max() > 0.05
+    torch.testing.assert_close(evidence[2][0], evidence[2][1], atol=1e-4, rtol=1e-4)

@@ -11,6 +11,7 @@ after), and the best is written.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -18,7 +19,7 @@ from corpus import config_and_corpus, pooled_detections, train_truth
 
 from jumps_pl import skeleton
 from jumps_pl.evaluation.real_detector import input_joints, shipped_for, split_truth
-from jumps_pl.joint_centres import fit_centre_map, save_centre_maps
+from jumps_pl.joint_centres import fit_centre_map, load_landmark_maps, save_centre_maps
 from jumps_pl.metrics import pckh_auc
 
 COLUMNS = list(skeleton.INPUT_INDICES)
@@ -62,7 +63,8 @@ def main() -> None:
         print(f"alpha {alpha:g}: val input AUC {auc:.4f}")
         if best is None or auc > best[0]:
             best = (auc, centre_map)
-    save_centre_maps(args.out, {"mediapipe": best[1]})
+    save_centre_maps(args.out, {"mediapipe": best[1]},   # the landmark maps there are kept
+                     load_landmark_maps(args.out) if Path(args.out).is_file() else {})
     print(f"wrote {args.out}: {best[1].fitted_on} (val input AUC {best[0]:.4f})")
 
 

@@ -54,13 +54,15 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
         else:
             from jumps_pl.evaluation.detector_errors import flipped_pairs
             from jumps_pl.evaluation.real_detector import detector_row, real_task
-            from jumps_pl.joint_centres import load_centre_maps
+            from jumps_pl.joint_centres import load_centre_maps, load_landmark_maps
             from jumps_pl.scores import load_score_maps
 
             reading = config["upsample"]
             score_map = load_score_maps().get("mediapipe") if reading["scores"] == "calibrated" else None
             centre_map = load_centre_maps().get("mediapipe") if reading["joint_centres"] else None
-            given = real_task(detections, reading["min_confidence"], evaluate["real_scores"], score_map, centre_map)
+            landmark_map = load_landmark_maps().get("mediapipe") if reading["landmarks"] else None
+            given = real_task(detections, reading["min_confidence"], evaluate["real_scores"], score_map, centre_map,
+                              landmark_map)
             # the detector's own left/right swaps, found against the mocap: scored as flips repaired
             given.flipped = flipped_pairs(given.keypoints_px, target, head, given.mask)
             inputs["hpe-real"] = given

@@ -24,7 +24,7 @@ from jumps_pl import skeleton
 from jumps_pl.evaluation.tasks import TaskInput
 from jumps_pl.files import write_npz
 from jumps_pl.io.tracks import LAYOUTS
-from jumps_pl.joint_centres import CentreMap
+from jumps_pl.joint_centres import CentreMap, LandmarkMap
 from jumps_pl.schema import REAL_SETS
 from jumps_pl.scores import ScoreMap
 
@@ -155,15 +155,27 @@ def load_detections(path: str | Path, clips: list[str], starts: np.ndarray) -> d
     return out
 
 
+def all_landmarks(detections: dict[str, np.ndarray]) -> np.ndarray:
+    """Every landmark with its visibility (W, T, 33, 3), as `jumps upsample` reads a MediaPipe file.
+
+    NaN in frames where the detector found no one.
+    """
+    landmarks = np.concatenate([detections["landmarks_px"].astype(np.float64),
+                                detections["visibility"].astype(np.float64)[..., None]], -1)
+    return np.where(detections["found"][..., None, None], landmarks, np.nan)
+
+
 def real_task(detections: dict[str, np.ndarray], min_confidence: float, scores: str = "read",
-              score_map: ScoreMap | None = None, centre_map: CentreMap | None = None) -> TaskInput:
+              score_map: ScoreMap | None = None, centre_map: CentreMap | None = None,
+              landmark_map: LandmarkMap | None = None) -> TaskInput:
     """``hpe-real``'s input: the 12 detected joints, as `jumps upsample` reads a MediaPipe file.
 
     ``scores="read"``: the confidence is the landmark's visibility (as ``jumps_pl.io.mediapipe`` reads it),
     through ``score_map`` if given (``upsample.scores: calibrated``), and joints below ``min_confidence``
     are missing; ``"ignored"``: every detected joint is given at 0.99. ``centre_map``: the joints are first
-    moved to where the mocap puts them (``upsample.joint_centres``). Nothing is hidden on purpose, so no
-    entry is scored as ``missing``.
+    moved to where the mocap puts them (``upsample.joint_centres``). ``landmark_map``: every row's added
+    joints are then blended with the map's reading of all the landmarks (``upsample.landmarks``). Nothing is
+    hidden on purpose, so no entry is scored as ``missing``.
     """
     keypoints, found, visibility, _ = input_joints(detections)
     if centre_map is not None:
@@ -177,7 +189,11 @@ def real_task(detections: dict[str, np.ndarray], min_confidence: float, scores: 
     else:
         raise ValueError(f"scores must be 'read' or 'ignored', got {scores!r}")
     keypoints = np.where(mask[..., None], keypoints, 0.0).astype(np.float32)
-    return TaskInput(keypoints, mask, np.where(mask, confidence, 0.0).astype(np.float32), np.zeros_like(mask))
+    given = TaskInput(keypoints, mask, np.where(mask, confidence, 0.0).astype(np.float32), np.zeros_like(mask))
+    if landmark_map is not None:
+        landmarks = all_landmarks(detections)
+        given.after = lambda predictions: landmark_map.blend(predictions, landmarks)
+    return given
 
 
 def detector_row(detections: dict[str, np.ndarray]) -> np.ndarray:

@@ -107,6 +107,8 @@ def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_
 
             predictions = methods[name].predict_windows(given.keypoints_px, given.mask, given.confidence,
                                                         report).positions
+            if given.after is not None:
+                predictions = given.after(predictions)
             report(1.0)
             arrays[f"{task}/{name}/pred_px"] = predictions.astype(np.float32)
             results[task][name] = score(predictions, target_px, head_size_px, given)

@@ -21,6 +21,7 @@ The fifth task, ``hpe-real``, takes a real detector's output on rendered windows
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,6 +58,9 @@ class TaskInput:
     missing: np.ndarray
     flipped: np.ndarray | None = None   # (N, T, 6) input pairs given with left and right exchanged
     foreign: np.ndarray | None = None   # (N, T) frames given from another person
+    # what the reading of the input does to every row's predictions (N, T, 21, 2) after the method, as
+    # `jumps upsample` does (hpe-real: the added joints blended with the detector's landmark map)
+    after: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 def make_task(task: str, target_px: np.ndarray, head_size_px: np.ndarray, seed: int) -> TaskInput:

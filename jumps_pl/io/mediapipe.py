@@ -12,6 +12,15 @@ import numpy as np
 from jumps_pl import skeleton
 from jumps_pl.io.tracks import LAYOUTS, PoseFile, PoseFormatError, Track, _checked, _fail, _frame_number, _load_json
 
+# MediaPipe Pose's 33 landmarks, in its order (``jumps_pl.detect`` writes them as ``landmark_names``)
+LANDMARK_NAMES = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye", "right_eye_outer",
+    "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder", "right_shoulder", "left_elbow",
+    "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky", "left_index", "right_index",
+    "left_thumb", "right_thumb", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+    "left_heel", "right_heel", "left_foot_index", "right_foot_index",
+)
+
 
 def read_mediapipe(path: Path, format: str) -> PoseFile:
     """Read MediaPipe Pose landmarks JSON as one track."""
@@ -29,7 +38,9 @@ def pose_file_from_record(path: Path, data: object, format: str = "mediapipe") -
     fps = data.get("fps")  # type: ignore[union-attr]
     if fps is not None and (not isinstance(fps, (int, float)) or not fps > 0):
         raise _fail(path, "fps", f"{fps!r} must be a positive number")
-    frames, keypoints, confidence, entries = [], [], [], []
+    frames, keypoints, confidence, entries, every = [], [], [], [], []
+    # every landmark too, where they are MediaPipe's 33 in its order (what the landmark map reads)
+    standard = data.get("landmark_names") in (None, list(LANDMARK_NAMES))  # type: ignore[union-attr]
     for i, detection in enumerate(data["detections"]):  # type: ignore[index]
         where = f"detections[{i}]"
         if not isinstance(detection, dict) or "landmarks" not in detection:
@@ -45,6 +56,8 @@ def pose_file_from_record(path: Path, data: object, format: str = "mediapipe") -
                            (landmarks[c] for c in columns)], dtype=np.float64)
         frame = _frame_number(path, where, detection.get("frame", i))
         k, c = _checked(path, f"{where} (frame {frame})", rows)
+        if standard:
+            every.append([(lm + [1.0])[:3] if len(lm) == 2 else lm[:3] for lm in landmarks])
         frames.append(frame)
         keypoints.append(k)
         confidence.append(c)
@@ -53,9 +66,15 @@ def pose_file_from_record(path: Path, data: object, format: str = "mediapipe") -
     track = Track(0, np.asarray(frames, dtype=np.int64)[order],
                   np.stack(keypoints)[order] if keypoints else np.zeros((0, 12, 2), np.float32),
                   np.stack(confidence)[order] if confidence else np.zeros((0, 12), np.float32),
-                  [entries[i] for i in order])
+                  [entries[i] for i in order],
+                  _landmarks(path, np.asarray(every, dtype=np.float64)[order]) if standard and every else None)
     return PoseFile(path, format, [track], fps=float(fps) if fps else None,
                     frame_count=data.get("frames") if isinstance(data.get("frames"), int) else None, raw=data)
+
+
+def _landmarks(path: Path, values: np.ndarray) -> np.ndarray | None:
+    """The landmarks (K, 33, 3) as read, or None where any is not a finite number (the 12 joints were checked)."""
+    return values.astype(np.float32) if np.isfinite(values).all() else None
 
 
 def _columns(path: Path, names: list | None) -> tuple[list[int], int]:

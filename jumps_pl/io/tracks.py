@@ -49,6 +49,9 @@ class Track:
     keypoints: np.ndarray
     confidence: np.ndarray
     entries: list = field(default_factory=list)
+    # (K, L, 3) px and visibility: every landmark of a format that gives more than the 12 joints (MediaPipe's 33),
+    # for its landmark map (``joint_centres.LandmarkMap``); None for other formats
+    landmarks: np.ndarray | None = None
 
 
 @dataclass
@@ -237,8 +240,8 @@ def untangle_tracks(tracks: list[Track], ratio: float) -> tuple[list[Track], int
     than ``ratio`` times keeping them. Returns the tracks (same ids, detections and entries moved) and the
     number of frames moved.
     """
-    tracks = [Track(t.track_id, t.frames.copy(), t.keypoints.copy(), t.confidence.copy(), list(t.entries))
-              for t in tracks]
+    tracks = [Track(t.track_id, t.frames.copy(), t.keypoints.copy(), t.confidence.copy(), list(t.entries),
+                    None if t.landmarks is None else t.landmarks.copy()) for t in tracks]
     moved = 0
     for a in range(len(tracks)):
         for b in range(a + 1, len(tracks)):
@@ -258,7 +261,8 @@ def _untangle_pair(a: Track, b: Track, ratio: float) -> int:
             keep = _pose_distance(here_a, last_a) + _pose_distance(here_b, last_b)
             swap = _pose_distance(here_b, last_a) + _pose_distance(here_a, last_b)
             if swap < ratio * keep:
-                for field_name in ("keypoints", "confidence"):
+                both_landmarks = a.landmarks is not None and b.landmarks is not None
+                for field_name in ("keypoints", "confidence") + (("landmarks",) if both_landmarks else ()):
                     va, vb = getattr(a, field_name), getattr(b, field_name)
                     va[ka], vb[kb] = vb[kb].copy(), va[ka].copy()
                 a.entries[ka], b.entries[kb] = b.entries[kb], a.entries[ka]
