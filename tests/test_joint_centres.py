@@ -162,6 +162,18 @@ def test_upsample_blends_a_mediapipe_files_added_joints_with_its_landmarks(tmp_p
     np.testing.assert_allclose(outputs["on"][rows], shipped.blend(outputs["off"][rows], landmarks), atol=1e-3)
     head = skeleton.joint_index("Head")
     assert np.median(np.linalg.norm(outputs["on"][:, head] - outputs["off"][:, head], axis=-1)) > 1.0
+    # a frame with a landmark that is not a number is left as the method gave it; the others still move
+    record = json.loads(source.read_text())
+    first_frame = pose_file.tracks[0].frames[0]
+    k = next(i for i, d in enumerate(record["detections"]) if d["landmarks"] is not None and i > 10)
+    record["detections"][k]["landmarks"][0][0] = None   # the nose: not one of the 12 joints
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(record))
+    Upsampler("ridge").upsample_file(broken, tmp_path / "broken.npz", progress=False, log=lambda message: None)
+    again = np.load(tmp_path / "broken.npz")["keypoints"][0]
+    row = int(record["detections"][k].get("frame", k)) - int(first_frame)
+    np.testing.assert_array_equal(again[row], outputs["off"][row])
+    np.testing.assert_allclose(again[row + 1], outputs["on"][row + 1], atol=1e-3)
     # landmarks named in another order are not read: the 12 joints alone, as before
     record = json.loads(source.read_text())
     record["landmark_names"] = list(reversed(record["landmark_names"]))

@@ -57,7 +57,7 @@ def pose_file_from_record(path: Path, data: object, format: str = "mediapipe") -
         frame = _frame_number(path, where, detection.get("frame", i))
         k, c = _checked(path, f"{where} (frame {frame})", rows)
         if standard:
-            every.append([(lm + [1.0])[:3] if len(lm) == 2 else lm[:3] for lm in landmarks])
+            every.append(_all_landmarks(landmarks))
         frames.append(frame)
         keypoints.append(k)
         confidence.append(c)
@@ -67,14 +67,17 @@ def pose_file_from_record(path: Path, data: object, format: str = "mediapipe") -
                   np.stack(keypoints)[order] if keypoints else np.zeros((0, 12, 2), np.float32),
                   np.stack(confidence)[order] if confidence else np.zeros((0, 12), np.float32),
                   [entries[i] for i in order],
-                  _landmarks(path, np.asarray(every, dtype=np.float64)[order]) if standard and every else None)
+                  np.stack(every)[order] if standard and every else None)
     return PoseFile(path, format, [track], fps=float(fps) if fps else None,
                     frame_count=data.get("frames") if isinstance(data.get("frames"), int) else None, raw=data)
 
 
-def _landmarks(path: Path, values: np.ndarray) -> np.ndarray | None:
-    """The landmarks (K, 33, 3) as read, or None where any is not a finite number (the 12 joints were checked)."""
-    return values.astype(np.float32) if np.isfinite(values).all() else None
+def _all_landmarks(landmarks: list) -> np.ndarray:
+    """One frame's landmarks (33, 3): x, y px and visibility (1 where not given); NaN if one is not a number."""
+    try:
+        return np.asarray([(lm + [1.0])[:3] if len(lm) == 2 else lm[:3] for lm in landmarks], dtype=np.float32)
+    except (TypeError, ValueError):
+        return np.full((len(landmarks), 3), np.nan, np.float32)
 
 
 def _columns(path: Path, names: list | None) -> tuple[list[int], int]:
