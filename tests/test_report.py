@@ -68,3 +68,31 @@ def test_confident_failures_are_scored_per_motion_style_and_add_up_to_the_whole(
     counted = [v["flips_correct"] for v in flipped.values() if v["flipped_entries"] >= STYLE_MIN_FLIPS]
     assert worst == min(counted) and by_style[name]["flips_correct"] == worst and min(counted) <= mean
     assert "### hpe-confident: per motion style" in table.read_text()
+    # where the pair's sides are apart: a part of the flipped entries, weighing up to the whole's the same way
+    apart = {style: v for style, v in flipped.items() if "flips_correct_apart" in v}
+    assert apart and all(v["flipped_apart"] <= v["flipped_entries"] for v in apart.values())
+    entries = sum(v["flipped_apart"] for v in apart.values())
+    repaired = sum(v["flips_correct_apart"] * v["flipped_apart"] for v in apart.values()) / entries
+    assert repaired == pytest.approx(scores["repair"]["flips_correct_apart"])
+    assert "where the sides are apart" in table.read_text()
+
+
+def test_a_swap_counts_among_the_pairs_apart_only_where_its_sides_are_half_a_head_apart():
+    import numpy as np
+
+    from jumps_pl import skeleton
+    from jumps_pl.evaluation.scoring import flips_correct, sides_apart
+
+    target = np.zeros((1, 2, skeleton.NUM_JOINTS, 2))
+    left, right = skeleton.INPUT_PAIRS[2]          # the wrists
+    target[0, :, right, 0] = [10.0, 40.0]          # 10 px apart in frame 0, 40 px in frame 1
+    head = np.full((1, 2), 60.0)                   # half a head: 30 px
+    apart = sides_apart(target, head)
+    assert apart.shape == (1, 2, len(skeleton.INPUT_PAIRS))
+    assert not apart[0, 0, 2] and apart[0, 1, 2]
+    flipped = np.zeros(apart.shape, bool)
+    flipped[0, :, 2] = True
+    pred = target.copy()
+    pred[0, 0, left], pred[0, 0, right] = target[0, 0, right], target[0, 0, left]   # frame 0 left swapped
+    assert flips_correct(pred, target, flipped) == 0.5
+    assert flips_correct(pred, target, flipped & apart) == 1.0

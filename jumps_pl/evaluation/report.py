@@ -17,11 +17,16 @@ def markdown_table(results: dict) -> str:
         lines.append("")
         if any("repair" in r for r in rows.values()):
             lines += [f"{task}: flipped (frame, limb pair) entries that come out with the correct sides: "
-                      + ", ".join(f"{m} {r['repair']['flips_correct']:.3f}" for m, r in rows.items() if "repair" in r),
-                      ""]
+                      + ", ".join(f"{m} {_flips(r['repair'])}" for m, r in rows.items() if "repair" in r), ""]
     lines += per_joint_table(results)
     lines += style_table(results)
     return "\n".join(lines)
+
+
+def _flips(repair: dict) -> str:
+    """Flips right, and where the run scored it, flips right among pairs whose sides are apart."""
+    apart = repair.get("flips_correct_apart")
+    return f"{repair['flips_correct']:.3f}" + ("" if apart is None else f" ({apart:.3f} where the sides are apart)")
 
 
 def style_table(results: dict) -> list[str]:
@@ -37,7 +42,9 @@ def style_table(results: dict) -> list[str]:
         styles = sorted(set().union(*rows.values()))
         flips = any("flips_correct" in v for by in rows.values() for v in by.values())
         sets = [s for s in ("added", "input", "missing") if any(s in v for by in rows.values() for v in by.values())]
-        columns = (["flips right"] if flips else []) + [f"{s} AUC" for s in sets]
+        apart = any("flips_correct_apart" in v for by in rows.values() for v in by.values())
+        columns = (["flips right (where the sides are apart)" if apart else "flips right"] if flips else []) \
+            + [f"{s} AUC" for s in sets]
         lines += [f"### {task}: per motion style", "", "| method | style | windows | "
                   + ("flipped entries | " if flips else "") + " | ".join(columns) + " |",
                   "|---|---|---:|" + ("---:|" if flips else "") + "---:|" * len(columns)]
@@ -47,7 +54,9 @@ def style_table(results: dict) -> list[str]:
                 if v is None:
                     continue
                 cells = [str(v["windows"])] + ([str(v.get("flipped_entries", 0))] if flips else [])
-                cells += ([f"{v['flips_correct']:.3f}" if "flips_correct" in v else ""] if flips else [])
+                cells += ([(f"{v['flips_correct']:.3f}" + (f" ({v['flips_correct_apart']:.3f})"
+                                                           if "flips_correct_apart" in v else ""))
+                           if "flips_correct" in v else ""] if flips else [])
                 cells += [f"{v[s]:.4f}" if s in v else "" for s in sets]
                 lines.append(f"| {method} | {style} | " + " | ".join(cells) + " |")
         lines.append("")
@@ -57,6 +66,10 @@ def style_table(results: dict) -> list[str]:
                 if mean is not None:
                     lines.append(f"{task}, {method}: flips right {mean:.3f} on average over the styles with >= "
                                  f"{STYLE_MIN_FLIPS} flipped entries, {worst:.3f} on the worst ({name})")
+                mean, worst, name = style_flips(by, apart=True)
+                if mean is not None:
+                    lines.append(f"{task}, {method}, where the sides are apart: {mean:.3f} on average over the "
+                                 f"styles with >= {STYLE_MIN_FLIPS} such entries, {worst:.3f} on the worst ({name})")
             lines.append("")
     return lines
 
@@ -64,9 +77,13 @@ def style_table(results: dict) -> list[str]:
 STYLE_MIN_FLIPS = 20  # a style's flips-right share is reported among the worst only from this many flipped entries
 
 
-def style_flips(by_style: dict[str, dict]) -> tuple[float | None, float | None, str | None]:
-    """The mean over styles of the flips repaired, and the worst style's, among styles with enough flips."""
-    counted = {s: v["flips_correct"] for s, v in by_style.items() if v.get("flipped_entries", 0) >= STYLE_MIN_FLIPS}
+def style_flips(by_style: dict[str, dict], apart: bool = False) -> tuple[float | None, float | None, str | None]:
+    """The mean over styles of the flips repaired, and the worst style's, among styles with enough flips.
+
+    ``apart``: of the flipped entries whose pair's true sides are apart (``scoring.sides_apart``) alone.
+    """
+    share, count = ("flips_correct_apart", "flipped_apart") if apart else ("flips_correct", "flipped_entries")
+    counted = {s: v[share] for s, v in by_style.items() if share in v and v.get(count, 0) >= STYLE_MIN_FLIPS}
     if not counted:
         return None, None, None
     worst = min(counted, key=counted.get)
