@@ -27,6 +27,7 @@ from jumps_pl import skeleton
 from jumps_pl.files import shipped_or_given
 
 CENTRE_MAPS = "joint-centres.npz"   # in jumps_pl/pretrained/
+REACH = 4.0   # torso lengths from the torso's centre beyond which a landmark map does not trust a frame
 _TORSO = (0, 1, 6, 7)   # shoulders and hips among the 12 input joints (COCO body order)
 
 
@@ -102,7 +103,11 @@ class LandmarkMap:
     fitted_on: str = ""
 
     def features(self, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per frame of (..., L, 3) landmarks (x, y px, visibility): features, body centre, size, where usable."""
+        """Per frame of (..., L, 3) landmarks (x, y px, visibility): features, body centre, size, where usable.
+
+        A frame is usable where every value is a number and every landmark lies within ``REACH`` torso
+        lengths of the torso's centre (a body's landmarks lie within about 2.5).
+        """
         landmarks = np.asarray(landmarks, np.float64)
         ok = np.isfinite(landmarks).all((-1, -2))
         points = np.nan_to_num(landmarks[..., :2])
@@ -112,6 +117,7 @@ class LandmarkMap:
         ok &= size > 1e-3
         size = np.where(ok, size, 1.0)
         local = (points - centre[..., None, :]) / size[..., None, None]
+        ok &= (np.linalg.norm(local, axis=-1) <= REACH).all(-1)
         x = np.concatenate([local.reshape(*local.shape[:-2], -1), np.nan_to_num(landmarks[..., 2]),
                             np.ones((*local.shape[:-2], 1))], -1)
         return x, centre, size, ok
@@ -125,7 +131,7 @@ class LandmarkMap:
     def blend(self, positions: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
         """A method's 21 joints (..., 21, 2) px with each added joint moved ``share`` of the way to the map's.
 
-        Frames whose landmarks are missing (NaN) or lack a torso are left as they are.
+        Frames whose landmarks are missing (NaN), lack a torso or stray (``features``) are left as they are.
         """
         added, ok = self(landmarks)
         share = np.where(ok[..., None], self.share, 0.0)[..., None]
@@ -181,12 +187,18 @@ def load_landmark_maps(path: str | Path | None = None) -> dict[str, LandmarkMap]
         for key in data.files:
             if key.endswith("/landmark_weights"):
                 format = key.rsplit("/", 1)[0]
+                lacking = [name for name in ("share", "torso") if f"{format}/landmark_{name}" not in data.files]
+                if lacking:
+                    raise ValueError(f"{source}: {format}'s landmark map lacks {', '.join(lacking)}")
                 weights, share, torso = (data[f"{format}/landmark_{name}"] for name in ("weights", "share", "torso"))
                 added = len(skeleton.ADDED_INDICES)
                 if weights.ndim != 2 or weights.shape[1] != 2 * added or (weights.shape[0] - 1) % 3 \
                         or share.shape != (added,) or torso.shape != (4,):
                     raise ValueError(f"{source}: {format}'s landmark map has shapes {weights.shape}, {share.shape}, "
                                      f"{torso.shape}; expected (L x 3 + 1, {2 * added}), ({added},), (4,)")
+                if not ((torso >= 0) & (torso < (weights.shape[0] - 1) // 3)).all():
+                    raise ValueError(f"{source}: {format}'s landmark map names torso landmarks {torso.tolist()}, "
+                                     f"not among its {(weights.shape[0] - 1) // 3}")
                 maps[format] = LandmarkMap(format, weights, share, tuple(int(i) for i in torso),
                                            str(data.get(f"{format}/landmark_fitted_on", "")))
     return maps

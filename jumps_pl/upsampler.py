@@ -146,17 +146,28 @@ class Upsampler:
         """One detector track at ``fps`` through the pipeline (``pipeline.upsample_track``): its 21 joints.
 
         ``format``: the track's file format; where it has a landmark map (``upsample.landmarks``) and the
-        track its landmarks, the added joints of each detected frame are then blended with the map's.
+        track its landmarks, the added joints of each detected frame are then blended with the map's
+        (without a format: the one map that reads as many landmarks as the track has, if any). The 90%
+        radii stay the method's: for the blended joints they overstate the error.
         """
         result = upsample_track(self._predict, track, fps, self.model_fps, self.config["upsample"]["min_confidence"],
                                 progress)
-        landmark_map = self.landmark_maps.get(format) if format is not None else None
-        if landmark_map is None or track.landmarks is None:
+        landmark_map = self._landmark_map(format, track)
+        if landmark_map is None:
             return result
         rows = track.frames - int(track.frames[0])
         keypoints = result.keypoints.copy()
         keypoints[rows] = landmark_map.blend(keypoints[rows], track.landmarks)
         return dataclasses.replace(result, keypoints=keypoints)
+
+    def _landmark_map(self, format: str | None, track: Track):
+        """The landmark map for ``track`` (``upsample_track``), or None."""
+        if track.landmarks is None:
+            return None
+        if format is not None:
+            return self.landmark_maps.get(format)
+        fitting = [m for m in self.landmark_maps.values() if m.weights.shape[0] == 3 * track.landmarks.shape[1] + 1]
+        return fitting[0] if len(fitting) == 1 else None
 
     def _predict(self, keypoints, mask, weight, progress) -> Prediction:
         """The method's ``Prediction`` of a prepared track at the model's rate, with 90% radii.

@@ -183,3 +183,30 @@ def test_the_sample_reads_the_same_from_alphapose_openpose_and_arrays(tmp_path, 
     np.save(tmp_path / "walk.npy", np.where(track.confidence[..., None] > 0, array, np.nan))
     npy = read_poses(tmp_path / "walk.npy").tracks[0]
     np.testing.assert_allclose(npy.keypoints, track.keypoints, atol=1e-4)
+
+
+def test_untangle_gives_exchanged_frames_back_with_their_landmarks():
+    from jumps_pl.io.tracks import Track, untangle_tracks
+
+    truth = np.load(SAMPLE.parent / "walk-ground-truth.npz")["keypoints_px"][:20, skeleton.INPUT_INDICES]
+    truth = truth.astype(np.float32)
+    people = [truth, truth + np.float32(300.0)]
+    frames = np.arange(20)
+    landmarks = [np.repeat(p.mean(1, keepdims=True), 33, axis=1) for p in people]   # (20, 33, 2) per person
+    landmarks = [np.concatenate([lm, np.ones((20, 33, 1), np.float32)], -1) for lm in landmarks]
+    given = [p.copy() for p in people]
+    given_landmarks = [lm.copy() for lm in landmarks]
+    for values in (given, given_landmarks):   # the tracker exchanged the two people in frames 10-12
+        values[0][10:13], values[1][10:13] = values[1][10:13].copy(), values[0][10:13].copy()
+    confidence = np.ones((20, 12), np.float32)
+    tracks = [Track(k, frames, given[k], confidence, list(frames), given_landmarks[k]) for k in range(2)]
+    untangled, moved = untangle_tracks(tracks, 0.8)
+    assert moved == 3
+    for k in range(2):
+        np.testing.assert_array_equal(untangled[k].keypoints, people[k])
+        np.testing.assert_array_equal(untangled[k].landmarks, landmarks[k])
+    # one track without landmarks: none can follow their detections, so neither keeps them
+    tracks[1] = Track(1, frames, given[1], confidence, list(frames))
+    untangled, _ = untangle_tracks(tracks, 0.8)
+    assert all(t.landmarks is None for t in untangled)
+    np.testing.assert_array_equal(untangled[0].keypoints, people[0])

@@ -73,7 +73,7 @@ _NOSE, _EARS, _TORSO = 0, (7, 8), (11, 12, 23, 24)
 def _face_landmarks(truth21: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """(N, 33, 3) landmarks: the torso where the mocap's is, a face that follows the head, the rest noise."""
     n = len(truth21)
-    landmarks = np.concatenate([rng.normal(0, 50, (n, 33, 2)) + truth21[:, :1], np.ones((n, 33, 1))], -1)
+    landmarks = np.concatenate([rng.normal(0, 20, (n, 33, 2)) + truth21[:, :1], np.ones((n, 33, 1))], -1)
     inputs = list(skeleton.INPUT_INDICES)
     for landmark, joint in zip(_TORSO, (inputs[0], inputs[1], inputs[6], inputs[7]), strict=True):
         landmarks[:, landmark, :2] = truth21[:, joint]
@@ -100,12 +100,14 @@ def test_the_landmark_map_reads_the_head_from_the_face_and_blends_by_its_shares(
     share[head] = 0.75
     given = landmarks[200:].copy()
     given[3] = np.nan
+    given[5, 20, :2] = 1e30          # a stray landmark, far beyond any body: the frame is not trusted
     blended = dataclasses.replace(fitted, share=share).blend(method, given)
     moved = [skeleton.joint_index("Head")]
     still = [j for j in range(skeleton.NUM_JOINTS) if j not in moved]
     np.testing.assert_array_equal(blended[:, still], method[:, still])
     np.testing.assert_array_equal(blended[3], method[3])
-    rows = np.arange(len(method)) != 3
+    np.testing.assert_array_equal(blended[5], method[5])
+    rows = (np.arange(len(method)) != 3) & (np.arange(len(method)) != 5)
     np.testing.assert_allclose(blended[rows][:, moved[0]],
                                0.25 * method[rows][:, moved[0]] + 0.75 * added[rows][:, head], atol=1e-9)
     # the same map at another image position and scale: body units, not pixels
@@ -128,6 +130,10 @@ def test_landmark_maps_save_beside_centre_maps_and_a_wrong_shape_is_named(tmp_pa
     arrays["mediapipe/landmark_share"] = np.ones(3)
     np.savez(path, **arrays)
     with pytest.raises(ValueError, match=r"mediapipe's landmark map has shapes \(100, 18\), \(3,\)"):
+        load_landmark_maps(path)
+    del arrays["mediapipe/landmark_share"]
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="mediapipe's landmark map lacks share"):
         load_landmark_maps(path)
 
 
@@ -162,6 +168,13 @@ def test_upsample_blends_a_mediapipe_files_added_joints_with_its_landmarks(tmp_p
     np.testing.assert_allclose(outputs["on"][rows], shipped.blend(outputs["off"][rows], landmarks), atol=1e-3)
     head = skeleton.joint_index("Head")
     assert np.median(np.linalg.norm(outputs["on"][:, head] - outputs["off"][:, head], axis=-1)) > 1.0
+    # called on a track without naming its format: the one map that reads 33 landmarks
+    upsampler = Upsampler("ridge")
+    track = pose_file.tracks[0]
+    direct = upsampler.upsample_track(track, 50.0).keypoints
+    plain = upsampler.upsample_track(dataclasses.replace(track, landmarks=None), 50.0).keypoints
+    np.testing.assert_array_equal(direct[:, kept], plain[:, kept])
+    np.testing.assert_allclose(direct[rows], shipped.blend(plain[rows], landmarks), atol=1e-3)
     # a frame with a landmark that is not a number is left as the method gave it; the others still move
     record = json.loads(source.read_text())
     first_frame = pose_file.tracks[0].frames[0]

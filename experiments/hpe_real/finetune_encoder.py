@@ -13,9 +13,10 @@ prior's own training windows under its own masking and corruption (``model.encod
 input stays. Real windows are mirrored with probability one half. The losses are the prior's:
 L_Rec (position and velocity) and L_Rec_backward, at ``model.loss_weights``.
 
-After each epoch (a pass over the real windows) the encoder's plain reading G(E(x)) of ``hpe-real`` on
-``val`` is scored (AUC of PCKh of the added joints); the model folder of the best epoch (with
-``--average-from K``: the weights averaged over the ends of epochs K and later) is written to ``--out``
+After each epoch (a pass over the real windows) the encoder's plain reading G(E(x)) of ``hpe-real`` on ``val``
+is scored (AUC of PCKh of the added joints, before the landmark map `jumps upsample` then blends the head,
+neck and torso with, so the choice rests mostly on joints that map moves); the model folder of the best epoch
+(with ``--average-from K``: the weights averaged over the ends of epochs K and later) is written to ``--out``
 (``config.yaml`` and ``weights.pt``, as `jumps train` writes one), with a log of every epoch. The shipped
 ``jumps-noisy`` is ``--epochs 40`` (best epoch 35, 6 minutes of one thread); `jumps onnx` then exports it.
 """

@@ -15,12 +15,14 @@ that what it learned of exact input and of the simulated detector stays. Real wi
 probability one half. The loss is its own: squared position error plus ``velocity_weight`` times that
 of the velocities.
 
-After each epoch (a pass over the real windows) the network's reading of ``hpe-real``'s ``val`` windows
-is scored (AUC of PCKh of the added and of the input joints). The model folder of the epoch with the
-best added AUC (with ``--average-from K``: the weights averaged over the ends of epochs K and later) is
-written to ``--out`` with a log of every epoch; with ``--blend-out``, a second folder holds ``--blend`` x
-those weights plus the rest of the starting network's (the two interpolated: what was learned of exact
-input and of the simulated detector weighs in again). `jumps onnx` then exports them.
+After each epoch (a pass over the real windows) the network's reading of ``hpe-real``'s ``val`` windows is
+scored (AUC of PCKh of the added and of the input joints; the added joints as the network gives them, before
+the landmark map `jumps upsample` then blends the head, neck and torso with, so the choice rests mostly on
+joints that map moves). The model folder of the epoch with the best added AUC (with ``--average-from K``: the
+weights averaged over the ends of epochs K and later) is written to ``--out`` with a log of every epoch; with
+``--blend-out``, a second folder holds ``--blend`` x those weights plus the rest of the starting network's
+(the two interpolated: what was learned of exact input and of the simulated detector weighs in again). `jumps
+onnx` then exports them.
 
 The shipped ``masked-conv-ae-real`` (the ``masked-conv-ae (real)`` row) is ``--epochs 24`` on the three
 files above (best epoch 11; 16 minutes of one thread), and ``masked-conv-ae-noisy`` (the default's infill

@@ -6,7 +6,9 @@
 ``--train``: `jumps detect-windows train --windows N [--seed S]` outputs, pooled. The map
 (jumps_pl/joint_centres.py) moves the 12 detected joints to where the mocap puts them; each penalty in
 ``--alphas`` is scored on the val windows (AUC of PCKh of the detector's own input joints, before and
-after), and the best is written.
+after), and the best is written. The file's other maps (the shipped ones where ``--out`` does not exist
+yet) are kept; the landmark map's shares were chosen against the joint-centre map it was fitted beside
+(``fit_landmarks.py``), so refit them after this one.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from corpus import config_and_corpus, pooled_detections, train_truth
 
 from jumps_pl import skeleton
 from jumps_pl.evaluation.real_detector import input_joints, shipped_for, split_truth
-from jumps_pl.joint_centres import fit_centre_map, load_landmark_maps, save_centre_maps
+from jumps_pl.joint_centres import fit_centre_map, load_centre_maps, load_landmark_maps, save_centre_maps
 from jumps_pl.metrics import pckh_auc
 
 COLUMNS = list(skeleton.INPUT_INDICES)
@@ -63,8 +65,8 @@ def main() -> None:
         print(f"alpha {alpha:g}: val input AUC {auc:.4f}")
         if best is None or auc > best[0]:
             best = (auc, centre_map)
-    save_centre_maps(args.out, {"mediapipe": best[1]},   # the landmark maps there are kept
-                     load_landmark_maps(args.out) if Path(args.out).is_file() else {})
+    existing = args.out if Path(args.out).is_file() else None   # else the shipped maps are kept
+    save_centre_maps(args.out, {**load_centre_maps(existing), "mediapipe": best[1]}, load_landmark_maps(existing))
     print(f"wrote {args.out}: {best[1].fitted_on} (val input AUC {best[0]:.4f})")
 
 

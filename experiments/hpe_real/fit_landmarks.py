@@ -9,8 +9,9 @@
 predicts the 9 added joints from all 33 landmarks of a frame. ``--predictions``: `jumps evaluate
 data.split=val evaluate.tasks=[hpe-real] upsample.landmarks=false --save-predictions ...`, whose ``--row``
 the shares are chosen against: for each penalty in ``--alphas`` and each added joint, the share of the map's
-position in ``--shares`` with the best AUC of PCKh on val. The joint-centre map already in ``--out`` is
-kept.
+position in ``--shares`` with the best AUC of PCKh on val. The other maps in ``--out`` (the shipped ones
+where it does not exist yet) are kept. The predictions must be made with the joint-centre map the file
+will hold: refitting that map changes what the shares were chosen against.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from corpus import config_and_corpus, pooled_detections, train_truth
 
 from jumps_pl import skeleton
 from jumps_pl.evaluation.real_detector import all_landmarks, shipped_for, split_truth
-from jumps_pl.joint_centres import fit_landmark_map, load_centre_maps, save_centre_maps
+from jumps_pl.joint_centres import fit_landmark_map, load_centre_maps, load_landmark_maps, save_centre_maps
 from jumps_pl.metrics import pckh_auc
 
 TORSO = (11, 12, 23, 24)   # MediaPipe's left and right shoulder and hip
@@ -84,8 +85,10 @@ def main() -> None:
         print(f"alpha {alpha:g}: shares {named}; val added AUC {auc:.4f}")
         if best is None or auc > best[0]:
             best = (auc, landmark_map)
-    centre_maps = load_centre_maps(args.out) if Path(args.out).is_file() else {}
-    save_centre_maps(args.out, centre_maps, {"mediapipe": best[1]})
+    # the joint-centre maps kept: those in --out, else the shipped ones
+    centre_maps = load_centre_maps(args.out if Path(args.out).is_file() else None)
+    save_centre_maps(args.out, centre_maps, {**load_landmark_maps(args.out if Path(args.out).is_file() else None),
+                                             "mediapipe": best[1]})
     print(f"wrote {args.out}: {best[1].fitted_on} (val added AUC {best[0]:.4f})")
 
 

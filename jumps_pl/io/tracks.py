@@ -7,6 +7,7 @@ detector's track ids where it gave any and links detections frame to frame (``li
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -243,6 +244,8 @@ def untangle_tracks(tracks: list[Track], ratio: float) -> tuple[list[Track], int
     tracks = [Track(t.track_id, t.frames.copy(), t.keypoints.copy(), t.confidence.copy(), list(t.entries),
                     None if t.landmarks is None else t.landmarks.copy()) for t in tracks]
     moved = 0
+    if any(t.landmarks is None for t in tracks):  # landmarks can move with their detections only if all have them
+        tracks = [dataclasses.replace(t, landmarks=None) for t in tracks]
     for a in range(len(tracks)):
         for b in range(a + 1, len(tracks)):
             moved += _untangle_pair(tracks[a], tracks[b], ratio)
@@ -261,8 +264,7 @@ def _untangle_pair(a: Track, b: Track, ratio: float) -> int:
             keep = _pose_distance(here_a, last_a) + _pose_distance(here_b, last_b)
             swap = _pose_distance(here_b, last_a) + _pose_distance(here_a, last_b)
             if swap < ratio * keep:
-                both_landmarks = a.landmarks is not None and b.landmarks is not None
-                for field_name in ("keypoints", "confidence") + (("landmarks",) if both_landmarks else ()):
+                for field_name in ("keypoints", "confidence") + (("landmarks",) if a.landmarks is not None else ()):
                     va, vb = getattr(a, field_name), getattr(b, field_name)
                     va[ka], vb[kb] = vb[kb].copy(), va[ka].copy()
                 a.entries[ka], b.entries[kb] = b.entries[kb], a.entries[ka]
