@@ -353,6 +353,7 @@ class FlipDetectorSchema:
     outlier_share: float = _f(min=0, max=1)
     labels: str = _f(choices=FLIP_LABELS)
     flip_mix: str = _f(choices=FLIP_MIXES)
+    flip_frames: list[int] = _f(length=2)
     reconstruction: bool = MISSING
     prior: Optional[str] = MISSING
     start_from: Optional[str] = MISSING

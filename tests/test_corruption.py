@@ -91,3 +91,24 @@ def test_detector_failures_label_the_pairs_they_exchange_and_exchange_presence_w
     assert shares[0] < 0.05 and 1.5 * shares[0] < shares[1] and 1.5 * shares[1] < shares[2], shares
     with pytest.raises(ValueError, match="flip_mix"):
         detector_failures(x, 0.0, 0.0, 1.0, 0.0, flip_mix="every")
+
+
+def test_detector_failures_bursts_last_as_long_as_flip_frames_says():
+    from jumps_pl.models.corruption import detector_failures
+
+    x = _windows()
+
+    def runs(pairs):  # the lengths of each window's runs of flipped frames
+        flipped = pairs.any(-1).int()
+        edges = torch.diff(torch.nn.functional.pad(flipped, (1, 1)), dim=1)
+        return torch.cat([torch.nonzero(e < 0)[:, 0] - torch.nonzero(e > 0)[:, 0] for e in edges])
+
+    for frames in ((1, 12), (20, 24)):
+        pairs = detector_failures(x, 0.0, 0.0, 1.0, 0.0, generator=torch.Generator().manual_seed(0),
+                                  flip_frames=frames)[2]
+        lengths = runs(pairs)
+        assert len(lengths) and lengths.min() >= frames[0], (frames, lengths.tolist())
+        if frames == (1, 12):
+            assert lengths.float().mean() < 12
+    with pytest.raises(ValueError, match=r"flip_frames must be \[from, to\]"):
+        detector_failures(x, 0.0, 0.0, 1.0, 0.0, flip_frames=(5, 2))

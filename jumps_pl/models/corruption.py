@@ -125,12 +125,13 @@ def burst_gaps(share: torch.Tensor, joints: int, frames: int, device) -> torch.T
 _OUTLIER_DISTANCE = (0.4, 1.2)  # torso lengths (1 to 3 head sizes)
 # the flip detector's bursts of flips: from a single frame (real detectors flip for a frame or two, as
 # on the street clip) to 12
-_DETECTOR_FLIP_FRAMES = (1, 12)
+DETECTOR_FLIP_FRAMES = (1, 12)
 
 
 def detector_failures(x: torch.Tensor, missing_share_max: float, noise_max: float, flip_prob: float,
                       foreign_prob: float, outlier_share: float = 0.02, generator: torch.Generator | None = None,
-                      flip_mix: str = "protocol") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                      flip_mix: str = "protocol", flip_frames: tuple[int, int] = DETECTOR_FLIP_FRAMES
+                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """A detector's view of normalized windows ``x`` (B, T, J, 2), for training the flip detector.
 
     Returns the input joints as given (B, T, J, 2; 0 where missing), their weights (mask x a confidence,
@@ -139,9 +140,9 @@ def detector_failures(x: torch.Tensor, missing_share_max: float, noise_max: floa
     Each input joint missing in bursts (``burst_gaps``, up to ``missing_share_max`` of its frames),
     Gaussian jitter (sigma U[0, ``noise_max``] per window) at confidence U[0.3, 1], ``outlier_share``
     of the entries outliers (0.4 to 1.2 torso lengths off) at confidence U[0.05, 0.5]; with
-    ``flip_prob``, bursts of 1 to 12 frames of flips that exchange the labels of what was seen, presence
-    and confidence with them: ``flip_mix`` "protocol" as ``corrupt`` (legs, arms, limbs or the whole body,
-    drawn alike), "wide" from ``WIDE_FLIP_MIX`` (any chain of each limb), "both" either, alike;
+    ``flip_prob``, bursts of ``flip_frames`` (1 to 12) frames of flips that exchange the labels of what was
+    seen, presence and confidence with them: ``flip_mix`` "protocol" as ``corrupt`` (legs, arms, limbs or the
+    whole body, drawn alike), "wide" from ``WIDE_FLIP_MIX`` (any chain of each limb), "both" either, alike;
     with ``foreign_prob``, bursts of another window's pose. Flipped and foreign entries come at a
     detector's confidence U[0.6, 1].
     """
@@ -168,7 +169,10 @@ def detector_failures(x: torch.Tensor, missing_share_max: float, noise_max: floa
     pairs = torch.zeros(b, t, len(skeleton.INPUT_PAIRS), dtype=torch.bool, device=device)
     confident = torch.zeros(b, t, dtype=torch.bool, device=device)
     for w in torch.nonzero(rand(b) < flip_prob).flatten().tolist():
-        for start, stop in _bursts(t, _DETECTOR_FLIP_FRAMES, _FLIP_SHARE, generator):
+        if not 1 <= flip_frames[0] <= flip_frames[1]:
+            raise ValueError(f"baselines.flip_detector.flip_frames must be [from, to] with 1 <= from <= to, "
+                             f"got {list(flip_frames)}")
+        for start, stop in _bursts(t, tuple(flip_frames), _FLIP_SHARE, generator):
             mix = flip_mix if flip_mix != "both" else ("protocol", "wide")[int(rand(1) < 0.5)]
             group = (_FLIP_GROUPS[int(torch.randint(len(_FLIP_GROUPS), (1,), generator=generator))]
                      if mix == "protocol" else wide[int(torch.multinomial(odds, 1, generator=generator))])

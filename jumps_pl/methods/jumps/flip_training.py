@@ -18,7 +18,7 @@ from jumps_pl import skeleton
 from jumps_pl.methods.jumps.align import align_to
 from jumps_pl.methods.jumps.flip_detector import FlipNet, part_labels
 from jumps_pl.methods.registry import register_trainable
-from jumps_pl.models.corruption import detector_failures
+from jumps_pl.models.corruption import DETECTOR_FLIP_FRAMES, detector_failures
 from jumps_pl.models.normalization import fit_normalization
 
 
@@ -29,7 +29,7 @@ class FlipDetectorTraining(pl.LightningModule):
     def __init__(self, width: int, downsamplings: int, lr: float, missing_share_max: float, noise_max: float,
                  flip_prob: float, foreign_prob: float, outlier_share: float = 0.02, labels: str = "parts",
                  flip_mix: str = "protocol", reconstruction: bool = False, prior: str | None = None,
-                 start_from: str | None = None):
+                 start_from: str | None = None, flip_frames: tuple[int, int] = DETECTOR_FLIP_FRAMES):
         super().__init__()
         self.save_hyperparameters()
         self.net = FlipNet(width, downsamplings, labels, reconstruction)
@@ -63,7 +63,8 @@ class FlipDetectorTraining(pl.LightningModule):
         hp = self.hparams
         given, weights, pairs = detector_failures(x, hp.missing_share_max, hp.noise_max, hp.flip_prob,
                                                   hp.foreign_prob, hp.outlier_share, generator,
-                                                  hp.get("flip_mix", "protocol"))
+                                                  hp.get("flip_mix", "protocol"),
+                                                  tuple(hp.get("flip_frames", DETECTOR_FLIP_FRAMES)))
         parts = pairs if hp.get("labels", "parts") == "pairs" else part_labels(pairs)
         # normalized again from the joints as given, as at inference (where there is a whole torso)
         present = weights > 0
