@@ -129,16 +129,38 @@ class LandmarkMap:
         return local * size[..., None, None] + centre[..., None, :], ok
 
     def blend(self, positions: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-        """A method's 21 joints (..., 21, 2) px with each added joint moved ``share`` of the way to the map's.
+        """A method's joints (..., T, 21, 2) px over time with each added joint moved ``share`` of the way to the map's.
 
-        Frames whose landmarks are missing (NaN), lack a torso or stray (``features``) are left as they are.
+        ``landmarks`` (..., T, L, 3). In frames whose landmarks are missing (NaN), lack a torso or stray
+        (``features``) the move is the one of the usable frames around them, interpolated in time (held
+        before the first and after the last), so that a detector's gap leaves no step; a sequence without a
+        usable frame is left as it is.
         """
         added, ok = self(landmarks)
-        share = np.where(ok[..., None], self.share, 0.0)[..., None]
-        out = np.array(positions, copy=True)
         columns = list(skeleton.ADDED_INDICES)
-        out[..., columns, :] = ((1.0 - share) * out[..., columns, :] + share * added).astype(out.dtype)
+        out = np.array(positions, copy=True)
+        move = self.share[:, None] * (added - out[..., columns, :])   # (..., T, 9, 2)
+        out[..., columns, :] = (out[..., columns, :] + across_gaps(move, ok)).astype(out.dtype)
         return out
+
+
+def across_gaps(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """``values`` (..., T, A, B) where ``ok`` (..., T), each other frame from its neighbours: linear between the
+    nearest ``ok`` frames before and after, the nearest one's at the ends, 0 where no frame is ``ok``."""
+    frames = ok.shape[-1]
+    index = np.broadcast_to(np.arange(frames), ok.shape)
+    before = np.maximum.accumulate(np.where(ok, index, -1), axis=-1)
+    after = np.flip(np.minimum.accumulate(np.flip(np.where(ok, index, frames), -1), axis=-1), -1)
+    has_before, has_after = before >= 0, after < frames
+    before, after = np.clip(before, 0, frames - 1), np.clip(after, 0, frames - 1)
+    span = np.maximum(after - before, 1)
+    weight = np.where(has_before & has_after, (index - before) / span, np.where(has_after, 1.0, 0.0))
+
+    def at(frame: np.ndarray) -> np.ndarray:
+        return np.take_along_axis(values, frame[..., None, None], axis=-3)
+
+    filled = (1.0 - weight[..., None, None]) * at(before) + weight[..., None, None] * at(after)
+    return np.where((has_before | has_after)[..., None, None], filled, 0.0)
 
 
 def fit_landmark_map(format: str, landmarks: np.ndarray, target: np.ndarray, torso: tuple[int, int, int, int],

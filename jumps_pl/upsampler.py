@@ -146,19 +146,19 @@ class Upsampler:
         """One detector track at ``fps`` through the pipeline (``pipeline.upsample_track``): its 21 joints.
 
         ``format``: the track's file format; where it has a landmark map (``upsample.landmarks``) and the
-        track its landmarks, the added joints of each detected frame are then blended with the map's
-        (without a format: the one map that reads as many landmarks as the track has, if any). The 90%
-        radii stay the method's: for the blended joints they overstate the error.
+        track its landmarks, the added joints are then blended with the map's (``LandmarkMap.blend``: in
+        frames without a detection, as the detected frames around them; without a format: the one map that
+        reads as many landmarks as the track has, if any). The 90% radii stay the method's: for the
+        blended joints they overstate the error.
         """
         result = upsample_track(self._predict, track, fps, self.model_fps, self.config["upsample"]["min_confidence"],
                                 progress)
         landmark_map = self._landmark_map(format, track)
         if landmark_map is None:
             return result
-        rows = track.frames - int(track.frames[0])
-        keypoints = result.keypoints.copy()
-        keypoints[rows] = landmark_map.blend(keypoints[rows], track.landmarks)
-        return dataclasses.replace(result, keypoints=keypoints)
+        landmarks = np.full((len(result.frames), *track.landmarks.shape[1:]), np.nan, np.float32)
+        landmarks[track.frames - int(track.frames[0])] = track.landmarks   # frames without a detection: NaN
+        return dataclasses.replace(result, keypoints=landmark_map.blend(result.keypoints, landmarks))
 
     def _landmark_map(self, format: str | None, track: Track):
         """The landmark map for ``track`` (``upsample_track``), or None."""

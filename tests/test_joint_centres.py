@@ -94,7 +94,8 @@ def test_the_landmark_map_reads_the_head_from_the_face_and_blends_by_its_shares(
     error = np.linalg.norm(added[:, head] - truth[200:, skeleton.joint_index("Head")], axis=-1)
     size = np.linalg.norm(truth[200:, 0] - truth[200:, skeleton.joint_index("Head")], axis=-1)
     assert np.median(error) < 0.05 * np.median(size)
-    # blended: only the joints with a share move, and by that share; a frame without landmarks stays
+    # blended: only the joints with a share move, and by that share; a frame without usable landmarks moves
+    # as the frames around it do
     method = truth[200:] + 20.0
     share = np.zeros(len(skeleton.ADDED_INDICES))
     share[head] = 0.75
@@ -105,11 +106,15 @@ def test_the_landmark_map_reads_the_head_from_the_face_and_blends_by_its_shares(
     moved = [skeleton.joint_index("Head")]
     still = [j for j in range(skeleton.NUM_JOINTS) if j not in moved]
     np.testing.assert_array_equal(blended[:, still], method[:, still])
-    np.testing.assert_array_equal(blended[3], method[3])
-    np.testing.assert_array_equal(blended[5], method[5])
     rows = (np.arange(len(method)) != 3) & (np.arange(len(method)) != 5)
     np.testing.assert_allclose(blended[rows][:, moved[0]],
                                0.25 * method[rows][:, moved[0]] + 0.75 * added[rows][:, head], atol=1e-9)
+    move = blended[:, moved[0]] - method[:, moved[0]]
+    np.testing.assert_allclose(move[3], 0.5 * (move[2] + move[4]), atol=1e-9)
+    np.testing.assert_allclose(move[5], 0.5 * (move[4] + move[6]), atol=1e-9)
+    # a sequence with no usable frame is left as it is
+    nowhere = np.full_like(given, np.nan)
+    np.testing.assert_array_equal(dataclasses.replace(fitted, share=share).blend(method, nowhere), method)
     # the same map at another image position and scale: body units, not pixels
     scaled = landmarks[200:].copy()
     scaled[..., :2] = scaled[..., :2] * 0.5 + 300.0
@@ -165,7 +170,9 @@ def test_upsample_blends_a_mediapipe_files_added_joints_with_its_landmarks(tmp_p
     kept = [j for k, j in enumerate(skeleton.ADDED_INDICES) if shipped.share[k] == 0] + list(skeleton.INPUT_INDICES)
     np.testing.assert_array_equal(outputs["on"][:, kept], outputs["off"][:, kept])
     rows = pose_file.tracks[0].frames - pose_file.tracks[0].frames[0]
-    np.testing.assert_allclose(outputs["on"][rows], shipped.blend(outputs["off"][rows], landmarks), atol=1e-3)
+    every = np.full((len(outputs["off"]), 33, 3), np.nan)
+    every[rows] = landmarks   # frames without a detection: moved as the detected frames around them
+    np.testing.assert_allclose(outputs["on"], shipped.blend(outputs["off"], every), atol=1e-3)
     head = skeleton.joint_index("Head")
     assert np.median(np.linalg.norm(outputs["on"][:, head] - outputs["off"][:, head], axis=-1)) > 1.0
     # called on a track without naming its format: the one map that reads 33 landmarks
@@ -174,8 +181,8 @@ def test_upsample_blends_a_mediapipe_files_added_joints_with_its_landmarks(tmp_p
     direct = upsampler.upsample_track(track, 50.0).keypoints
     plain = upsampler.upsample_track(dataclasses.replace(track, landmarks=None), 50.0).keypoints
     np.testing.assert_array_equal(direct[:, kept], plain[:, kept])
-    np.testing.assert_allclose(direct[rows], shipped.blend(plain[rows], landmarks), atol=1e-3)
-    # a frame with a landmark that is not a number is left as the method gave it; the others still move
+    np.testing.assert_allclose(direct, shipped.blend(plain, every), atol=1e-3)
+    # a frame with a landmark that is not a number moves as the frames around it; the others as before
     record = json.loads(source.read_text())
     first_frame = pose_file.tracks[0].frames[0]
     k = next(i for i, d in enumerate(record["detections"]) if d["landmarks"] is not None and i > 10)
@@ -185,8 +192,9 @@ def test_upsample_blends_a_mediapipe_files_added_joints_with_its_landmarks(tmp_p
     Upsampler("ridge").upsample_file(broken, tmp_path / "broken.npz", progress=False, log=lambda message: None)
     again = np.load(tmp_path / "broken.npz")["keypoints"][0]
     row = int(record["detections"][k].get("frame", k)) - int(first_frame)
-    np.testing.assert_array_equal(again[row], outputs["off"][row])
-    np.testing.assert_allclose(again[row + 1], outputs["on"][row + 1], atol=1e-3)
+    every[row] = np.nan
+    np.testing.assert_allclose(again, shipped.blend(outputs["off"], every), atol=1e-3)
+    assert not np.allclose(again[row], outputs["off"][row])
     # landmarks named in another order are not read: the 12 joints alone, as before
     record = json.loads(source.read_text())
     record["landmark_names"] = list(reversed(record["landmark_names"]))
