@@ -145,8 +145,11 @@ class LandmarkMap:
 
 
 def across_gaps(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """``values`` (..., T, A, B) where ``ok`` (..., T), each other frame from its neighbours: linear between the
-    nearest ``ok`` frames before and after, the nearest one's at the ends, 0 where no frame is ``ok``."""
+    """``values`` (..., T, A, B) where ``ok`` (..., T); every other frame's from its neighbours.
+
+    Linear between the nearest ``ok`` frames before and after, the nearest one's at the ends, 0 where no
+    frame is ``ok``.
+    """
     frames = ok.shape[-1]
     index = np.broadcast_to(np.arange(frames), ok.shape)
     before = np.maximum.accumulate(np.where(ok, index, -1), axis=-1)
