@@ -18,6 +18,7 @@ method). It is fitted by ``experiments/hpe_real/fit_landmarks.py``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,48 +186,49 @@ def fit_landmark_map(format: str, landmarks: np.ndarray, target: np.ndarray, tor
     return LandmarkMap(format, weights, empty.share, empty.torso, fitted_on)
 
 
-def load_centre_maps(path: str | Path | None = None) -> dict[str, CentreMap]:
-    """The fitted maps by format: the package's (``pretrained/joint-centres.npz``) or those at ``path``."""
+def _read_maps(path: str | Path | None, weights_key: str, build: Callable) -> dict:
+    """The maps of one kind by format, from the package's file (``pretrained/joint-centres.npz``) or ``path``.
+
+    Every key ``FORMAT/{weights_key}`` names one; ``build(source, format, data)`` checks and makes it.
+    """
     source = shipped_or_given(CENTRE_MAPS, path, "joint-centre maps")
     if source is None:
         return {}
     with np.load(source) as data:
-        maps = {}
-        for key in data.files:
-            if key.endswith("/weights"):
-                format = key.rsplit("/", 1)[0]
-                weights = data[key]
-                if weights.shape != (37, 24):
-                    raise ValueError(f"{source}: {key} has shape {weights.shape}, not (37, 24)")
-                maps[format] = CentreMap(format, weights, str(data.get(f"{format}/fitted_on", "")))
-    return maps
+        formats = [key[:-len(weights_key) - 1] for key in data.files if key.endswith(f"/{weights_key}")]
+        return {format: build(source, format, data) for format in formats}
+
+
+def load_centre_maps(path: str | Path | None = None) -> dict[str, CentreMap]:
+    """The fitted maps by format: the package's (``pretrained/joint-centres.npz``) or those at ``path``."""
+    def build(source: Path, format: str, data) -> CentreMap:
+        weights = data[f"{format}/weights"]
+        if weights.shape != (37, 24):
+            raise ValueError(f"{source}: {format}/weights has shape {weights.shape}, not (37, 24)")
+        return CentreMap(format, weights, str(data.get(f"{format}/fitted_on", "")))
+
+    return _read_maps(path, "weights", build)
 
 
 def load_landmark_maps(path: str | Path | None = None) -> dict[str, LandmarkMap]:
     """The fitted landmark maps by format, from the same file as :func:`load_centre_maps`."""
-    source = shipped_or_given(CENTRE_MAPS, path, "joint-centre maps")
-    if source is None:
-        return {}
-    with np.load(source) as data:
-        maps = {}
-        for key in data.files:
-            if key.endswith("/landmark_weights"):
-                format = key.rsplit("/", 1)[0]
-                lacking = [name for name in ("share", "torso") if f"{format}/landmark_{name}" not in data.files]
-                if lacking:
-                    raise ValueError(f"{source}: {format}'s landmark map lacks {', '.join(lacking)}")
-                weights, share, torso = (data[f"{format}/landmark_{name}"] for name in ("weights", "share", "torso"))
-                added = len(skeleton.ADDED_INDICES)
-                if weights.ndim != 2 or weights.shape[1] != 2 * added or (weights.shape[0] - 1) % 3 \
-                        or share.shape != (added,) or torso.shape != (4,):
-                    raise ValueError(f"{source}: {format}'s landmark map has shapes {weights.shape}, {share.shape}, "
-                                     f"{torso.shape}; expected (L x 3 + 1, {2 * added}), ({added},), (4,)")
-                if not ((torso >= 0) & (torso < (weights.shape[0] - 1) // 3)).all():
-                    raise ValueError(f"{source}: {format}'s landmark map names torso landmarks {torso.tolist()}, "
-                                     f"not among its {(weights.shape[0] - 1) // 3}")
-                maps[format] = LandmarkMap(format, weights, share, tuple(int(i) for i in torso),
-                                           str(data.get(f"{format}/landmark_fitted_on", "")))
-    return maps
+    def build(source: Path, format: str, data) -> LandmarkMap:
+        lacking = [name for name in ("share", "torso") if f"{format}/landmark_{name}" not in data.files]
+        if lacking:
+            raise ValueError(f"{source}: {format}'s landmark map lacks {', '.join(lacking)}")
+        weights, share, torso = (data[f"{format}/landmark_{name}"] for name in ("weights", "share", "torso"))
+        added = len(skeleton.ADDED_INDICES)
+        if weights.ndim != 2 or weights.shape[1] != 2 * added or (weights.shape[0] - 1) % 3 \
+                or share.shape != (added,) or torso.shape != (4,):
+            raise ValueError(f"{source}: {format}'s landmark map has shapes {weights.shape}, {share.shape}, "
+                             f"{torso.shape}; expected (L x 3 + 1, {2 * added}), ({added},), (4,)")
+        if not ((torso >= 0) & (torso < (weights.shape[0] - 1) // 3)).all():
+            raise ValueError(f"{source}: {format}'s landmark map names torso landmarks {torso.tolist()}, "
+                             f"not among its {(weights.shape[0] - 1) // 3}")
+        return LandmarkMap(format, weights, share, tuple(int(i) for i in torso),
+                           str(data.get(f"{format}/landmark_fitted_on", "")))
+
+    return _read_maps(path, "landmark_weights", build)
 
 
 def save_centre_maps(path: str | Path, maps: dict[str, CentreMap],
