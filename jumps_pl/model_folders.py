@@ -22,13 +22,14 @@ import yaml
 from jumps_pl.config import read_yaml_file
 from jumps_pl.files import atomic_folder, write_atomically
 
-KINDS = ("jumps", "masked-conv-ae", "ridge", "flip-detector")
+KINDS = ("jumps", "masked-conv-ae", "ridge", "flip-detector", "landmark-reader")
 # Where the resolved config is stored inside Lightning checkpoints (SaveConfig callback).
 CONFIG_KEY = "jumps_config"
 # The shipped folder each ``models.<key>`` setting defaults to.
 PRETRAINED = {"jumps": "jumps-default", "jumps_no_encoder": "jumps-no-encoder", "ridge": "ridge",
               "masked_conv_ae": "masked-conv-ae", "flip_detector": "flip-detector", "jumps_noisy": "jumps-noisy",
-              "masked_conv_ae_real": "masked-conv-ae-real", "masked_conv_ae_noisy": "masked-conv-ae-noisy"}
+              "masked_conv_ae_real": "masked-conv-ae-real", "masked_conv_ae_noisy": "masked-conv-ae-noisy",
+              "landmark_reader": "landmark-reader"}
 # A setting whose null follows another one where that one is set: a prior of one's own (models.jumps) is
 # also the one that reads noisy windows, unless models.jumps_noisy says otherwise; so for the infill net.
 FOLLOWS = {"jumps_noisy": "jumps", "masked_conv_ae_noisy": "masked_conv_ae"}

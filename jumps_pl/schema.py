@@ -215,6 +215,7 @@ class FusionSchema:
     transfer: list[float] = _f(min=0, max=1, length=9)
     ensemble: float = _f(min=0, max=1)
     ensemble_exact: float = _f(min=0, max=1)
+    landmark_reader: float = _f(min=0, max=1)
     fit_starts: int = _f(min=1)
     fit_iterations: int = _f(min=0)
     live_fit_iterations: int = _f(min=0)
@@ -256,6 +257,7 @@ class ModelsSchema:
     jumps_noisy: Optional[str] = MISSING
     masked_conv_ae_real: Optional[str] = MISSING
     masked_conv_ae_noisy: Optional[str] = MISSING
+    landmark_reader: Optional[str] = MISSING
 
 
 @dataclass

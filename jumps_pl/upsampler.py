@@ -148,17 +148,22 @@ class Upsampler:
         ``format``: the track's file format; where it has a landmark map (``upsample.landmarks``) and the
         track its landmarks, the added joints are then blended with the map's (``LandmarkMap.blend``: in
         frames without a detection, as the detected frames around them; without a format: the one map that
-        reads as many landmarks as the track has, if any). The 90% radii stay the method's: for the
-        blended joints they overstate the error.
+        reads as many landmarks as the track has, if any); then the method reads them too where it can
+        (``Method.read_landmarks``: the default's landmark reader, ``fusion.landmark_reader``). The 90% radii
+        stay the method's: for the blended joints they overstate the error.
         """
         result = upsample_track(self._predict, track, fps, self.model_fps, self.config["upsample"]["min_confidence"],
                                 progress)
-        landmark_map = self._landmark_map(format, track)
-        if landmark_map is None:
+        if track.landmarks is None:
             return result
         landmarks = np.full((len(result.frames), *track.landmarks.shape[1:]), np.nan, np.float32)
         landmarks[track.frames - int(track.frames[0])] = track.landmarks   # frames without a detection: NaN
-        return dataclasses.replace(result, keypoints=landmark_map.blend(result.keypoints, landmarks))
+        keypoints = result.keypoints
+        landmark_map = self._landmark_map(format, track)
+        if landmark_map is not None:
+            keypoints = landmark_map.blend(keypoints, landmarks)
+        keypoints = self.method.read_landmarks(keypoints, landmarks, fps)
+        return dataclasses.replace(result, keypoints=keypoints)
 
     def _landmark_map(self, format: str | None, track: Track):
         """The landmark map for ``track`` (``upsample_track``), or None."""

@@ -142,7 +142,7 @@ def test_the_flip_detector_trains_with_a_real_trainer_and_loads_from_its_folder(
 def test_the_shipped_models_are_small_safe_and_complete():
     for name, kind in (("jumps-default", "jumps"), ("jumps-no-encoder", "jumps"), ("masked-conv-ae", "masked-conv-ae"),
                        ("masked-conv-ae-real", "masked-conv-ae"), ("masked-conv-ae-noisy", "masked-conv-ae"),
-                       ("ridge", "ridge"), ("flip-detector", "flip-detector")):
+                       ("ridge", "ridge"), ("flip-detector", "flip-detector"), ("landmark-reader", "landmark-reader")):
         folder = PRETRAINED / name
         config = read_model_config(folder)
         assert config["kind"] == kind and "data" in config and "seed" in config

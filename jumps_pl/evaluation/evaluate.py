@@ -19,6 +19,9 @@ from jumps_pl.evaluation.scoring import run_evaluation, scored_pairs
 from jumps_pl.files import write_json, write_npz, write_text
 from jumps_pl.methods import DEFAULT_METHOD, build_methods
 
+# hpe-real's row of the default's landmark reader (fusion.landmark_reader) on its own, where the default is a row
+LANDMARK_READER_ROW = "landmark reader alone"
+
 
 def evaluate_config(config: dict, out: str | Path | None = None, table: str | Path | None = None,
                     plot: str | Path | None = None, render: str | Path | None = None,
@@ -67,6 +70,9 @@ def evaluate_config(config: dict, out: str | Path | None = None, table: str | Pa
             given.flipped = flipped_pairs(given.keypoints_px, target, head, given.mask)
             inputs["hpe-real"] = given
             as_given["hpe-real"] = {"MediaPipe as detected": detector_row(detections)}
+            reader = getattr(methods.get(DEFAULT_METHOD), "landmark_reader", None)
+            if reader is not None:   # the default's reading of the landmarks, alone: what the method adds to it
+                as_given["hpe-real"][LANDMARK_READER_ROW] = reader.read_windows(given.landmarks)
     wandb_run = start_wandb() if start_wandb else None
     log(f"evaluating {len(target)} windows of {config['data']['split']} under {config['data']['root']}: "
         f"{', '.join(methods)}")

@@ -174,7 +174,8 @@ def real_task(detections: dict[str, np.ndarray], min_confidence: float, scores: 
     through ``score_map`` if given (``upsample.scores: calibrated``), and joints below ``min_confidence``
     are missing; ``"ignored"``: every detected joint is given at 0.99. ``centre_map``: the joints are first
     moved to where the mocap puts them (``upsample.joint_centres``). ``landmark_map``: every row's added
-    joints are then blended with the map's reading of all the landmarks (``upsample.landmarks``). Nothing is
+    joints are then blended with the map's reading of all the landmarks (``upsample.landmarks``). The
+    landmarks are given too (``TaskInput.landmarks``), for what a method reads of them itself. Nothing is
     hidden on purpose, so no entry is scored as ``missing``.
     """
     keypoints, found, visibility, _ = input_joints(detections)
@@ -190,9 +191,9 @@ def real_task(detections: dict[str, np.ndarray], min_confidence: float, scores: 
         raise ValueError(f"scores must be 'read' or 'ignored', got {scores!r}")
     keypoints = np.where(mask[..., None], keypoints, 0.0).astype(np.float32)
     given = TaskInput(keypoints, mask, np.where(mask, confidence, 0.0).astype(np.float32), np.zeros_like(mask))
+    given.landmarks = all_landmarks(detections)
     if landmark_map is not None:
-        landmarks = all_landmarks(detections)
-        given.after = lambda predictions: landmark_map.blend(predictions, landmarks)
+        given.after = lambda predictions: landmark_map.blend(predictions, given.landmarks)
     return given
 
 

@@ -93,8 +93,10 @@ def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_
     ``progress(step, label)`` hears of every share of a (task, row) pair done (1 per pair in all).
     ``inputs``: a task's input where it is not drawn from the ground truth (``hpe-real``); ``as_given``:
     per task, rows that are the input itself (e.g. the detector as it is, NaN where it gave nothing),
-    scored on the input joints only, after the methods. ``groups`` (N,): each window's motion style;
-    the tasks ``grouped`` are also scored per style (``by_style``, :func:`scores_by_group`).
+    scored on the input joints only, after the methods, or a reading of it without a method (every added
+    joint given: the default's landmark reader alone), scored on every joint set. ``groups`` (N,): each
+    window's motion style; the tasks ``grouped`` are also scored per style (``by_style``,
+    :func:`scores_by_group`).
     """
     results: dict = {}
     arrays: dict[str, np.ndarray] = {"target_px": target_px, "head_size_px": head_size_px}
@@ -116,6 +118,8 @@ def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_
                                                         report).positions
             if given.after is not None:
                 predictions = given.after(predictions)
+            if given.landmarks is not None:
+                predictions = methods[name].read_landmarks(predictions, given.landmarks)
             report(1.0)
             arrays[f"{task}/{name}/pred_px"] = predictions.astype(np.float32)
             results[task][name] = score(predictions, target_px, head_size_px, given)
@@ -124,7 +128,8 @@ def run_evaluation(methods: dict[str, Method], target_px: np.ndarray, head_size_
                                                                   groups)
         for name, predictions in (as_given or {}).get(task, {}).items():
             scores = score(predictions, target_px, head_size_px, given)
-            results[task][name] = {k: v for k, v in scores.items() if k in ("input", "repair")}
+            whole = np.isfinite(predictions[..., list(skeleton.ADDED_INDICES), :]).all()
+            results[task][name] = scores if whole else {k: v for k, v in scores.items() if k in ("input", "repair")}
     return results, arrays
 
 

@@ -61,6 +61,9 @@ class TaskInput:
     # what the reading of the input does to every row's predictions (N, T, 21, 2) after the method, as
     # `jumps upsample` does (hpe-real: the added joints blended with the detector's landmark map)
     after: Callable[[np.ndarray], np.ndarray] | None = None
+    # a real detector's landmarks (N, T, L, 3) px with visibility, NaN where it found no one: what a method
+    # reads of them beyond the 12 joints comes after that (``Method.read_landmarks``; the default's landmark reader)
+    landmarks: np.ndarray | None = None
 
 
 def make_task(task: str, target_px: np.ndarray, head_size_px: np.ndarray, seed: int) -> TaskInput:

@@ -173,6 +173,16 @@ class Method(ABC):
         yield "predict"
         return self.predict_windows(keypoints_px, mask, confidence)
 
+    def read_landmarks(self, positions_px: np.ndarray, landmarks: np.ndarray, fps: float | None = None
+                       ) -> np.ndarray:
+        """``positions_px`` with what the method reads of a detector's landmarks beyond the 12 joints.
+
+        Windows (N, T, 21, 2) px at the model's rate or a track (F, 21, 2) px at ``fps``; ``landmarks``
+        (..., T, L, 3) px with visibility, NaN in frames without a detection. Unchanged here; ``JUMPS +
+        fusion`` blends in its landmark reader's joints (``fusion.landmark_reader``).
+        """
+        return positions_px
+
     def predict_track(self, keypoints_px: np.ndarray, mask: np.ndarray, confidence: np.ndarray | None = None,
                       progress: Callable[[float], None] | None = None) -> Prediction:
         """A whole track (F, 21, 2) px -> positions (F, 21, 2) px and the per-joint extras.

@@ -39,6 +39,7 @@ from jumps_pl import skeleton
 from jumps_pl.methods.base import Method
 from jumps_pl.methods.continuity.heuristic import apply_repair
 from jumps_pl.methods.fusion.fuse import FusionSettings, fuse, window_noise
+from jumps_pl.methods.fusion.landmark_reader import load_landmark_reader
 from jumps_pl.methods.jumps.latent_opt import LatentOptimizer, optimizer_settings
 from jumps_pl.methods.jumps.method import load_jumps, repair_flip_detector
 from jumps_pl.methods.registry import register_method
@@ -52,7 +53,8 @@ class JumpsFusion(Method):
     """The default: the prior's reading fused with the observations by how noisy they are."""
 
     name, slug = "JUMPS + fusion", "jumps-fusion"
-    models = ("jumps", "ridge", "masked_conv_ae", "flip_detector", "jumps_noisy", "masked_conv_ae_noisy")
+    models = ("jumps", "ridge", "masked_conv_ae", "flip_detector", "jumps_noisy", "masked_conv_ae_noisy",
+              "landmark_reader")
 
     def __init__(self, config: dict, loader):
         super().__init__(config, loader)
@@ -90,6 +92,10 @@ class JumpsFusion(Method):
         self.infill = loader.method("masked-conv-ae") if self.ensemble_exact > 0 else None
         self.noisy_infill = (loader.method("masked-conv-ae", model="masked_conv_ae_noisy") if self.ensemble > 0
                              else None)
+        # a detector file's landmarks beyond the 12 joints, read over time (read_landmarks)
+        self.landmark_share = float(fusion["landmark_reader"])
+        self.landmark_reader = (loader.model("landmark_reader", load_landmark_reader) if self.landmark_share > 0
+                                else None)
 
     @property
     def window(self) -> int:
@@ -103,6 +109,12 @@ class JumpsFusion(Method):
 
     def _added_map(self, poses_px: np.ndarray) -> np.ndarray:
         return self.ridge.predict(poses_px, np.ones(poses_px.shape[:3], dtype=bool))
+
+    def read_landmarks(self, positions_px, landmarks, fps=None):
+        """``fusion.landmark_reader`` of every joint from the landmark reader, where it reads these landmarks."""
+        if self.landmark_reader is None or np.shape(landmarks)[-2] != self.landmark_reader.landmarks:
+            return positions_px
+        return self.landmark_reader.blend(positions_px, landmarks, self.landmark_share, fps)
 
     def predict_windows(self, keypoints_px, mask, confidence=None, report=None) -> Prediction:
         """The fused 21 joints of each window, the spread and what the repair did."""
