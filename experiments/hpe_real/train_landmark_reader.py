@@ -28,6 +28,7 @@ from jumps_pl.io.mediapipe import LANDMARK_NAMES
 from jumps_pl.methods.fusion.landmark_reader import LandmarkReader, LandmarkReaderNet, features
 from jumps_pl.metrics import pckh_auc
 from jumps_pl.model_folders import write_model_folder
+from jumps_pl.resampling import sample_at
 
 TORSO = [11, 12, 23, 24]   # MediaPipe's left and right shoulder and hip
 
@@ -47,6 +48,24 @@ def mirrored(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tens
     return x, y
 
 
+def played_at(x: torch.Tensor, y: torch.Tensor, speed: tuple[float, float], crop: int,
+              generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Windows (B, T, ...) resampled in time at a drawn playback speed each, ``crop`` frames from a drawn start.
+
+    Linear interpolation of the features (a frame without a detection blends towards zeros, its flag with
+    it) and of the joints; the speed is drawn log-uniformly in ``speed`` and capped where ``crop`` frames
+    would need more than the window has.
+    """
+    count, frames = x.shape[:2]
+    low, high = np.log(speed[0]), np.log(min(speed[1], (frames - 1) / (crop - 1)))
+    rate = torch.exp(low + (high - low) * torch.rand(count, generator=generator, dtype=torch.float64))
+    span = rate * (crop - 1)
+    start = torch.rand(count, generator=generator, dtype=torch.float64) * (frames - 1 - span)
+    times = (start[:, None] + rate[:, None] * torch.arange(crop, dtype=torch.float64)).numpy()
+    return (torch.as_tensor(sample_at(x.numpy(), times), dtype=x.dtype),
+            torch.as_tensor(sample_at(y.numpy(), times), dtype=y.dtype))
+
+
 def _auc(pred: np.ndarray, target: np.ndarray, head: np.ndarray, joints) -> float:
     mask = np.zeros(pred.shape[:3], bool)
     mask[..., list(joints)] = True
@@ -63,6 +82,10 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--speed", type=float, nargs=2, default=None, metavar=("LOW", "HIGH"),
+                        help="playback speed augmentation: each window resampled in time at a speed drawn "
+                             "log-uniformly in [LOW, HIGH] and cut to --crop frames (default: none)")
+    parser.add_argument("--crop", type=int, default=48, help="frames of each window with --speed")
     parser.add_argument("settings", nargs="*", help="config overrides (key=value)")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
@@ -90,6 +113,8 @@ def main() -> None:
         for step in range(steps):
             rows = order[step * args.batch:(step + 1) * args.batch]
             xb, yb = x[rows].clone(), y[rows].clone()
+            if args.speed is not None:
+                xb, yb = played_at(xb, yb, args.speed, args.crop, generator)
             flip = torch.rand(len(rows), generator=generator) < 0.5
             xb[flip], yb[flip] = mirrored(xb[flip], yb[flip])
             loss = (net(xb) - yb).norm(dim=-1).mean()
@@ -112,7 +137,9 @@ def main() -> None:
         "baselines": {"landmark_reader": shape},
         "trained_on": f"{len(x)} rendered training windows ({train['detector']}): "
                       f"{', '.join(Path(p).name for p in args.train)}; {args.epochs} epochs, batch {args.batch}, "
-                      f"lr {args.lr:g}, {minutes:.0f} min",
+                      f"lr {args.lr:g}"
+                      + (f", playback speed {args.speed[0]:g}-{args.speed[1]:g} ({args.crop} frames)" if args.speed
+                         else "") + f", {minutes:.0f} min",
         "validation": {f"hpe-real {k} AUC, the reader alone": v for k, v in scores.items()},
     }
     write_model_folder(args.out, folder_config, "landmark-reader", net.state_dict())

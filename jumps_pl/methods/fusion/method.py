@@ -24,9 +24,12 @@ poses (0: off). On exact
 windows, ``fusion.ensemble_exact`` of the joints given nowhere in the window (the added ones) is the
 net's reading of the input: the given joints stay exact, the estimated ones average two estimators.
 The repair's window labelling also reads the flip detector (``models.flip_detector``,
-``infer.repair.detector``).
+``infer.repair.detector``). A detector file with more landmarks than the 12 joints (MediaPipe's 33) is
+read once more after all that: ``fusion.landmark_reader`` of every joint is the landmark reader's
+(``landmark_reader.py``, ``read_landmarks``), which `jumps upsample` and ``hpe-real`` call after the method.
 Config: ``infer``, ``fusion``; models: ``models.jumps``, ``models.jumps_noisy``, ``models.ridge``,
-``models.masked_conv_ae``, ``models.masked_conv_ae_noisy``, ``models.flip_detector``.
+``models.masked_conv_ae``, ``models.masked_conv_ae_noisy``, ``models.flip_detector``,
+``models.landmark_reader``.
 """
 from __future__ import annotations
 
