@@ -17,6 +17,18 @@ from jumps_pl.config import load_config, to_container
 from jumps_pl.data.cameras import head_size_px, project
 from jumps_pl.data.datamodule import MocapDataModule
 
+MEDIAPIPE_TORSO = (11, 12, 23, 24)   # MediaPipe's left and right shoulder and hip landmarks
+
+
+def joints_auc(pred: np.ndarray, target: np.ndarray, head: np.ndarray, joints) -> float:
+    """AUC of PCKh (0..1 head sizes) of ``joints`` of windows (W, T, 21, 2) px against the mocap."""
+    from jumps_pl.metrics import pckh_auc
+
+    mask = np.zeros(pred.shape[:3], bool)
+    mask[..., list(joints)] = True
+    return float(pckh_auc(*(torch.as_tensor(a, dtype=torch.float64) for a in (pred, target, head)),
+                          torch.as_tensor(mask)))
+
 
 def finetune_parser(description: str, epochs: int, weights: str) -> argparse.ArgumentParser:
     """The options every fine-tuning script on rendered training windows takes (more may be added).

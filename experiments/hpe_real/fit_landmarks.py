@@ -20,22 +20,11 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
-import torch
-from corpus import config_and_corpus, pooled_detections, train_truth
+from corpus import MEDIAPIPE_TORSO, config_and_corpus, joints_auc, pooled_detections, train_truth
 
 from jumps_pl import skeleton
 from jumps_pl.evaluation.real_detector import all_landmarks, shipped_for, split_truth
 from jumps_pl.joint_centres import fit_landmark_map, load_centre_maps, load_landmark_maps, save_centre_maps
-from jumps_pl.metrics import pckh_auc
-
-TORSO = (11, 12, 23, 24)   # MediaPipe's left and right shoulder and hip
-
-
-def _auc(pred: np.ndarray, target: np.ndarray, head: np.ndarray, joints: list[int]) -> float:
-    mask = np.zeros(pred.shape[:3], bool)
-    mask[..., joints] = True
-    return float(pckh_auc(*(torch.as_tensor(a, dtype=torch.float64) for a in (pred, target, head)),
-                          torch.as_tensor(mask)))
 
 
 def main() -> None:
@@ -62,11 +51,11 @@ def main() -> None:
     if len(rows) != len(val_target):
         parser.error(f"--predictions {args.predictions}: {len(rows)} windows, val has {len(val_target)}")
     added = list(skeleton.ADDED_INDICES)
-    print(f"val, {args.row} as it is: added AUC {_auc(rows, val_target, val_head, added):.4f}")
+    print(f"val, {args.row} as it is: added AUC {joints_auc(rows, val_target, val_head, added):.4f}")
     best = None
     for alpha in args.alphas:
         landmark_map = fit_landmark_map("mediapipe", landmarks.reshape(-1, *landmarks.shape[2:]),
-                                        target.reshape(-1, *target.shape[2:]), TORSO, alpha)
+                                        target.reshape(-1, *target.shape[2:]), MEDIAPIPE_TORSO, alpha)
         shares = []
         for k, joint in enumerate(added):
             scores = []
@@ -74,13 +63,13 @@ def main() -> None:
                 one = np.zeros(len(added))
                 one[k] = share
                 blended = dataclasses.replace(landmark_map, share=one).blend(rows, val)
-                scores.append(_auc(blended, val_target, val_head, [joint]))
+                scores.append(joints_auc(blended, val_target, val_head, [joint]))
             shares.append(args.shares[int(np.argmax(scores))])
         landmark_map = dataclasses.replace(
             landmark_map, share=np.asarray(shares),
             fitted_on=f"{len(train['clip'])} rendered training windows ({train['detector']}), ridge alpha "
                       f"{alpha:g}; shares chosen on hpe-real val against {args.row}")
-        auc = _auc(landmark_map.blend(rows, val), val_target, val_head, added)
+        auc = joints_auc(landmark_map.blend(rows, val), val_target, val_head, added)
         named = " ".join(f"{skeleton.HIGH_RES_JOINTS[j]} {s:g}" for j, s in zip(added, shares, strict=True))
         print(f"alpha {alpha:g}: shares {named}; val added AUC {auc:.4f}")
         if best is None or auc > best[0]:

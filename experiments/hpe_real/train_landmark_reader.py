@@ -20,17 +20,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from corpus import config_and_corpus, pooled_detections, train_truth
+from corpus import MEDIAPIPE_TORSO, config_and_corpus, joints_auc, pooled_detections, train_truth
 
 from jumps_pl import skeleton
 from jumps_pl.evaluation.real_detector import all_landmarks, shipped_for, split_truth
 from jumps_pl.io.mediapipe import LANDMARK_NAMES
 from jumps_pl.methods.fusion.landmark_reader import LandmarkReader, LandmarkReaderNet, features
-from jumps_pl.metrics import pckh_auc
 from jumps_pl.model_folders import write_model_folder
 from jumps_pl.resampling import sample_at
-
-TORSO = [11, 12, 23, 24]   # MediaPipe's left and right shoulder and hip
 
 
 def _swapped(name: str) -> str:
@@ -66,13 +63,6 @@ def played_at(x: torch.Tensor, y: torch.Tensor, speed: tuple[float, float], crop
             torch.as_tensor(sample_at(y.numpy(), times), dtype=y.dtype))
 
 
-def _auc(pred: np.ndarray, target: np.ndarray, head: np.ndarray, joints) -> float:
-    mask = np.zeros(pred.shape[:3], bool)
-    mask[..., list(joints)] = True
-    return float(pckh_auc(*(torch.as_tensor(a, dtype=torch.float64) for a in (pred, target, head)),
-                          torch.as_tensor(mask)))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", required=True, nargs="+")
@@ -91,14 +81,14 @@ def main() -> None:
     torch.manual_seed(args.seed)
     config, datamodule = config_and_corpus(args.settings)
     train = pooled_detections(args.train)
-    x, centre, length = features(all_landmarks(train), TORSO)
+    x, centre, length = features(all_landmarks(train), MEDIAPIPE_TORSO)
     target = train_truth(datamodule, train)[0]
     y = ((target - centre[:, None, None]) / length[:, None, None, None]).astype(np.float32)
     x, y = torch.as_tensor(x), torch.as_tensor(y)
     checks = {split: (all_landmarks(shipped_for(datamodule, split)), *split_truth(datamodule, split))
               for split in ("val", "ood-val")}
-    shape = {"landmarks": len(LANDMARK_NAMES), "torso": TORSO, "width": args.width, "dilations": [1, 2, 4, 8, 1],
-             "kernel": 5}
+    shape = {"landmarks": len(LANDMARK_NAMES), "torso": list(MEDIAPIPE_TORSO), "width": args.width,
+             "dilations": [1, 2, 4, 8, 1], "kernel": 5}
     net = LandmarkReaderNet(**shape)
     window, fps = int(datamodule.window), float(config["data"]["fps"])
     optimizer = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
@@ -127,8 +117,8 @@ def main() -> None:
             scores = {}
             for split, (landmarks, truth, head) in checks.items():
                 read = reader.read_windows(landmarks)
-                scores[f"{split} added"] = round(_auc(read, truth, head, skeleton.ADDED_INDICES), 4)
-                scores[f"{split} input"] = round(_auc(read, truth, head, skeleton.INPUT_INDICES), 4)
+                scores[f"{split} added"] = round(joints_auc(read, truth, head, skeleton.ADDED_INDICES), 4)
+                scores[f"{split} input"] = round(joints_auc(read, truth, head, skeleton.INPUT_INDICES), 4)
             print(f"epoch {epoch}: loss {loss.item():.4f}, {time.perf_counter() - started:.0f} s; hpe-real, the "
                   f"reader alone: " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()), flush=True)
     minutes = (time.perf_counter() - started) / 60
