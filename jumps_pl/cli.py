@@ -468,7 +468,8 @@ def _detect_windows_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("split", choices=REAL_SETS, help="the set whose windows are rendered")
     parser.add_argument("--windows", type=int, help="first N windows only (default: all); train: N windows "
-                        "drawn from the training split (required), each under a camera drawn from data.train_camera")
+                        "drawn from the training split (required), weighed by data.source_balance and data.balance_by, "
+                        "each under a camera drawn from data.train_camera")
     parser.add_argument("--seed", type=int, default=0, help="seeds each window's look, and the training windows "
                         "and cameras (%(default)s; the shipped files' seed)")
     parser.add_argument("--out", help="detection file to write (default: SPLIT.npz)")

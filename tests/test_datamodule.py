@@ -195,6 +195,14 @@ def test_balance_by_style_draws_each_dataset_and_style_equally_often(clip_folder
     totals = [dm._train_weights[styles == n].sum() for n in names]
     assert totals == pytest.approx([totals[0]] * len(names))
 
+    # hpe-real's rendered training windows are drawn with the same weights: the smallest style twice as often
+    from jumps_pl.evaluation.real_detector import _window_items
+
+    smallest = names[np.argmin(counts)]
+    drawn = _window_items(dm, "train", len(styles) // 2, seed=0)
+    share = np.mean([clip_style(dm.clips[int(item["clip_id"])].name) == smallest for item in drawn])
+    assert share > 1.5 * counts.min() / len(styles)
+
 
 @pytest.mark.parametrize("pattern, message", [
     (r"^(run)_", "does not match the clip 'dataset-1_"), (r"^dataset", "has no group"),

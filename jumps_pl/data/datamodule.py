@@ -211,6 +211,11 @@ class MocapDataModule(pl.LightningDataModule):
         return WindowDataset(self.positions_m, self.head_length_m, windows, self.window, cameras)
 
     # --- loaders -------------------------------------------------------------------------------
+    @property
+    def train_weights(self) -> np.ndarray | None:
+        """Each training window's sampling weight (``data.source_balance``, ``data.balance_by``); None: all alike."""
+        return self._train_weights
+
     def train_dataloader(self) -> DataLoader:
         """Training windows, shuffled, or drawn with the group-balancing weights when ``source_balance`` > 0."""
         if self._train_weights is None:

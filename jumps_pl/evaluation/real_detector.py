@@ -103,7 +103,8 @@ def _window_items(datamodule, split: str, windows: int | None, seed: int) -> lis
     """The windows to render: ``positions_m`` (T, 21, 3), ``camera`` (numpy), ``start``, ``clip_id``.
 
     An evaluation set: its first ``windows`` windows with their protocol cameras. ``train``: ``windows``
-    windows drawn with ``seed`` from the training windows, each with a camera drawn from
+    windows drawn with ``seed`` from the training windows as training draws them (``data.source_balance``,
+    ``data.balance_by``: every style equally often with ``1`` and ``style``), each with a camera drawn from
     ``data.train_camera`` (training has no fixed cameras).
     """
     if split != "train":
@@ -120,7 +121,9 @@ def _window_items(datamodule, split: str, windows: int | None, seed: int) -> lis
         raise ValueError("train: say how many windows to draw (--windows N)")
     dataset = datamodule.datasets["train"]
     rng = np.random.default_rng([seed, SETS["train"]])
-    chosen = np.sort(rng.choice(len(dataset), size=min(windows, len(dataset)), replace=False))
+    weights = datamodule.train_weights
+    chosen = np.sort(rng.choice(len(dataset), size=min(windows, len(dataset)), replace=False,
+                                p=None if weights is None else weights / weights.sum()))
     out = []
     for index in chosen:
         item = dataset[int(index)]
