@@ -13,7 +13,7 @@ from jumps_pl.config import load_config, to_container
 from jumps_pl.evaluation.real_detector import all_landmarks, shipped_path
 from jumps_pl.io import read_poses
 from jumps_pl.methods import build_methods
-from jumps_pl.methods.fusion.landmark_reader import LandmarkReader, load_landmark_reader, reader_net
+from jumps_pl.methods.fusion.landmark_reader import load_landmark_reader
 from jumps_pl.model_folders import model_path
 from tests.conftest import REPO, SHARED_CORPUS, STREET_MEDIA
 
@@ -62,27 +62,6 @@ def test_a_track_is_read_in_half_overlapping_windows_and_blended_across_gaps(rea
     assert fast.shape == positions.shape and np.isfinite(fast).all() and not np.allclose(fast, blended)
     with pytest.raises(ValueError, match="reads 33 landmarks a frame, got 17"):
         reader.blend(positions, track[:, :17], 0.5)
-
-
-def test_a_folder_of_several_readers_reads_their_mean(reader, val_landmarks, tmp_path):
-    """``members``: readers trained apart, written as one folder, read as the mean of their joints."""
-    import torch
-
-    from jumps_pl.model_folders import read_model_config, write_model_folder
-
-    config = read_model_config(model_path({}, "landmark_reader"), "landmark-reader")
-    shape = config["baselines"]["landmark_reader"]
-    other = reader_net(**shape)   # a second member, as a differently seeded training would give
-    torch.manual_seed(1)
-    for parameter in other.parameters():
-        parameter.data.normal_(0, 0.02)
-    state = {f"members.{i}.{k}": v for i, net in enumerate((reader.net, other)) for k, v in net.state_dict().items()}
-    write_model_folder(tmp_path / "pair", {**config, "baselines": {"landmark_reader": {"members": 2, **shape}}},
-                       "landmark-reader", state)
-    pair = load_landmark_reader(tmp_path / "pair")
-    windows = val_landmarks[:2]
-    second = LandmarkReader(other.eval(), reader.window, reader.fps).read_windows(windows)
-    np.testing.assert_allclose(pair.read_windows(windows), (reader.read_windows(windows) + second) / 2, atol=1e-3)
 
 
 def test_the_default_reads_the_landmarks_other_methods_do_not():

@@ -63,22 +63,6 @@ def played_at(x: torch.Tensor, y: torch.Tensor, speed: tuple[float, float], crop
             torch.as_tensor(sample_at(y.numpy(), times), dtype=y.dtype))
 
 
-def validation_windows(datamodule) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """`hpe-real` ``val`` and ``ood-val``: each window's landmarks, joints and head size, px."""
-    return {split: (all_landmarks(shipped_for(datamodule, split)), *split_truth(datamodule, split))
-            for split in ("val", "ood-val")}
-
-
-def reader_scores(reader: LandmarkReader, checks: dict) -> dict[str, float]:
-    """The reader alone on ``validation_windows``: AUC of PCKh of the added and the input joints."""
-    scores = {}
-    for split, (landmarks, truth, head) in checks.items():
-        read = reader.read_windows(landmarks)
-        scores[f"{split} added"] = round(joints_auc(read, truth, head, skeleton.ADDED_INDICES), 4)
-        scores[f"{split} input"] = round(joints_auc(read, truth, head, skeleton.INPUT_INDICES), 4)
-    return scores
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", required=True, nargs="+")
@@ -101,7 +85,8 @@ def main() -> None:
     target = train_truth(datamodule, train)[0]
     y = ((target - centre[:, None, None]) / length[:, None, None, None]).astype(np.float32)
     x, y = torch.as_tensor(x), torch.as_tensor(y)
-    checks = validation_windows(datamodule)
+    checks = {split: (all_landmarks(shipped_for(datamodule, split)), *split_truth(datamodule, split))
+              for split in ("val", "ood-val")}
     shape = {"landmarks": len(LANDMARK_NAMES), "torso": list(MEDIAPIPE_TORSO), "width": args.width,
              "dilations": [1, 2, 4, 8, 1], "kernel": 5}
     net = LandmarkReaderNet(**shape)
@@ -128,7 +113,12 @@ def main() -> None:
             optimizer.step()
             schedule.step()
         if epoch % 5 == 4 or epoch == args.epochs - 1:
-            scores = reader_scores(LandmarkReader(net.eval(), window, fps), checks)
+            reader = LandmarkReader(net.eval(), window, fps)
+            scores = {}
+            for split, (landmarks, truth, head) in checks.items():
+                read = reader.read_windows(landmarks)
+                scores[f"{split} added"] = round(joints_auc(read, truth, head, skeleton.ADDED_INDICES), 4)
+                scores[f"{split} input"] = round(joints_auc(read, truth, head, skeleton.INPUT_INDICES), 4)
             print(f"epoch {epoch}: loss {loss.item():.4f}, {time.perf_counter() - started:.0f} s; hpe-real, the "
                   f"reader alone: " + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()), flush=True)
     minutes = (time.perf_counter() - started) / 60

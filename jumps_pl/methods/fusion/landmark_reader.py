@@ -8,8 +8,7 @@ the same landmarks, and a part of the default only (``fusion.landmark_reader``):
 (dilated residual blocks, a receptive field of about +-33 frames) from a window's landmarks, with their
 visibility and whether the frame has a detection, to the 21 joints. The window is centred on its mean
 torso centre and scaled by its median torso length (shoulders' midpoint to hips'), so it holds at any image
-position and scale; its output is in the same units. A model folder may hold several such nets trained
-apart (``members``), whose joints are averaged.
+position and scale; its output is in the same units.
 
 It is trained on a real detector's output on rendered training windows against the mocap
 (``experiments/hpe_real/train_landmark_reader.py``); the shipped one, ``jumps_pl/pretrained/landmark-reader``,
@@ -91,28 +90,10 @@ class LandmarkReaderNet(nn.Module):
         return self.out(h).transpose(1, 2).reshape(b, t, skeleton.NUM_JOINTS, 2)
 
 
-class AveragedReaderNets(nn.Module):
-    """Several ``LandmarkReaderNet`` of one shape, trained apart (other seeds or windows): their joints averaged."""
-
-    def __init__(self, members: int, **shape):
-        super().__init__()
-        self.members = nn.ModuleList(LandmarkReaderNet(**shape) for _ in range(int(members)))
-        self.landmarks, self.torso = self.members[0].landmarks, self.members[0].torso
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Features (B, T, L, 4) -> the members' mean joints (B, T, 21, 2), in the window's torso units."""
-        return torch.stack([member(x) for member in self.members]).mean(0)
-
-
-def reader_net(members: int = 1, **shape) -> LandmarkReaderNet | AveragedReaderNets:
-    """The net of a model folder's ``baselines.landmark_reader``: one net, or ``members`` of them averaged."""
-    return LandmarkReaderNet(**shape) if int(members) == 1 else AveragedReaderNets(members, **shape)
-
-
 class LandmarkReader:
-    """A trained reader net and the windows it reads: landmarks (F, L, 3) px -> joints (F, 21, 2) px."""
+    """A trained ``LandmarkReaderNet`` and the windows it reads: landmarks (F, L, 3) px -> joints (F, 21, 2) px."""
 
-    def __init__(self, net: LandmarkReaderNet | AveragedReaderNets, window: int, fps: float):
+    def __init__(self, net: LandmarkReaderNet, window: int, fps: float):
         self.net, self.window, self.fps = net.eval(), int(window), float(fps)
 
     @property
@@ -181,7 +162,7 @@ class LandmarkReader:
 
 def load_landmark_reader(folder: str | Path) -> LandmarkReader:
     """The landmark reader of a model folder (``experiments/hpe_real/train_landmark_reader.py``)."""
-    net = load_module_folder(folder, "landmark-reader", "landmark_reader", reader_net)
+    net = load_module_folder(folder, "landmark-reader", "landmark_reader", LandmarkReaderNet)
     data = read_model_config(folder, "landmark-reader")["data"]
     return LandmarkReader(net, data["window"], data["fps"])
 
