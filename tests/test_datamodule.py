@@ -195,7 +195,7 @@ def test_balance_by_style_draws_each_dataset_and_style_equally_often(clip_folder
     totals = [dm._train_weights[styles == n].sum() for n in names]
     assert totals == pytest.approx([totals[0]] * len(names))
 
-    # hpe-real's rendered training windows are drawn with the same weights: the smallest style twice as often
+    # hpe-real's rendered training windows are drawn with the same weights: the smallest style above its share
     from jumps_pl.evaluation.real_detector import _window_items
 
     smallest = names[np.argmin(counts)]
